@@ -1,0 +1,245 @@
+"""The datasets: seeded generators that return a Dataset, and the DATASETS registry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from sklearn.datasets import load_digits, make_swiss_roll
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+from .config import DataConfig
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Features, colour-only labels, metadata and a seeded train/test split."""
+
+    name: str
+    X: np.ndarray  # (n, features) float32
+    y: np.ndarray  # (n,) int64, for colour only, never for training
+    label_names: tuple[str, ...]
+    feature_names: tuple[str, ...]
+    kind: str  # "image" | "tabular" | "points"
+    train_idx: np.ndarray
+    test_idx: np.ndarray
+    image_shape: tuple[int, int] | None = None
+    position: np.ndarray | None = None  # (n,) a continuous coordinate along the data, if any
+    description: str = ""
+
+    @property
+    def n_features(self) -> int:
+        """Number of input features."""
+        return self.X.shape[1]
+
+    @property
+    def bounded(self) -> bool:
+        """True when every feature lies in [0, 1], so a sigmoid output fits."""
+        return self.kind == "image"
+
+    @property
+    def X_train(self) -> np.ndarray:
+        """Training rows."""
+        return self.X[self.train_idx]
+
+    @property
+    def X_test(self) -> np.ndarray:
+        """Held-out rows."""
+        return self.X[self.test_idx]
+
+    @property
+    def y_train(self) -> np.ndarray:
+        """Training labels (colour only)."""
+        return self.y[self.train_idx]
+
+    @property
+    def y_test(self) -> np.ndarray:
+        """Held-out labels (colour only)."""
+        return self.y[self.test_idx]
+
+
+def _split(y: np.ndarray, test_size: float, random_state, stratify: bool = True):
+    idx = np.arange(len(y))
+    train, test = train_test_split(
+        idx, test_size=test_size, random_state=random_state, stratify=y if stratify else None
+    )
+    return np.sort(train), np.sort(test)
+
+
+def make_digits(*, test_size: float = 0.2, random_state=None) -> Dataset:
+    """scikit-learn's bundled 8x8 handwritten digits, pixels scaled to [0, 1]."""
+    bunch = load_digits()
+    X = (bunch.data / 16.0).astype(np.float32)
+    y = bunch.target.astype(np.int64)
+    train, test = _split(y, test_size, random_state)
+    return Dataset(
+        name="digits",
+        X=X,
+        y=y,
+        label_names=tuple(str(d) for d in range(10)),
+        feature_names=tuple(f"px_{r}_{c}" for r in range(8) for c in range(8)),
+        kind="image",
+        image_shape=(8, 8),
+        train_idx=train,
+        test_idx=test,
+        description="1,797 handwritten digits, 8x8 pixels in [0, 1] (scikit-learn, bundled).",
+    )
+
+
+GW_FEATURES = (
+    "log_mass_1",
+    "log_mass_2",
+    "log_total_mass",
+    "log_chirp_mass",
+    "mass_ratio",
+    "sym_mass_ratio",
+    "chi_eff",
+    "chi_p",
+    "log_distance",
+    "redshift",
+    "log_snr",
+    "log_peak_freq",
+    "log_duration",
+    "log_n_cycles",
+    "log_final_mass",
+    "final_spin",
+)
+GW_POPULATIONS = (("stellar BBH", 400), ("high-mass BBH", 250), ("BNS", 150))
+
+
+def _gw_population(rng: np.random.Generator, kind: str, n: int) -> dict[str, np.ndarray]:
+    """Physical parameters of one population: masses (solar), spins, distance (Mpc)."""
+    if kind == "BNS":
+        m1 = np.clip(rng.normal(1.45, 0.12, n), 1.1, 2.2)
+        m2 = np.minimum(np.clip(rng.normal(1.3, 0.1, n), 1.0, 2.0), m1)
+        a1, a2 = rng.uniform(0, 0.05, n), rng.uniform(0, 0.05, n)
+        dist = 300 * rng.uniform(0.05, 1, n) ** (1 / 3)
+    elif kind == "stellar BBH":
+        m1 = np.clip(rng.lognormal(np.log(14), 0.35, n), 5, 48)
+        m2 = np.maximum(m1 * rng.uniform(0.35, 1.0, n), 3.0)
+        a1, a2 = rng.beta(2, 6, n), rng.beta(2, 6, n)
+        dist = 2200 * rng.uniform(0.02, 1, n) ** (1 / 3)
+    else:  # high-mass BBH
+        m1 = np.clip(rng.lognormal(np.log(58), 0.2, n), 35, 110)
+        m2 = m1 * rng.uniform(0.5, 1.0, n)
+        a1, a2 = rng.beta(3, 3, n), rng.beta(3, 3, n)
+        dist = 5000 * rng.uniform(0.02, 1, n) ** (1 / 3)
+    cos1, cos2 = rng.uniform(-0.3, 1, n), rng.uniform(-0.3, 1, n)  # mostly aligned spins
+    return dict(m1=m1, m2=m2, a1=a1, a2=a2, cos1=cos1, cos2=cos2, dist=dist)
+
+
+def _gw_features(p: dict[str, np.ndarray], rng: np.random.Generator) -> np.ndarray:
+    """Derive the 16 observable features from physical parameters (approximate formulae)."""
+    m1, m2, dist = p["m1"], p["m2"], p["dist"]
+    n = len(m1)
+    M = m1 + m2
+    q = m2 / m1
+    eta = m1 * m2 / M**2
+    mc = (m1 * m2) ** 0.6 / M**0.2
+    chi_eff = (m1 * p["a1"] * p["cos1"] + m2 * p["a2"] * p["cos2"]) / M
+    sin1, sin2 = np.sqrt(1 - p["cos1"] ** 2), np.sqrt(1 - p["cos2"] ** 2)
+    chi_p = np.maximum(p["a1"] * sin1, (3 + 4 * q) / (4 + 3 * q) * q * p["a2"] * sin2)
+    z = dist / 4283.0 / (1 + 0.5 * dist / 4283.0)  # low-redshift Hubble law, H0 = 70
+    mc_det, M_det = mc * (1 + z), M * (1 + z)
+    # SNR scales as chirp mass^(5/6) / distance; an orientation factor spreads it.
+    snr = 9.0 * (mc_det / 1.2) ** (5 / 6) * (180.0 / dist) * rng.uniform(0.35, 1.0, n)
+    snr = np.maximum(snr, 6.0) + rng.gamma(2.0, 0.5, n)
+    f_peak = 4400.0 / M_det * (1 + 0.6 * chi_eff)  # innermost stable orbit, spin-shifted
+    duration = 2.18 * (1.21 / mc_det) ** (5 / 3) * (100.0 / 20.0) ** (8 / 3)  # from 20 Hz
+    n_cycles = 1.6e4 * (10.0 / 20.0) ** (5 / 3) * (1.2 / mc_det) ** (5 / 3)
+    e_rad = M * 0.0572 * 4 * eta * (1 + 0.4 * chi_eff)  # radiated energy, solar masses
+    final_spin = np.clip(2 * np.sqrt(3) * eta - 3.871 * eta**2 + 4.028 * eta**3 + chi_eff * (1 - 2 * eta), 0, 0.998)
+    cols = [
+        np.log10(m1), np.log10(m2), np.log10(M), np.log10(mc), q, eta, chi_eff, chi_p,
+        np.log10(dist), z, np.log10(snr), np.log10(f_peak), np.log10(duration),
+        np.log10(n_cycles), np.log10(M - e_rad), final_spin,
+    ]
+    X = np.stack(cols, axis=1)  # (n, 16)
+    # measurement noise: a few percent of each feature's spread
+    return X + rng.normal(0, 0.04, X.shape) * X.std(axis=0, keepdims=True)
+
+
+def make_gw(*, test_size: float = 0.2, random_state=None) -> Dataset:
+    """Synthetic catalogue of 800 gravitational-wave triggers from three populations, standardised."""
+    rng = np.random.default_rng(random_state)
+    blocks, labels = [], []
+    for label, (kind, n) in enumerate(GW_POPULATIONS):
+        blocks.append(_gw_features(_gw_population(rng, kind, n), rng))
+        labels.append(np.full(n, label))
+    X = StandardScaler().fit_transform(np.concatenate(blocks)).astype(np.float32)
+    y = np.concatenate(labels).astype(np.int64)
+    train, test = _split(y, test_size, random_state)
+    return Dataset(
+        name="gw",
+        X=X,
+        y=y,
+        label_names=tuple(k for k, _ in GW_POPULATIONS),
+        feature_names=GW_FEATURES,
+        kind="tabular",
+        train_idx=train,
+        test_idx=test,
+        description="800 synthetic gravitational-wave triggers, 16 standardised features derived "
+        "from masses, spins and distance.",
+    )
+
+
+def make_line(n_samples: int = 400, *, noise: float = 0.1, slope: float = 0.9, test_size: float = 0.2,
+              random_state=None) -> Dataset:
+    """2-D points near the line x2 = slope * x1: intrinsic dimension one."""
+    rng = np.random.default_rng(random_state)
+    t = rng.uniform(-2, 2, n_samples)
+    X = np.stack([t, slope * t], axis=1) + rng.normal(0, noise, (n_samples, 2))
+    bins = np.array([-1.0, 0.0, 1.0])
+    y = np.digitize(t, bins).astype(np.int64)
+    train, test = _split(y, test_size, random_state)
+    return Dataset(
+        name="line",
+        X=X.astype(np.float32),
+        y=y,
+        label_names=("t < -1", "-1 ≤ t < 0", "0 ≤ t < 1", "t ≥ 1"),
+        feature_names=("x1", "x2"),
+        kind="points",
+        train_idx=train,
+        test_idx=test,
+        position=t.astype(np.float32),
+        description=f"{n_samples} points near the line x2 = {slope}·x1 (intrinsic dimension 1).",
+    )
+
+
+def make_roll(n_samples: int = 1000, *, noise: float = 0.3, test_size: float = 0.2,
+              random_state=None) -> Dataset:
+    """scikit-learn's 3-D swiss roll, standardised: a curved 2-D sheet."""
+    X, t = make_swiss_roll(n_samples, noise=noise, random_state=random_state)
+    X = StandardScaler().fit_transform(X).astype(np.float32)
+    edges = np.quantile(t, [0.2, 0.4, 0.6, 0.8])
+    y = np.digitize(t, edges).astype(np.int64)
+    train, test = _split(y, test_size, random_state)
+    return Dataset(
+        name="swiss_roll",
+        X=X,
+        y=y,
+        label_names=("inner", "inner-middle", "middle", "outer-middle", "outer"),
+        feature_names=("x", "y", "z"),
+        kind="points",
+        train_idx=train,
+        test_idx=test,
+        position=t.astype(np.float32),
+        description=f"{n_samples} points on scikit-learn's swiss roll, a rolled-up 2-D sheet in 3-D.",
+    )
+
+
+DATASETS: dict[str, Callable[..., Dataset]] = {
+    "digits": make_digits,
+    "gw": make_gw,
+    "line": make_line,
+    "swiss_roll": make_roll,
+}
+
+
+def load(cfg: DataConfig) -> Dataset:
+    """Build the dataset a DataConfig names."""
+    if cfg.name not in DATASETS:
+        raise ValueError(f"Unknown dataset {cfg.name!r}; choose one of {sorted(DATASETS)}.")
+    return DATASETS[cfg.name](test_size=cfg.test_size, random_state=cfg.seed)

@@ -1,0 +1,235 @@
+"""Autoencoder variants behind one interface (encode, decode, forward, loss), and the VARIANTS registry."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .config import ACTIVATIONS, ModelConfig
+
+_ACT = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "elu": nn.ELU, "leaky_relu": nn.LeakyReLU}
+assert set(_ACT) == set(ACTIVATIONS)
+
+
+def _mlp(widths: list[int], activation: str | None, last_activation: nn.Module | None) -> nn.Sequential:
+    """Linear layers between consecutive widths, activation between them, optional one at the end."""
+    layers: list[nn.Module] = []
+    for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < len(widths) - 2 and activation is not None:
+            layers.append(_ACT[activation]())
+    if last_activation is not None:
+        layers.append(last_activation)
+    return nn.Sequential(*layers)
+
+
+def init_parameters(model: nn.Module, generator: torch.Generator) -> None:
+    """PyTorch's default Linear initialisation, drawn from an explicit generator (seeded, thread-safe)."""
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.Linear):
+                bound = 1.0 / math.sqrt(m.in_features)
+                m.weight.uniform_(-bound, bound, generator=generator)
+                m.bias.uniform_(-bound, bound, generator=generator)
+
+
+class Autoencoder(nn.Module):
+    """MLP autoencoder: encoder widths `hidden`, a `latent`-wide code, and a mirrored decoder.
+
+    Subclasses change one thing each: how the input is corrupted, what penalty is added,
+    or how the code is sampled. `loss(x)` returns a dict whose "total" is optimised.
+    """
+
+    description = "The plain autoencoder: squeeze, then expand, and minimise ‖x − x̂‖²."
+    code_multiplier = 1  # how many numbers per latent dimension the encoder's last layer emits
+
+    def __init__(self, n_features: int, cfg: ModelConfig, *, bounded: bool = False):
+        super().__init__()
+        self.n_features = n_features
+        self.cfg = cfg
+        self.bounded = bounded
+        self.generator: torch.Generator | None = None  # set by the trainer for seeded noise
+        act = self._activation()
+        widths = [n_features, *cfg.hidden]
+        self.encoder = _mlp([*widths, cfg.latent * self.code_multiplier], act, None)
+        out = nn.Sigmoid() if (bounded and act is not None) else None
+        self.decoder = _mlp([cfg.latent, *reversed(widths)], act, out)
+
+    def _activation(self) -> str | None:
+        return self.cfg.activation
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Map inputs (batch, features) to codes (batch, latent)."""
+        return self.encoder(x)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Map codes (batch, latent) to reconstructions (batch, features)."""
+        return self.decoder(z)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Reconstruct x through the bottleneck."""
+        return self.decode(self.encode(x))
+
+    def reconstruction_loss(self, x_hat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """Mean squared error, or binary cross-entropy for [0, 1] data when chosen."""
+        if self.cfg.recon_loss == "bce" and self.bounded:
+            return F.binary_cross_entropy(x_hat.clamp(1e-6, 1 - 1e-6), x)
+        return F.mse_loss(x_hat, x)
+
+    def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The training objective and its named terms for a batch x (batch, features)."""
+        recon = self.reconstruction_loss(self(x), x)
+        return {"total": recon, "recon": recon}
+
+
+class LinearAutoencoder(Autoencoder):
+    """No activations anywhere: the optimum spans PCA's top-`latent` subspace."""
+
+    description = "No non-linearity anywhere: it can only learn a flat subspace — PCA's."
+
+    def _activation(self) -> str | None:
+        return None
+
+
+class DenoisingAutoencoder(Autoencoder):
+    """Corrupts the input during training only; the loss compares against the clean input."""
+
+    description = "Sees a corrupted input, must output the clean one: learns the data, not the identity."
+
+    def corrupt(self, x: torch.Tensor) -> torch.Tensor:
+        """Gaussian noise of std `noise_std`, then masking each feature with probability `mask_prob`."""
+        if self.cfg.noise_std > 0:
+            x = x + self.cfg.noise_std * torch.randn(x.shape, generator=self.generator)
+        if self.cfg.mask_prob > 0:
+            keep = torch.rand(x.shape, generator=self.generator) >= self.cfg.mask_prob
+            x = x * keep
+        return x
+
+    def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Reconstruction of the clean x from a corrupted copy (when training)."""
+        x_in = self.corrupt(x) if self.training else x
+        recon = self.reconstruction_loss(self(x_in), x)
+        return {"total": recon, "recon": recon}
+
+
+class SparseAutoencoder(Autoencoder):
+    """Adds an L1 penalty on the code: most latent units stay near zero for any one input."""
+
+    description = "An L1 penalty on the code keeps most units silent for each input."
+
+    def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Reconstruction plus `sparsity` · mean over the batch of Σ_j |h_j|."""
+        h = self.encode(x)  # (batch, latent)
+        recon = self.reconstruction_loss(self.decode(h), x)
+        penalty = self.cfg.sparsity * h.abs().sum(dim=1).mean()
+        return {"total": recon + penalty, "recon": recon, "sparsity": penalty}
+
+
+class ContractiveAutoencoder(Autoencoder):
+    """Adds λ‖J_f(x)‖²_F, the encoder Jacobian's squared Frobenius norm (Rifai et al., 2011)."""
+
+    description = "Penalises how fast the code moves when the input moves: a smooth, robust encoder."
+
+    def jacobian_penalty(self, x: torch.Tensor, create_graph: bool = True) -> torch.Tensor:
+        """Mean over the batch of ‖∂h/∂x‖²_F, exact by autograd (one backward pass per code unit)."""
+        x = x.detach().requires_grad_(True)
+        h = self.encode(x)  # (batch, latent)
+        total = x.new_zeros(())
+        for j in range(h.shape[1]):
+            (g,) = torch.autograd.grad(h[:, j].sum(), x, create_graph=create_graph)  # (batch, features)
+            total = total + (g**2).sum()
+        return total / x.shape[0]
+
+    def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Reconstruction plus `contractive` · ‖J‖²_F."""
+        recon = self.reconstruction_loss(self(x), x)
+        with torch.enable_grad():
+            penalty = self.cfg.contractive * self.jacobian_penalty(x, create_graph=self.training)
+        return {"total": recon + penalty, "recon": recon, "contractive": penalty}
+
+
+class VariationalAutoencoder(Autoencoder):
+    """The encoder outputs μ and log σ²; codes are sampled; KL(q(z|x) ‖ N(0, I)) pulls them together.
+
+    Kingma & Welling, "Auto-Encoding Variational Bayes" (2014); β weighting from Higgins et al. (2017).
+    """
+
+    description = "Encodes a distribution, samples from it, and pays β·KL to stay near N(0, I): no holes."
+    code_multiplier = 2
+
+    def encode_stats(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """μ and log σ², each (batch, latent)."""
+        mu, logvar = self.encoder(x).chunk(2, dim=1)
+        return mu, logvar.clamp(-10, 10)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """The mean code μ (batch, latent): what the latent map shows."""
+        return self.encode_stats(x)[0]
+
+    def reparameterize(self, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+        """z = μ + σ·ε with ε ~ N(0, I), so gradients flow through μ and σ."""
+        eps = torch.randn(mu.shape, generator=self.generator)
+        return mu + torch.exp(0.5 * logvar) * eps
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Reconstruct from a sampled code when training, from μ otherwise."""
+        mu, logvar = self.encode_stats(x)
+        return self.decode(self.reparameterize(mu, logvar) if self.training else mu)
+
+    def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Reconstruction + β · KL, the KL summed over latent units and averaged over the batch,
+        divided by the feature count so it sits on the per-element scale of the reconstruction."""
+        mu, logvar = self.encode_stats(x)
+        z = self.reparameterize(mu, logvar)
+        recon = self.reconstruction_loss(self.decode(z), x)
+        kl = -0.5 * (1 + logvar - mu**2 - logvar.exp()).sum(dim=1).mean() / self.n_features
+        return {"total": recon + self.cfg.beta * kl, "recon": recon, "kl": kl}
+
+
+VARIANTS: dict[str, type[Autoencoder]] = {
+    "autoencoder": Autoencoder,
+    "linear": LinearAutoencoder,
+    "denoising": DenoisingAutoencoder,
+    "sparse": SparseAutoencoder,
+    "contractive": ContractiveAutoencoder,
+    "variational": VariationalAutoencoder,
+}
+
+
+def build(cfg: ModelConfig, data, seed: int = 0) -> Autoencoder:
+    """A freshly initialised model of the configured variant, sized for `data` (a Dataset)."""
+    if cfg.variant not in VARIANTS:
+        raise ValueError(f"Unknown variant {cfg.variant!r}; choose one of {sorted(VARIANTS)}.")
+    if cfg.latent < 1 or any(w < 1 for w in cfg.hidden):
+        raise ValueError("Every layer needs at least one unit.")
+    model = VARIANTS[cfg.variant](data.n_features, cfg, bounded=data.bounded)
+    init_parameters(model, torch.Generator().manual_seed(seed))
+    return model
+
+
+def layer_table(cfg: ModelConfig, n_features: int) -> list[dict]:
+    """One row per layer of the hourglass: name, part, width and parameters (weights + biases in)."""
+    k = VARIANTS[cfg.variant].code_multiplier if cfg.variant in VARIANTS else 1
+    enc = [n_features, *cfg.hidden]
+    rows = [{"layer": "input", "part": "input", "width": n_features, "params": 0}]
+    prev = n_features
+    for i, w in enumerate(cfg.hidden, 1):
+        rows.append({"layer": f"encoder {i}", "part": "encoder", "width": w, "params": prev * w + w})
+        prev = w
+    out = cfg.latent * k
+    name = "code (μ, log σ²)" if k == 2 else "code"
+    rows.append({"layer": name, "part": "bottleneck", "width": cfg.latent, "params": prev * out + out})
+    prev = cfg.latent
+    for i, w in enumerate(reversed(enc), 1):
+        last = i == len(enc)
+        rows.append({
+            "layer": "output" if last else f"decoder {i}",
+            "part": "output" if last else "decoder",
+            "width": w,
+            "params": prev * w + w,
+        })
+        prev = w
+    return rows

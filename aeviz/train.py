@@ -1,0 +1,173 @@
+"""Training: a Trainer stepped a chunk of epochs at a time (so a page can draw between chunks), and fit()."""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from typing import Callable
+
+import numpy as np
+import torch
+
+from .config import TrainConfig
+from .datasets import Dataset
+from .models import Autoencoder
+
+
+def _flatten_parameters(model: torch.nn.Module) -> tuple[torch.nn.Parameter, torch.Tensor]:
+    """Re-home every parameter and its gradient as views into two flat buffers.
+
+    Small networks spend their time in per-tensor overhead, not arithmetic: with one flat
+    buffer the optimiser makes a single fused update per step and zeroing the gradients is
+    one call. Autograd accumulates into the existing gradient views in place.
+    """
+    params = list(model.parameters())
+    flat = torch.nn.Parameter(torch.cat([p.detach().reshape(-1) for p in params]))
+    grad = torch.zeros_like(flat)
+    flat.grad = grad
+    offset = 0
+    for p in params:
+        n = p.numel()
+        p.data = flat.data[offset:offset + n].view_as(p)
+        p.grad = grad[offset:offset + n].view_as(p)
+        offset += n
+    return flat, grad
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite; the message says why and what to change."""
+
+
+def _divergence_message(epoch: int, cfg: TrainConfig) -> str:
+    hint = (
+        f"The learning rate {cfg.lr:g} is very high for Adam; try 1e-3 (or at most 1e-2)."
+        if cfg.lr > 0.05
+        else "Lower the learning rate (e.g. divide it by 10), or use a smaller penalty weight."
+    )
+    return (
+        f"Training stopped at epoch {epoch}: the loss became NaN or infinite, so the weights "
+        f"blew up (each update overshot the minimum by more than it corrected). {hint} "
+        f"The model was rolled back to its last finite state (epoch {epoch - 1})."
+    )
+
+
+class Trainer:
+    """Trains one model on one dataset with Adam, epoch by epoch, with a seeded shuffle.
+
+    `history` holds one dict per epoch (epoch, train_<term>, test_<term>, seconds);
+    `snapshots` holds (epoch, codes of every sample) every `cfg.snapshot_every` epochs;
+    `error` holds the divergence message if the loss turned NaN or infinite.
+    """
+
+    def __init__(self, model: Autoencoder, data: Dataset, cfg: TrainConfig):
+        self.model = model
+        self.data = data
+        self.cfg = cfg
+        self.generator = torch.Generator().manual_seed(cfg.seed)
+        model.generator = self.generator
+        self._flat, self._grad = _flatten_parameters(model)
+        # one fused Adam update over one flat buffer instead of a loop over every tensor
+        self.optimizer = torch.optim.Adam([self._flat], lr=cfg.lr, fused=True)
+        self._X_train = torch.from_numpy(data.X_train)  # (n_train, features)
+        self._X_test = torch.from_numpy(data.X_test)  # (n_test, features)
+        self._X_all = torch.from_numpy(data.X)  # (n, features)
+        self.epoch = 0
+        self.seconds = 0.0
+        self.history: list[dict[str, float]] = []
+        self.snapshots: list[tuple[int, np.ndarray]] = [(0, self._codes())]
+        self.error: str | None = None
+
+    @property
+    def done(self) -> bool:
+        """True once every epoch has run or training diverged."""
+        return self.error is not None or self.epoch >= self.cfg.epochs
+
+    @property
+    def terms(self) -> list[str]:
+        """Names of the loss terms this model reports (total first)."""
+        return [k[len("train_"):] for k in self.history[0] if k.startswith("train_")] if self.history else []
+
+    def _codes(self) -> np.ndarray:
+        self.model.eval()
+        with torch.no_grad():
+            return self.model.encode(self._X_all).numpy().copy()  # (n, latent)
+
+    def _epoch(self) -> dict[str, float]:
+        model, opt, X = self.model, self.optimizer, self._X_train
+        model.train()
+        n, bs = X.shape[0], max(1, self.cfg.batch_size)
+        perm = torch.randperm(n, generator=self.generator)
+        sums: dict[str, float] = {}
+        for start in range(0, n, bs):
+            xb = X[perm[start:start + bs]]  # (batch, features)
+            terms = model.loss(xb)
+            self._grad.zero_()
+            terms["total"].backward()
+            opt.step()
+            for k, v in terms.items():
+                sums[k] = sums.get(k, 0.0) + v.item() * xb.shape[0]
+        record = {f"train_{k}": v / n for k, v in sums.items()}
+        model.eval()
+        with torch.no_grad():
+            record.update({f"test_{k}": float(v) for k, v in model.loss(self._X_test).items()})
+        return record
+
+    def step(self, epochs: int = 1) -> list[dict[str, float]]:
+        """Run up to `epochs` more epochs (fewer at the end); returns their history records."""
+        new: list[dict[str, float]] = []
+        for _ in range(epochs):
+            if self.done:
+                break
+            state = self._flat.detach().clone()
+            opt_state = copy.deepcopy(self.optimizer.state_dict())
+            t0 = time.perf_counter()
+            record = self._epoch()
+            self.seconds += time.perf_counter() - t0
+            if not all(math.isfinite(v) for v in record.values()):
+                with torch.no_grad():
+                    self._flat.copy_(state)
+                self.optimizer.load_state_dict(opt_state)
+                self.error = _divergence_message(self.epoch + 1, self.cfg)
+                break
+            self.epoch += 1
+            record = {"epoch": self.epoch, **record, "seconds": self.seconds}
+            self.history.append(record)
+            new.append(record)
+            if self.epoch % max(1, self.cfg.snapshot_every) == 0 or self.epoch == self.cfg.epochs:
+                self.snapshots.append((self.epoch, self._codes()))
+        return new
+
+    def step_for(self, seconds: float) -> list[dict[str, float]]:
+        """Run whole epochs until about `seconds` have passed (at least one epoch)."""
+        new: list[dict[str, float]] = []
+        t0 = time.perf_counter()
+        while not self.done:
+            new += self.step(1)
+            if time.perf_counter() - t0 >= seconds:
+                break
+        return new
+
+    def run(self, callback: Callable[["Trainer"], None] | None = None, every: int = 1) -> "Trainer":
+        """Train to the end, calling `callback(self)` every `every` epochs."""
+        while not self.done:
+            self.step(every)
+            if callback is not None:
+                callback(self)
+        self.model.eval()
+        return self
+
+    def final(self, term: str = "recon") -> tuple[float, float]:
+        """(train, test) value of a loss term at the last completed epoch."""
+        if not self.history:
+            return float("nan"), float("nan")
+        last = self.history[-1]
+        return last[f"train_{term}"], last[f"test_{term}"]
+
+
+def fit(model: Autoencoder, data: Dataset, cfg: TrainConfig, callback=None) -> Trainer:
+    """Train `model` on `data` to the end; raises TrainingDiverged if the loss blows up."""
+    trainer = Trainer(model, data, cfg).run(callback)
+    if trainer.error:
+        raise TrainingDiverged(trainer.error)
+    return trainer
