@@ -1,0 +1,113 @@
+"""Figures for the Train and Architecture pages: loss curves, the hourglass, the forward pass."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .style import PART_COLOURS, TEST_COLOUR, TRAIN_COLOUR, tight
+
+_DASH = {"total": "solid", "recon": "solid", "kl": "dash", "sparsity": "dot", "contractive": "dashdot"}
+
+
+def loss_figure(history: list[dict], terms: list[str] | None = None, epochs: int | None = None,
+                log_y: bool = True) -> go.Figure:
+    """Train and test loss per epoch; one line per named term (total, recon, kl, ...)."""
+    fig = go.Figure()
+    if history:
+        ep = [h["epoch"] for h in history]
+        terms = terms or [k[len("train_"):] for k in history[0] if k.startswith("train_")]
+        if len(terms) > 1 and "recon" in terms:  # total == recon for a plain model: draw it once
+            shown = terms
+        else:
+            shown = ["total"] if "total" in terms else terms[:1]
+        for term in shown:
+            for split, colour in (("train", TRAIN_COLOUR), ("test", TEST_COLOUR)):
+                key = f"{split}_{term}"
+                if key in history[0]:
+                    fig.add_trace(go.Scatter(
+                        x=ep, y=[h[key] for h in history], mode="lines", name=f"{split} {term}",
+                        line=dict(color=colour, dash=_DASH.get(term, "solid"), width=2 if term == "total" else 1.5),
+                    ))
+    fig.update_xaxes(title="epoch", range=[0, epochs] if epochs else None)
+    fig.update_yaxes(title="loss (log scale)" if log_y else "loss", type="log" if log_y else "linear")
+    return tight(fig, height=340, title="Loss per epoch", legend=dict(orientation="h", y=-0.25))
+
+
+def _block_geometry(rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    """x centres and heights of the blocks; height ∝ width, normalised to the widest layer."""
+    widths = np.array([r["width"] for r in rows], dtype=float)
+    heights = 0.08 + 0.92 * widths / widths.max()
+    return np.arange(len(rows), dtype=float), heights
+
+
+def hourglass_figure(rows: list[dict], title: str | None = None) -> go.Figure:
+    """One block per layer, height proportional to its width, coloured by part, labelled with
+    its size and parameter count; the total in the title."""
+    xs, hs = _block_geometry(rows)
+    fig = go.Figure()
+    for x, h, r in zip(xs, hs, rows):
+        colour = PART_COLOURS[r["part"]]
+        fig.add_shape(type="rect", x0=x - 0.3, x1=x + 0.3, y0=-h / 2, y1=h / 2,
+                      line=dict(color=colour, width=1), fillcolor=colour, opacity=0.75)
+        fig.add_annotation(x=x, y=h / 2 + 0.04, text=f"<b>{r['width']}</b>", showarrow=False, yanchor="bottom")
+        fig.add_annotation(x=x, y=-h / 2 - 0.04, text=f"{r['params']:,} params", showarrow=False,
+                           yanchor="top", font=dict(size=10))
+    # one invisible point per block carries the hover text and the legend entry of its part
+    seen = set()
+    for x, r in zip(xs, rows):
+        fig.add_trace(go.Scatter(
+            x=[x], y=[0], mode="markers", marker=dict(size=18, color=PART_COLOURS[r["part"]], opacity=0),
+            name=r["part"], legendgroup=r["part"], showlegend=r["part"] not in seen,
+            hovertemplate=f"{r['layer']}<br>{r['width']} units<br>{r['params']:,} parameters<extra></extra>",
+        ))
+        seen.add(r["part"])
+    total = sum(r["params"] for r in rows)
+    fig.update_xaxes(tickvals=list(xs), ticktext=[r["layer"] for r in rows], range=[-0.6, len(rows) - 0.4],
+                     showgrid=False, zeroline=False)
+    fig.update_yaxes(visible=False, range=[-0.75, 0.75])
+    return tight(fig, height=380, title=title or f"Total: {total:,} trainable parameters", showlegend=False)
+
+
+def forward_pass_figure(rows: list[dict], activations: list[np.ndarray]) -> go.Figure:
+    """One sample flowing through the network: a column of cells per layer, coloured by activation.
+
+    Frame k lights layers 0..k; later layers stay grey. Plotly's play button and slider step
+    through the frames in the browser, with no round trip to the server.
+    """
+    xs, hs = _block_geometry(rows)
+    scale = max(float(np.abs(np.concatenate(activations)).max()), 1e-6)
+
+    def column(k: int, lit: bool) -> go.Scatter:
+        a = activations[k]
+        n = a.size
+        ys = np.linspace(-hs[k] / 2, hs[k] / 2, n) if n > 1 else np.zeros(1)
+        return go.Scatter(
+            x=np.full(n, xs[k]), y=ys, mode="markers",
+            marker=dict(size=max(4, min(14, 260 / max(n, 1))), symbol="square",
+                        color=a if lit else "#e5e7eb", colorscale="RdBu", reversescale=True,
+                        cmin=-scale, cmax=scale, line=dict(width=0.5, color="#9ca3af")),
+            customdata=np.arange(n), name=rows[k]["layer"], showlegend=False,
+            hovertemplate=f"{rows[k]['layer']} unit %{{customdata}}: %{{marker.color:.3f}}<extra></extra>"
+            if lit else f"{rows[k]['layer']}: not reached yet<extra></extra>",
+        )
+
+    n = len(rows)
+    frames = [go.Frame(name=str(k), data=[column(j, j <= k) for j in range(n)]) for k in range(n)]
+    fig = go.Figure(data=[column(j, j == 0) for j in range(n)], frames=frames)
+    fig.update_xaxes(tickvals=list(xs), ticktext=[f"{r['layer']} ({r['width']})" for r in rows],
+                     range=[-0.6, n - 0.4], showgrid=False, zeroline=False)
+    fig.update_yaxes(visible=False, range=[-0.6, 0.6])
+    fig.update_layout(
+        updatemenus=[dict(type="buttons", showactive=False, x=0, y=1.18, xanchor="left", buttons=[
+            dict(label="▶ Play forward pass", method="animate",
+                 args=[None, dict(frame=dict(duration=600, redraw=True), transition=dict(duration=200),
+                                  fromcurrent=False, mode="immediate")]),
+        ])],
+        sliders=[dict(active=0, y=-0.05, currentvalue=dict(prefix="reached: "), steps=[
+            dict(label=rows[k]["layer"], method="animate",
+                 args=[[str(k)], dict(mode="immediate", frame=dict(duration=0, redraw=True))])
+            for k in range(n)
+        ])],
+    )
+    return tight(fig, height=420, title="Forward pass, one layer at a time", margin=dict(l=10, r=10, t=80, b=60))

@@ -1,0 +1,19 @@
+"""Page furniture shared by every page: the opening explanation and the "Try this" prompts."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+
+def intro(title: str, text: str, formula: str | None = None) -> None:
+    """Title, two to four plain sentences, and the one formula that matters."""
+    st.title(title)
+    st.markdown(text)
+    if formula:
+        st.latex(formula)
+
+
+def try_this(prompts: list[str]) -> None:
+    """A short list of experiments: turn a knob, predict, then look."""
+    st.subheader("Try this")
+    st.markdown("\n".join(f"- {p}" for p in prompts))

@@ -1,0 +1,133 @@
+"""The shared sidebar: dataset, model and training settings, read from and written to the URL."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from ..config import ACTIVATIONS, DataConfig, ModelConfig, TrainConfig, from_query, to_query
+from ..datasets import DATASETS
+from ..models import VARIANTS
+from .cache import dataset
+from .state import Configs, set_configs
+
+LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 10.0)
+BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512, 1024, 2048)
+DATASET_TITLES = {"digits": "Digits (8×8 images)", "gw": "Gravitational-wave triggers",
+                  "line": "Points near a line (2-D)", "swiss_roll": "Swiss roll (3-D)"}
+VARIANT_TITLES = {"autoencoder": "Autoencoder (MLP)", "linear": "Linear autoencoder",
+                  "denoising": "Denoising", "sparse": "Sparse", "contractive": "Contractive",
+                  "variational": "Variational (VAE)"}
+PENALTIES = (0.0, 1e-4, 1e-3, 1e-2, 0.1, 1.0)
+BETAS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
+_PREFIXED = ("d_", "m_", "t_")
+
+
+def _nearest(options, value: float):
+    return min(options, key=lambda v: abs(v - value))
+
+
+def parse_widths(text: str) -> tuple[int, ...]:
+    """'32, 16' -> (32, 16); raises ValueError with a message a student can act on."""
+    parts = [p.strip() for p in text.replace(";", ",").replace("-", ",").split(",") if p.strip()]
+    try:
+        widths = tuple(int(p) for p in parts)
+    except ValueError:
+        raise ValueError(f"Hidden widths must be whole numbers separated by commas, e.g. 32, 16 (got {text!r}).")
+    if any(w < 1 or w > 1024 for w in widths):
+        raise ValueError("Each hidden width must be between 1 and 1024.")
+    if len(widths) > 6:
+        raise ValueError("At most 6 hidden layers.")
+    return widths
+
+
+def _seed_widgets_from_url() -> None:
+    """On a session's first run, start every widget at the value the URL names (or the default)."""
+    if "w_dataset" in st.session_state:
+        return
+    params = {k: st.query_params[k] for k in st.query_params}
+    d, m, t = (from_query(params, cls) for cls in (DataConfig, ModelConfig, TrainConfig))
+    st.session_state.update({
+        "w_dataset": d.name if d.name in DATASETS else "digits",
+        "w_variant": m.variant if m.variant in VARIANTS else "autoencoder",
+        "w_hidden": ", ".join(str(w) for w in m.hidden),
+        "w_latent": max(1, min(64, m.latent)),
+        "w_activation": m.activation if m.activation in ACTIVATIONS else "relu",
+        "w_recon": m.recon_loss if m.recon_loss in ("mse", "bce") else "mse",
+        "w_noise": min(1.0, max(0.0, round(m.noise_std * 20) / 20)),
+        "w_mask": min(0.9, max(0.0, round(m.mask_prob * 20) / 20)), "w_sparsity": _nearest(PENALTIES, m.sparsity),
+        "w_contractive": _nearest(PENALTIES, m.contractive), "w_beta": _nearest(BETAS, m.beta),
+        "w_lr": _nearest(LEARNING_RATES, t.lr),
+        "w_epochs": max(1, min(1000, t.epochs)),
+        "w_batch": _nearest(BATCH_SIZES, t.batch_size),
+        "w_seed": max(0, min(10**6, t.seed)),
+    })
+
+
+def _sync_url(cfgs: Configs) -> None:
+    """Keep the URL's settings equal to the sidebar's, leaving other query parameters alone."""
+    wanted = to_query(*cfgs)
+    for key in list(st.query_params):
+        if key.startswith(_PREFIXED) and key not in wanted:
+            del st.query_params[key]
+    for key, value in wanted.items():
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
+
+
+def sidebar() -> Configs:
+    """Draw the shared settings and return (DataConfig, ModelConfig, TrainConfig)."""
+    _seed_widgets_from_url()
+    sb = st.sidebar
+    sb.header("Settings")
+    name = sb.selectbox("Dataset", list(DATASETS), format_func=DATASET_TITLES.get, key="w_dataset")
+    variant = sb.selectbox("Variant", list(VARIANTS), format_func=VARIANT_TITLES.get, key="w_variant")
+    text = sb.text_input("Hidden widths (encoder; the decoder mirrors them)", key="w_hidden",
+                         help="Comma-separated layer sizes from the input towards the code, e.g. 32, 16.")
+    try:
+        hidden = parse_widths(text)
+    except ValueError as exc:
+        sb.error(f"{exc} Using 32, 16 until this is fixed.")
+        hidden = (32, 16)
+    latent = sb.number_input("Latent size (code units)", 1, 64, key="w_latent")
+    activation = sb.selectbox("Activation", ACTIVATIONS, key="w_activation")
+    data_cfg = DataConfig(name=name)
+    data = dataset(data_cfg)
+    model_cfg = ModelConfig(variant=variant, hidden=hidden, latent=int(latent), activation=activation)
+    model_cfg = _variant_knobs(sb, model_cfg, data.bounded)
+    with sb.expander("Training", expanded=True):
+        lr = st.select_slider("Learning rate (Adam)", LEARNING_RATES, key="w_lr")
+        epochs = st.number_input("Epochs", 1, 1000, key="w_epochs")
+        batch = st.select_slider("Batch size", BATCH_SIZES, key="w_batch")
+        seed = st.number_input("Seed", 0, 10**6, key="w_seed")
+    train_cfg = TrainConfig(lr=float(lr), epochs=int(epochs), batch_size=int(batch), seed=int(seed))
+    if model_cfg.latent >= data.n_features:
+        sb.warning(f"The code ({model_cfg.latent}) is as wide as the input ({data.n_features}): the network "
+                   "can learn the identity, and the bottleneck teaches nothing.")
+    if train_cfg.batch_size >= len(data.train_idx):
+        sb.info(f"The batch is larger than the {len(data.train_idx)} training rows: each epoch is one full-batch step.")
+    cfgs = (data_cfg, model_cfg, train_cfg)
+    set_configs(cfgs)
+    _sync_url(cfgs)
+    return cfgs
+
+
+def _variant_knobs(sb, cfg: ModelConfig, bounded: bool) -> ModelConfig:
+    """The one or two settings the chosen variant adds."""
+    v = cfg.variant
+    if v == "denoising":
+        cfg = replace(cfg, noise_std=sb.slider("Noise std σ", 0.0, 1.0, step=0.05, key="w_noise"),
+                      mask_prob=sb.slider("Mask probability p", 0.0, 0.9, step=0.05, key="w_mask"))
+    elif v == "sparse":
+        cfg = replace(cfg, sparsity=sb.select_slider("Sparsity weight λ", PENALTIES, key="w_sparsity"))
+    elif v == "contractive":
+        cfg = replace(cfg, contractive=sb.select_slider("Contractive weight λ", PENALTIES, key="w_contractive"))
+    elif v == "variational":
+        cfg = replace(cfg, beta=sb.select_slider("β (weight of the KL term)", BETAS, key="w_beta"))
+    if bounded:
+        cfg = replace(cfg, recon_loss=sb.radio(
+            "Reconstruction loss", ("mse", "bce"), key="w_recon", horizontal=True,
+            help="MSE assumes Gaussian noise around the output; binary cross-entropy assumes each pixel "
+                 "is a Bernoulli probability, which fits data in [0, 1]."))
+    return cfg

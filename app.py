@@ -1,0 +1,17 @@
+"""aeviz: the entry point. Page config, the shared sidebar, and the navigation over pages/."""
+
+import streamlit as st
+
+from aeviz import ui
+
+st.set_page_config(page_title="aeviz — learn autoencoders", page_icon="⏳", layout="wide")
+
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/train.py", title="Train", icon=":material/play_circle:"),
+    st.Page("pages/architecture.py", title="Architecture", icon=":material/hourglass_empty:"),
+]
+
+nav = st.navigation(PAGES)
+ui.sidebar()
+nav.run()

@@ -1,0 +1,39 @@
+"""Architecture: the hourglass with layer sizes and parameter counts, and one sample's forward pass."""
+
+import streamlit as st
+
+from aeviz import analysis, figures, layer_table, ui
+
+data_cfg, model_cfg, train_cfg = ui.configs()
+data = ui.dataset(data_cfg)
+rows = layer_table(model_cfg, data.n_features)
+
+ui.intro(
+    "Architecture",
+    f"The network is an hourglass: {data.n_features} numbers in, squeezed through the encoder to a "
+    f"**{model_cfg.latent}**-number code, and expanded by the mirrored decoder back to {data.n_features}. "
+    "Each block's height is its layer's width. A dense layer from m units to n units has a weight for "
+    "every pair plus one bias per output:",
+    r"\#\text{params}(m \to n) = m \cdot n + n",
+)
+st.plotly_chart(figures.hourglass_figure(rows), key="hourglass")
+st.dataframe(rows, hide_index=True, column_config={"params": st.column_config.NumberColumn("parameters", format="%d")})
+
+st.subheader("One sample's forward pass")
+st.markdown("Press ▶ to follow one input through the trained network, layer by layer: blue is positive, "
+            "red negative. Watch the numbers squeeze into the code and spread back out.")
+run = ui.model_or_stop()
+index = st.number_input("Sample index", 0, len(data.X) - 1, 0, key="arch_sample")
+x = data.X[index]
+acts = analysis.layer_activations(run.model, x)
+left, mid, right = st.columns([1, 4, 1])
+kw = dict(kind=data.kind, feature_names=data.feature_names, image_shape=data.image_shape, height=200)
+left.plotly_chart(figures.sample_figure(acts[0], title="input", **kw), key="arch_in")
+mid.plotly_chart(figures.forward_pass_figure(rows, acts), key="arch_pass")
+right.plotly_chart(figures.sample_figure(acts[-1], title="output", **kw), key="arch_out")
+
+ui.try_this([
+    "Switch the dataset to gw and set the hidden widths to 64, 32: the first layer has 16×64 + 64 = 1,088 parameters.",
+    "Choose the variational variant: the code layer doubles its parameters (it outputs μ and log σ²).",
+    "Widen the first layer to 256: where are most of the parameters now, and why?",
+])

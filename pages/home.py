@@ -1,0 +1,23 @@
+"""Home: what an autoencoder is, and where each page takes you."""
+
+import streamlit as st
+
+from aeviz import ui
+
+ui.intro(
+    "aeviz — learn autoencoders by training one",
+    "An **autoencoder** is a network that learns to copy its input through a narrow middle. "
+    "The **encoder** squeezes each input x into a short **code** z (the bottleneck); the **decoder** "
+    "expands z back into a reconstruction x̂. Because the code is too small to hold everything, "
+    "the network has to learn what matters about the data. Training minimises the reconstruction error:",
+    r"\mathcal{L}(x) = \lVert x - \hat{x} \rVert^2, \qquad \hat{x} = g_\phi(f_\theta(x))",
+)
+st.markdown(
+    "Every page opens on a model already trained with the settings in the sidebar "
+    "(digits, 64→32→16→**2**→16→32→64, ReLU, Adam 1e-3, 100 epochs, seed 42). Change a setting and "
+    "the pages follow; the address bar keeps your settings, so a link reproduces what you see."
+)
+st.page_link("pages/train.py", label="**Train** — play, pause and step a training run; watch the loss fall",
+             icon=":material/play_circle:")
+st.page_link("pages/architecture.py", label="**Architecture** — the hourglass, layer sizes, parameter counts, "
+             "and one sample's forward pass", icon=":material/hourglass_empty:")
