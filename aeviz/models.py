@@ -165,16 +165,35 @@ class DenoisingAutoencoder(Autoencoder):
 
 
 class SparseAutoencoder(Autoencoder):
-    """Adds an L1 penalty on the code: most latent units stay near zero for any one input."""
+    """Adds an L1 penalty on the code (and, optionally, on the hidden encoder activations too):
+    most units stay near zero for any one input."""
 
     description = "An L1 penalty on the code keeps most units silent for each input."
     manual_backprop = False  # extra loss terms: autograd computes the gradient
 
+    def penalises_hidden(self) -> bool:
+        """True when the hidden encoder activations are penalised as well as the code."""
+        return bool(getattr(self.cfg, "sparse_hidden", False))  # a ModelConfig field, if the config has it
+
+    def encode_all(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """The code (batch, latent) and each hidden encoder layer's activations (batch, width)."""
+        hidden: list[torch.Tensor] = []
+        modules = list(self.encoder)
+        for i, m in enumerate(modules):
+            x = m(x)
+            if i + 1 < len(modules) and isinstance(modules[i + 1], nn.Linear):
+                hidden.append(x)  # (batch, width) after the activation
+        return x, hidden
+
     def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Reconstruction plus `sparsity` · mean over the batch of Σ_j |h_j|."""
-        h = self.encode(x)  # (batch, latent)
+        """Reconstruction plus `sparsity` · mean over the batch of Σ_j |h_j| (code, and hidden if chosen)."""
+        h, hidden = self.encode_all(x)  # (batch, latent), [(batch, width), ...]
         recon = self.reconstruction_loss(self.decode(h), x)
-        penalty = self.cfg.sparsity * h.abs().sum(dim=1).mean()
+        l1 = h.abs().sum(dim=1).mean()
+        if self.penalises_hidden():
+            for a in hidden:
+                l1 = l1 + a.abs().sum(dim=1).mean()
+        penalty = self.cfg.sparsity * l1
         return {"total": recon + penalty, "recon": recon, "sparsity": penalty}
 
 
@@ -185,12 +204,16 @@ class ContractiveAutoencoder(Autoencoder):
     manual_backprop = False  # extra loss terms: autograd computes the gradient
 
     def jacobian_penalty(self, x: torch.Tensor, create_graph: bool = True) -> torch.Tensor:
-        """Mean over the batch of ‖∂h/∂x‖²_F, exact by autograd (one backward pass per code unit)."""
+        """Mean over the batch of ‖∂h/∂x‖²_F, exact by autograd (one backward pass per code unit).
+
+        Row j of every sample's Jacobian is the gradient of Σ_batch h_j, because sample i's code
+        depends on sample i's input only. `create_graph` keeps the graph so the penalty can be trained.
+        """
         x = x.detach().requires_grad_(True)
         h = self.encode(x)  # (batch, latent)
         total = x.new_zeros(())
         for j in range(h.shape[1]):
-            (g,) = torch.autograd.grad(h[:, j].sum(), x, create_graph=create_graph)  # (batch, features)
+            (g,) = torch.autograd.grad(h[:, j].sum(), x, create_graph=create_graph, retain_graph=True)  # (batch, features)
             total = total + (g**2).sum()
         return total / x.shape[0]
 

@@ -75,16 +75,27 @@ class TrainingDiverged(RuntimeError):
     """The loss became NaN or infinite; the message says why and what to change."""
 
 
-def _divergence_message(epoch: int, cfg: TrainConfig) -> str:
+EXPLODED = 1e4  # a training loss this many times the untrained model's counts as blown up
+
+_CAUSES = {
+    "nan": "the loss became NaN or infinite, so the weights blew up (each update overshot the minimum "
+           "by more than it corrected)",
+    "exploded": f"the loss grew to more than {EXPLODED:g} times its starting value: the updates overshoot "
+                "instead of descending",
+    "dead": "the gradient is exactly zero for every weight: the updates pushed every unit into a flat region "
+            "(ReLUs that never fire, saturated sigmoids), so the network outputs a constant and can never recover",
+}
+
+
+def _divergence_message(epoch: int, cfg: TrainConfig, cause: str) -> str:
     hint = (
-        f"The learning rate {cfg.lr:g} is very high for Adam; try 1e-3 (or at most 1e-2)."
+        f"The learning rate {cfg.lr:g} is far too high for Adam; try 1e-3 (at most 1e-2)."
         if cfg.lr > 0.05
         else "Lower the learning rate (e.g. divide it by 10), or use a smaller penalty weight."
     )
     return (
-        f"Training stopped at epoch {epoch}: the loss became NaN or infinite, so the weights "
-        f"blew up (each update overshot the minimum by more than it corrected). {hint} "
-        f"The model was rolled back to its last finite state (epoch {epoch - 1})."
+        f"Training stopped at epoch {epoch}: {_CAUSES[cause]}. {hint} "
+        f"The model was rolled back to its state before that epoch (epoch {epoch - 1})."
     )
 
 
@@ -113,6 +124,9 @@ class Trainer:
         self.history: list[dict[str, float]] = []
         self.snapshots: list[tuple[int, np.ndarray]] = [(0, self._codes())]
         self.error: str | None = None
+        model.eval()
+        with torch.no_grad():
+            self.initial_loss = float(model.loss(self._X_train)["total"])  # the untrained model's
 
     @property
     def done(self) -> bool:
@@ -154,6 +168,16 @@ class Trainer:
             record.update({f"test_{k}": float(v) for k, v in model.loss(self._X_test).items()})
         return record
 
+    def _failure(self, record: dict[str, float]) -> str | None:
+        """Why the epoch just run broke training ("nan", "exploded", "dead"), or None."""
+        if not all(math.isfinite(v) for v in record.values()) or not torch.isfinite(self._flat).all():
+            return "nan"
+        if record["train_total"] > EXPLODED * max(self.initial_loss, 1e-12):
+            return "exploded"
+        if not self._grad.any():
+            return "dead"
+        return None
+
     def step(self, epochs: int = 1) -> list[dict[str, float]]:
         """Run up to `epochs` more epochs (fewer at the end); returns their history records."""
         new: list[dict[str, float]] = []
@@ -165,11 +189,12 @@ class Trainer:
             t0 = time.perf_counter()
             record = self._epoch()
             self.seconds += time.perf_counter() - t0
-            if not all(math.isfinite(v) for v in record.values()):
+            cause = self._failure(record)
+            if cause:
                 with torch.no_grad():
                     self._flat.copy_(state)
                 self.optimizer.restore(opt_state)
-                self.error = _divergence_message(self.epoch + 1, self.cfg)
+                self.error = _divergence_message(self.epoch + 1, self.cfg, cause)
                 break
             self.epoch += 1
             record = {"epoch": self.epoch, **record, "seconds": self.seconds}
