@@ -10,6 +10,9 @@ PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("pages/train.py", title="Train", icon=":material/play_circle:"),
     st.Page("pages/architecture.py", title="Architecture", icon=":material/hourglass_empty:"),
+    st.Page("pages/latent.py", title="Latent space", icon=":material/scatter_plot:"),
+    st.Page("pages/reconstruction.py", title="Reconstruction", icon=":material/compare:"),
+    st.Page("pages/anomaly.py", title="Anomaly detection", icon=":material/troubleshoot:"),
 ]
 
 nav = st.navigation(PAGES)

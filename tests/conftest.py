@@ -106,3 +106,20 @@ def wait_for_app(pg, timeout: float = 60_000) -> None:
         " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
         timeout=timeout,
     )
+
+
+@pytest.fixture(autouse=True)
+def _navigation_not_pages_folder(monkeypatch):
+    """AppTest forgets before every run that app.py uses st.navigation and, seeing a `pages/`
+    folder, runs the current page script alone (the legacy multipage mode). The app recovers by
+    rerunning through app.py (ui.state.ensure_entry_script), which would swallow a button click
+    under AppTest; so tell the pages manager what st.navigation would."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)

@@ -154,5 +154,5 @@ def hole_fraction(codes: np.ndarray, n: int = 200, scale: float = 1.5, seed: int
     """Share of N(0, scale² I) draws, in the codes' standardised frame, farther than the radius rule
     from every training code: the same sampling and radius rule for any model."""
     samples = prior_samples(n, codes.shape[1], scale, seed)
-    z, s = standardise(np.asarray(codes, dtype=np.float64), samples)
-    return float(hole_mask(z, s, default_radius(z)).mean())
+    (z,) = standardise(np.asarray(codes, dtype=np.float64))
+    return float(hole_mask(z, samples, default_radius(z)).mean())

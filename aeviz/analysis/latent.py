@@ -234,3 +234,38 @@ def snapshot_coords(snapshots: list[tuple[int, np.ndarray]], plane: Plane | None
         p = plane or plane_for(codes)
         out.append((epoch, p.project(codes)))
     return out
+
+
+@dataclass(frozen=True, eq=False)
+class LatentView:
+    """Everything the map needs about one trained model: training codes, their index and plane,
+    plane coordinates, the box around them, the default radius and a click-catching grid."""
+
+    codes: np.ndarray  # (n_train, latent)
+    index: CodeIndex
+    plane: Plane
+    coords: np.ndarray  # (n_train, 2)
+    lo: np.ndarray  # (2,)
+    hi: np.ndarray  # (2,)
+    radius: float
+    click_grid: np.ndarray  # (m, 2) plane points that catch clicks on empty space
+
+    @property
+    def latent(self) -> int:
+        """Latent size."""
+        return self.codes.shape[1]
+
+
+def latent_view(model: Autoencoder, data: Dataset, click_n: int = 50) -> LatentView:
+    """Encode the training data and prepare the map (a one-row strip of clickable points for latent 1)."""
+    codes = encode(model, data.X_train)  # (n_train, latent)
+    plane = plane_for(codes)
+    coords = plane.project(codes)  # (n_train, 2)
+    if codes.shape[1] == 1:  # a strip: spread the codes over a band so they can be seen and clicked
+        coords[:, 1] = np.random.default_rng(0).uniform(-1, 1, len(coords))
+    lo, hi = bounds(coords)
+    if codes.shape[1] == 1:
+        lo[1], hi[1] = -1.2, 1.2
+    _, _, grid = grid_coords(lo, hi, click_n, click_n if codes.shape[1] > 1 else 9)
+    return LatentView(codes=codes, index=index_codes(codes), plane=plane, coords=coords, lo=lo, hi=hi,
+                      radius=default_radius(codes), click_grid=grid)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from .state import ensure_entry_script
+
 
 def intro(title: str, text: str, formula: str | None = None) -> None:
     """Title, two to four plain sentences, and the one formula that matters."""
+    ensure_entry_script()
     st.title(title)
     st.markdown(text)
     if formula:

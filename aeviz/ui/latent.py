@@ -1,0 +1,289 @@
+"""The latent space explorer's Streamlit side: cached views of a trained model, the click-to-decode
+fragment (only it reruns on a click), and the hole-rate, sweep, grid, interpolation and evolution parts."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import partial
+
+import numpy as np
+import streamlit as st
+
+from ..analysis import decode, encode
+from ..analysis import latent as la
+from ..config import DataConfig, ModelConfig, TrainConfig
+from ..datasets import Dataset
+from ..figures import latent as fl
+from ..figures import sample_figure
+from ..train import Trainer
+from .cache import dataset
+from .state import configs
+
+STATE = "aeviz_latent"  # this session's explorer: {"z": full code or None, "source": str, "clicks": [...], ...}
+MAP_KEY = "latent_map"
+Z_KEYS = ("latent_z1", "latent_z2")
+SWEEP_EPOCHS = 30
+
+
+def _state() -> dict:
+    """This session's explorer state (created on first use)."""
+    return st.session_state.setdefault(STATE, {"z": None, "source": "", "clicks": [], "draws": 0, "hole_seed": 0,
+                                               "sweep": False})
+
+
+@st.cache_resource(max_entries=16, show_spinner="Encoding the training data…")
+def _view(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, model_id: int,
+          _run: Trainer) -> la.LatentView:
+    """The map of one trained model (keyed by its configs and the model object's identity)."""
+    return la.latent_view(_run.model, _run.data)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _field(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, model_id: int,
+           _view: la.LatentView) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distance to the nearest code over the map's box (what the hole shading draws)."""
+    return la.distance_field(_view.plane, _view.index, _view.lo, _view.hi)
+
+
+def view(run: Trainer) -> la.LatentView:
+    """The cached map of this session's trained model."""
+    return _view(*configs(), id(run.model), run)
+
+
+@st.cache_data(max_entries=16, show_spinner="Training one small model per latent size…")
+def sweep(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, sizes: tuple[int, ...],
+          epochs: int) -> list[float]:
+    """Hole fraction per latent size (standardised codes), cached per configuration."""
+    return la.latent_size_sweep(dataset(data_cfg), model_cfg, train_cfg, sizes=sizes, epochs=epochs)
+
+
+def axis_titles(v: la.LatentView) -> tuple[str, str]:
+    """Axis names of the map: z₁, z₂ or the principal axes."""
+    if v.latent == 1:
+        return "z₁", "(spread for visibility)"
+    if v.latent == 2:
+        return "z₁", "z₂"
+    return "a (1st principal axis)", "b (2nd principal axis)"
+
+
+def radius_slider(v: la.LatentView) -> float:
+    """The hole radius r, defaulting to the codes' own spacing rule."""
+    top = float(np.max(v.hi - v.lo)) / 2
+    default = min(v.radius, top)
+    return st.slider("Hole radius r (distance to the nearest training code)", 0.0, round(top, 4),
+                     round(default, 4), step=round(top / 400, 5) or None, key=f"latent_r_{id(v)}",
+                     help="Default: the 99th percentile of the distances between each training code and its "
+                          "nearest neighbour, so 99 % of the codes have a neighbour closer than r.")
+
+
+# ---------------------------------------------------------------- the explorer (a fragment)
+
+def _on_click(v: la.LatentView, train_idx: np.ndarray) -> None:
+    """A click on the map: decode that exact point (a training code's own code if one was hit)."""
+    event = st.session_state.get(MAP_KEY)
+    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    if not points:
+        return
+    p = points[-1]
+    a, b = float(p["x"]), float(p["y"])
+    state = _state()
+    custom = p.get("customdata")
+    if isinstance(custom, list):
+        custom = custom[0] if custom else None
+    if isinstance(custom, (int, float)):  # a training code was hit: decode exactly its code
+        sample = int(custom)
+        row = int(np.searchsorted(train_idx, sample))
+        state["z"], state["source"] = v.codes[row], f"the code of training sample {sample}"
+    else:
+        state["z"], state["source"] = None, "a click"
+    st.session_state[Z_KEYS[0]], st.session_state[Z_KEYS[1]] = a, b
+    state["clicks"] = (state["clicks"] + [(a, b)])[-2:]
+
+
+def _on_typed() -> None:
+    """The number inputs changed: they now define the point."""
+    _state()["z"] = None
+    _state()["source"] = "the numbers you typed"
+
+
+def _on_prior(latent: int) -> None:
+    """Draw z ~ N(0, I) and decode it."""
+    state = _state()
+    state["draws"] += 1
+    state["z"] = la.sample_normal(1, latent, 1.0, seed=state["draws"])[0]
+    state["source"] = "a draw from the prior N(0, I)"
+
+
+def _current(v: la.LatentView) -> np.ndarray | None:
+    """The point to decode (latent,), or None before any click."""
+    state = _state()
+    if state["z"] is not None and np.asarray(state["z"]).size == v.latent:
+        return np.asarray(state["z"], dtype=np.float32)
+    a, b = (st.session_state.get(k) for k in Z_KEYS)
+    if a is None or (b is None and v.latent > 1):
+        return None
+    return v.plane.to_latent([[a, b or 0.0]])[0]
+
+
+def _output(run: Trainer, data: Dataset, v: la.LatentView, z: np.ndarray, r: float) -> None:
+    """The decoded point beside the nearest training sample, and whether it is in a hole."""
+    dist, idx, hole = la.hole_test(v.index, z[None], r)
+    d, row = float(dist[0]), int(idx[0])
+    x_hat = decode(run.model, z[None])[0]  # (features,)
+    nearest = data.X_train[row]
+    sample = int(data.train_idx[row])
+    label = data.label_names[data.y_train[row]]
+    zt = ", ".join(f"{c:.3f}" for c in z[:4]) + (", …" if z.size > 4 else "")
+    st.markdown(f"Decoded at **z = ({zt})**, from {_state()['source'] or 'a click'}.")
+    if hole[0]:
+        st.error(f"This point is **in a hole**: the nearest training code is {d:.3f} away, farther than "
+                 f"r = {r:.3g}. Nothing in training told the decoder what to output here.")
+    else:
+        st.success(f"This point is **not a hole**: the nearest training code is {d:.3f} away, within "
+                   f"r = {r:.3g}.")
+    kw = dict(feature_names=data.feature_names, image_shape=data.image_shape)
+    if data.kind == "image":
+        c1, c2 = st.columns(2)
+        c1.plotly_chart(sample_figure(x_hat, "image", title="decoded", **kw), key="latent_decoded")
+        c2.plotly_chart(sample_figure(nearest, "image", title=f"nearest: sample {sample} ({label})", **kw),
+                        key="latent_nearest")
+    else:
+        st.plotly_chart(sample_figure(x_hat, data.kind, title="decoded", reference=nearest, data=data.X_train,
+                                      reference_name=f"nearest training sample {sample} ({label})", height=340,
+                                      **kw), key="latent_decoded")
+
+
+@st.fragment
+def _explorer(run: Trainer, data: Dataset, r: float) -> None:
+    v = view(run)
+    z = _current(v)
+    point = nearest = None
+    if z is not None:
+        _, idx = v.index.nearest(z[None])
+        point, nearest = v.plane.project(z[None])[0], v.coords[idx[0]]
+        if v.latent == 1:
+            point = np.array([point[0], 0.0])
+    titles = axis_titles(v)
+    fig = fl.latent_map_figure(v.coords, data.y_train, data.label_names, index=data.train_idx,
+                               field=_field(*configs(), id(run.model), v), r=r, click_grid=v.click_grid,
+                               point=point, nearest=nearest, strip=v.latent == 1, axis_titles=titles)
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        st.plotly_chart(fig, key=MAP_KEY, on_select=partial(_on_click, v, data.train_idx), selection_mode="points",
+                        config={"scrollZoom": False, "displayModeBar": False})
+        step = float(np.max(v.hi - v.lo)) / 200
+        cols = st.columns(3 if run.model.cfg.variant == "variational" else 2, vertical_alignment="bottom")
+        cols[0].number_input(titles[0], value=None, step=step, format="%.3f", key=Z_KEYS[0], on_change=_on_typed,
+                             placeholder="click the map")
+        if v.latent > 1:
+            cols[1].number_input(titles[1], value=None, step=step, format="%.3f", key=Z_KEYS[1],
+                                 on_change=_on_typed, placeholder="click the map")
+        if run.model.cfg.variant == "variational":
+            cols[-1].button("Sample from the prior", on_click=_on_prior, args=(v.latent,), key="latent_prior",
+                            help="Draw z ~ N(0, I) and decode it: what a VAE is trained to make possible.")
+    with right:
+        if z is None:
+            st.info("Click anywhere on the map — on a code or on empty space — or type the coordinates "
+                    "below it. The decoding appears here, beside the nearest training sample.")
+        else:
+            _output(run, data, v, z, r)
+
+
+def explorer(run: Trainer, data: Dataset, r: float) -> None:
+    """The map and the decoded output beside it; a click reruns only this part."""
+    _explorer(run, data, r)
+
+
+# ---------------------------------------------------------------- the other sections
+
+def hole_rate_section(v: la.LatentView, r: float) -> None:
+    """Draw N points from N(0, s²), mark the ones in holes, print the hole fraction."""
+    state = _state()
+    c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+    n = c1.number_input("Number of draws N", 10, 2000, 200, step=10, key="latent_hole_n")
+    s = c2.slider("Spread s of N(0, s²)", 0.1, 5.0, 1.5, step=0.1, key="latent_hole_s")
+    if c3.button("Draw again", key="latent_redraw"):
+        state["hole_seed"] += 1
+    rate = la.hole_rate(v.index, r, n=int(n), s=float(s), seed=state["hole_seed"])
+    st.metric("Hole fraction", f"{rate.fraction:.0%}", help=f"{int(rate.holes.sum())} of {int(n)} draws "
+              f"are farther than r = {r:.3g} from every training code.")
+    st.plotly_chart(fl.hole_samples_figure(v.coords, v.plane.project(rate.Z), rate.holes, rate.fraction,
+                                           axis_titles=axis_titles(v)), key="latent_hole_rate")
+
+
+def sweep_section(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig) -> None:
+    """Hole fraction against latent size, on a button (it trains five small models, once per server)."""
+    state = _state()
+    epochs = min(train_cfg.epochs, SWEEP_EPOCHS)
+    if st.button(f"Run the sweep (trains {len(la.SWEEP_SIZES)} small models of {epochs} epochs, once per server)",
+                 key="latent_sweep_go"):
+        state["sweep"] = True
+    if not state["sweep"]:
+        return
+    fractions = sweep(data_cfg, replace(model_cfg, latent=2), train_cfg, la.SWEEP_SIZES, epochs)
+    st.plotly_chart(fl.sweep_figure(la.SWEEP_SIZES, fractions), key="latent_sweep")
+    st.markdown(f"From {fractions[0]:.0%} of the draws in holes at latent size 2 to {fractions[-1]:.0%} at size "
+                f"{la.SWEEP_SIZES[-1]}. The same number of codes is spread through a space with more directions, "
+                "and almost all of a high-dimensional Gaussian's volume lies away from any code: the curse of "
+                "dimensionality, now inside the latent space.")
+
+
+def grid_section(run: Trainer, data: Dataset, v: la.LatentView, r: float) -> None:
+    """Decode an n×n grid over the codes' box in one batch; hole cells marked."""
+    n = st.slider("Grid size n (n × n decodings)", 2, 30, 15, key="latent_grid_n")
+    g = la.decode_grid(run.model, v.plane, v.index, v.lo, v.hi, int(n), r)
+    st.caption(f"{int(g.holes.sum())} of {n * n} grid cells are in a hole (shaded red). Rows run bottom to top "
+               "in z₂ and columns left to right in z₁, as on the map.")
+    if data.kind == "points":
+        st.plotly_chart(fl.decoded_points_figure(data.X_train, g.X, g.holes, names=data.feature_names,
+                                                 title="The decoded grid in data space"), key="latent_grid")
+    else:
+        st.plotly_chart(fl.tiles_figure(g.X, int(n), int(n), g.holes, data.kind, image_shape=data.image_shape,
+                                        title="The decoder's output over the map"), key="latent_grid")
+
+
+def interpolation_section(run: Trainer, data: Dataset, v: la.LatentView, r: float) -> None:
+    """Decode K points on the segment between two points; mark where the path is in a hole."""
+    state = _state()
+    c1, c2, c3, c4 = st.columns(4, vertical_alignment="bottom")
+    source = c1.radio("Between", ("two training samples", "my last two clicks"), key="latent_interp_src")
+    n = len(data.X) - 1
+    a = c2.number_input("sample A", 0, n, int(data.train_idx[0]), key="latent_interp_a")
+    b = c3.number_input("sample B", 0, n, int(data.train_idx[-1]), key="latent_interp_b")
+    k = c4.slider("K points", 3, 30, 12, key="latent_interp_k")
+    if source == "my last two clicks":
+        if len(state["clicks"]) < 2:
+            st.info("Click two points on the map above first (or choose two training samples).")
+            return
+        za, zb = v.plane.to_latent(np.asarray(state["clicks"], dtype=np.float32))
+    else:
+        za, zb = encode(run.model, data.X[[int(a), int(b)]])
+    path = la.interpolate(run.model, v.index, za, zb, int(k), r)
+    crossed = path.t[path.holes]
+    if crossed.size:
+        st.warning(f"The path is in a hole for t from {crossed.min():.2f} to {crossed.max():.2f} "
+                   f"({crossed.size} of {len(path.t)} points, shaded red).")
+    else:
+        st.success(f"The whole path stays within r = {r:.3g} of a training code.")
+    if data.kind == "points":
+        st.plotly_chart(fl.decoded_points_figure(data.X_train, path.X, path.holes, names=data.feature_names,
+                                                 colour=path.t, title="Decodings along the path"),
+                        key="latent_interp")
+    else:
+        st.plotly_chart(fl.tiles_figure(path.X, 1, len(path.t), path.holes, data.kind, image_shape=data.image_shape,
+                                        flip_rows=False, height=180 if data.kind == "image" else 160,
+                                        title="From A (left) to B (right)"), key="latent_interp")
+    st.plotly_chart(fl.distance_strip_figure(path.t, path.dist, r), key="latent_interp_dist")
+
+
+def evolution_section(run: Trainer, data: Dataset, v: la.LatentView) -> None:
+    """Replay the training snapshots as an animation."""
+    if len(run.snapshots) < 2:
+        st.info("This run kept a single snapshot: train for more epochs to watch the codes move.")
+        return
+    frames = la.snapshot_coords(run.snapshots, v.plane)
+    if v.latent == 1:
+        jitter = np.random.default_rng(0).uniform(-1, 1, len(data.X)).astype(np.float32)
+        frames = [(e, np.stack([c[:, 0], jitter], axis=1)) for e, c in frames]
+    st.plotly_chart(fl.evolution_figure(frames, data.y, data.label_names, axis_titles=axis_titles(v)),
+                    key="latent_evolution")

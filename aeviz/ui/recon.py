@@ -1,0 +1,108 @@
+"""Streamlit helpers for the Reconstruction page: sample picker, side-by-side views, error per label
+and the cached latent-size sweep."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from ..analysis import recon, reconstruct
+from ..config import DataConfig, ModelConfig, TrainConfig
+from ..datasets import Dataset
+from ..figures import recon as fig_recon
+from ..models import build
+from ..train import Trainer
+from .cache import dataset, finished_run
+
+_SELECTION_LABELS = {"index": "by index", "random": "random", "worst": "k worst", "best": "k best"}
+
+
+def _new_draw() -> None:
+    st.session_state["rc_seed"] = st.session_state.get("rc_seed", 0) + 1
+
+
+def pick_samples(errors: np.ndarray) -> np.ndarray:
+    """Widgets that choose test samples (by index, random, k worst, k best); returns their positions."""
+    a, b, c = st.columns([3, 2, 1])
+    mode = a.radio("Show test samples", recon.SELECTIONS, format_func=_SELECTION_LABELS.get, horizontal=True,
+                   index=2, key="rc_mode")
+    if mode == "index":
+        index = b.number_input(f"Test sample (0–{len(errors) - 1})", 0, len(errors) - 1, 0, key="rc_index")
+        return recon.select_samples(errors, "index", index=int(index))
+    k = b.slider("k", 1, 8, 4, key="rc_k")
+    if mode == "random":
+        c.button("New draw", on_click=_new_draw, key="rc_draw")
+    return recon.select_samples(errors, mode, k=int(k), seed=st.session_state.get("rc_seed", 0))
+
+
+def show_samples(data: Dataset, X: np.ndarray, X_hat: np.ndarray, errors: np.ndarray, chosen: np.ndarray) -> None:
+    """Draw the chosen test samples next to their reconstructions, the way their dataset is best seen."""
+    if data.kind == "points":
+        st.plotly_chart(fig_recon.points_joined(X, X_hat, errors, highlight=chosen), key="rc_points")
+        st.caption("Selected points (red rings): " + ", ".join(
+            f"#{i} error {errors[i]:.3g}" for i in chosen))
+        return
+    per_row = 2
+    for start in range(0, len(chosen), per_row):
+        cols = st.columns(per_row)
+        for col, i in zip(cols, chosen[start:start + per_row]):
+            title = f"test #{i} · {data.label_names[data.y_test[i]]} · error {errors[i]:.3g}"
+            if data.kind == "image":
+                fig = fig_recon.image_triplet(X[i], X_hat[i], data.image_shape, title=title)
+            else:
+                fig = fig_recon.profile_overlay(X[i], X_hat[i], data.feature_names, title=title)
+            col.plotly_chart(fig, key=f"rc_sample_{start}_{i}")
+
+
+def error_per_label(data: Dataset, errors: np.ndarray) -> None:
+    """Violin or box plot of the test error per label, and the sentence that matters."""
+    a, b = st.columns([3, 1])
+    kind = a.radio("Plot as", ("violin", "box"), horizontal=True, key="rc_plot")
+    log_y = b.checkbox("Log scale", key="rc_log")
+    st.plotly_chart(fig_recon.error_by_label_figure(errors, data.y_test, data.label_names, kind, log_y),
+                    key="rc_by_label")
+    worst, ratio = recon.worst_label_ratio(errors, data.y_test)
+    st.markdown(
+        f"**{data.label_names[worst]}** reconstructs worst: its mean error is **{ratio:.1f}×** the average of the "
+        "other labels' means. If one population reconstructs much worse than the others, the bottleneck is too "
+        "small to represent it. (The labels only colour this plot; the model never saw them.)")
+
+
+@st.cache_resource(max_entries=6, show_spinner="Training one model per latent size (once per server)…")
+def latent_sweep(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig,
+                 sizes: tuple[int, ...]) -> list[dict]:
+    """Final train/test loss for each latent size, keyed by the configs; the current size reuses its run."""
+    data = dataset(data_cfg)
+
+    def fit(cfg: ModelConfig):
+        if cfg == model_cfg:
+            return finished_run(data_cfg, model_cfg, train_cfg)
+        return Trainer(build(cfg, data, seed=train_cfg.seed), data, train_cfg).run()
+
+    return recon.latent_sweep(data, model_cfg, train_cfg, sizes, fit=fit)
+
+
+def sweep_section(cfgs: tuple[DataConfig, ModelConfig, TrainConfig], data: Dataset) -> None:
+    """Opt-in latent-size sweep (it trains several models), drawn once computed."""
+    data_cfg, model_cfg, train_cfg = cfgs
+    sizes = recon.sweep_sizes(data.n_features)
+    st.markdown(f"Train the same network with codes of {', '.join(map(str, sizes))} numbers "
+                f"({train_cfg.epochs} epochs each) and compare their test errors. Each setting trains once per "
+                "server; afterwards the curve is instant.")
+    if not st.toggle("Show test error against latent size", key="rc_sweep"):
+        return
+    try:
+        rows = latent_sweep(data_cfg, model_cfg, train_cfg, sizes)
+    except ValueError as exc:
+        st.error(f"These settings cannot be built: {exc}")
+        return
+    st.plotly_chart(fig_recon.latent_sweep_figure(rows, current=model_cfg.latent), key="rc_sweep_fig")
+    if any(r["diverged"] for r in rows):
+        st.warning("Some sizes diverged (the loss became NaN); their points show the last finite epoch.")
+
+
+def reconstructions(model, data: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Test inputs (n, features), their reconstructions and per-sample errors (n,)."""
+    X = data.X_test
+    X_hat = reconstruct(model, X)  # (n_test, features)
+    return X, X_hat, ((X_hat - X) ** 2).mean(axis=1)

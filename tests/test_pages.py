@@ -1,0 +1,86 @@
+"""Every page runs under AppTest without an exception, on defaults and after changing the main controls."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
+
+
+def _open(page: str, **widgets) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    for key, value in widgets.items():
+        _set(at, key, value)
+        at.run()
+    at.switch_page(page)
+    at.run()
+    return at
+
+
+def _set(at: AppTest, key: str, value) -> None:
+    for kind in ("selectbox", "text_input", "number_input", "select_slider", "slider", "radio"):
+        for w in at.get(kind):
+            if getattr(w, "key", None) == key:
+                w.set_value(value)
+                return
+    raise KeyError(key)
+
+
+def _assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_every_page_is_listed_in_the_app():
+    text = (ROOT / "app.py").read_text()
+    assert all(p in text for p in PAGES)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_runs_on_defaults(page):
+    _assert_clean(_open(page))
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("settings", [
+    {"w_dataset": "gw", "w_hidden": "64, 32", "w_latent": 3},
+    {"w_dataset": "line", "w_latent": 1, "w_epochs": 20},
+    {"w_dataset": "swiss_roll", "w_activation": "tanh", "w_epochs": 20},
+], ids=["gw", "line", "swiss_roll"])
+def test_page_runs_after_changing_the_main_controls(page, settings):
+    _assert_clean(_open(page, **settings))
+
+
+def test_bad_hidden_widths_give_a_message_not_a_traceback():
+    at = _open("pages/architecture.py", w_hidden="32, lots")
+    _assert_clean(at)
+    assert any("whole numbers" in e.value for e in at.sidebar.error)
+
+
+def test_learning_rate_10_shows_the_divergence_message():
+    at = _open("pages/train.py", w_lr=10.0, w_epochs=20)
+    _assert_clean(at)
+    assert any("Training stopped at epoch" in e.value for e in at.error)
+
+
+def test_train_page_step_and_settings_change_warning():
+    at = _open("pages/train.py", w_epochs=5)
+    step = next(b for b in at.button if b.label.startswith("⏭"))
+    step.click().run()
+    _assert_clean(at)
+    assert "Epoch 1 / 5" in at.get("progress")[0].proto.text
+    _set(at, "w_latent", 3)
+    at.run()
+    assert any("no longer matches" in w.value for w in at.warning)
+    reset = next(b for b in at.button if b.label.startswith("↺"))
+    reset.click().run()
+    assert not any("no longer matches" in w.value for w in at.warning)
+
+
+def test_architecture_page_shows_the_gw_first_layer_count():
+    at = _open("pages/architecture.py", w_dataset="gw", w_hidden="64, 32")
+    table = at.dataframe[0].value
+    assert table["params"].tolist()[1] == 1088
