@@ -132,27 +132,38 @@ def prior_samples(n: int, latent: int, scale: float = 1.0, seed: int = 0) -> np.
     return (scale * np.random.default_rng(seed).standard_normal((n, latent))).astype(np.float32)
 
 
-def standardise(codes: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
-    """Z-score `codes` per dimension and apply the same shift and scale to each array in `others`."""
-    mean, std = codes.mean(axis=0), codes.std(axis=0) + 1e-12
-    return [(a - mean) / std for a in (codes, *others)]
+@torch.no_grad()
+def decoder_training_codes(model: Autoencoder, X: np.ndarray, seed: int = 0) -> np.ndarray:
+    """The codes (n, latent) the decoder sees in training: the code itself, or z = μ + σ·ε for a VAE."""
+    model.eval()
+    x = torch.as_tensor(np.asarray(X, dtype=np.float32))  # (n, features)
+    if not hasattr(model, "encode_stats"):
+        return model.encode(x).numpy().astype(np.float64)
+    mu, logvar = model.encode_stats(x)  # (n, latent) each
+    eps = torch.randn(mu.shape, generator=torch.Generator().manual_seed(seed))  # (n, latent)
+    return (mu + torch.exp(0.5 * logvar) * eps).numpy().astype(np.float64)
 
 
-def default_radius(codes: np.ndarray, factor: float = 3.0) -> float:
-    """The radius rule: `factor` times the median distance from a code to its nearest other code."""
-    dist, _ = NearestNeighbors(n_neighbors=2).fit(codes).kneighbors(codes)
+def nearest_distance(codes: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Distance (m,) from each point to its nearest code."""
+    dist, _ = NearestNeighbors(n_neighbors=1).fit(codes).kneighbors(points)
+    return dist[:, 0]
+
+
+def prior_radius(n_codes: int, latent: int, factor: float = 3.0, seed: int = 0) -> float:
+    """The radius rule: `factor` times the median nearest-neighbour gap of n_codes draws from N(0, I),
+    i.e. of codes that filled the prior perfectly. One radius for every model of that size."""
+    z = prior_samples(n_codes, latent, 1.0, seed).astype(np.float64)
+    dist, _ = NearestNeighbors(n_neighbors=2).fit(z).kneighbors(z)
     return factor * float(np.median(dist[:, 1]))
 
 
-def hole_mask(codes: np.ndarray, points: np.ndarray, radius: float) -> np.ndarray:
-    """True for each point (m,) farther than `radius` from every code."""
-    dist, _ = NearestNeighbors(n_neighbors=1).fit(codes).kneighbors(points)
-    return dist[:, 0] > radius
+def prior_holes(codes: np.ndarray, n: int = 1000, seed: int = 0) -> dict:
+    """Draw n points from N(0, I) and mark those farther than the prior radius from every code.
 
-
-def hole_fraction(codes: np.ndarray, n: int = 200, scale: float = 1.5, seed: int = 0) -> float:
-    """Share of N(0, scale² I) draws, in the codes' standardised frame, farther than the radius rule
-    from every training code: the same sampling and radius rule for any model."""
-    samples = prior_samples(n, codes.shape[1], scale, seed)
-    (z,) = standardise(np.asarray(codes, dtype=np.float64))
-    return float(hole_mask(z, samples, default_radius(z)).mean())
+    Returns the samples (n, latent), their hole mask (n,), the radius and the hole fraction.
+    """
+    samples = prior_samples(n, codes.shape[1], 1.0, seed)
+    radius = prior_radius(len(codes), codes.shape[1])
+    holes = nearest_distance(codes, samples) > radius
+    return {"samples": samples, "holes": holes, "radius": radius, "fraction": float(holes.mean())}

@@ -39,18 +39,20 @@ def _radius_shape(fig: go.Figure, centre, r: float, colour: str = HOLE_COLOUR) -
 def latent_map_figure(coords: np.ndarray, labels: np.ndarray, label_names, *, index: np.ndarray | None = None,
                       field: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None, r: float | None = None,
                       click_grid: np.ndarray | None = None, point=None, nearest=None, strip: bool = False,
-                      axis_titles=("z₁", "z₂"), title: str = "", height: int = 520) -> go.Figure:
+                      axis_titles=("z₁", "z₂"), box=None, title: str = "", height: int = 560) -> go.Figure:
     """The training codes (n, 2) coloured by label, holes (distance field > r) shaded and outlined
     in red dashes, r drawn as a circle, an invisible click-catching grid (m, 2), the clicked point.
 
-    `field` is (xs (nx,), ys (ny,), distance (ny, nx)); `point` and `nearest` are plane coordinates (2,).
+    `field` is (xs (nx,), ys (ny,), distance (ny, nx)); `point` and `nearest` are plane coordinates (2,);
+    `box` (lo (2,), hi (2,)) fixes the axes to the area the click grid covers.
     """
     fig = go.Figure()
     if field is not None and r is not None:
         xs, ys, dist = field
         fig.add_trace(go.Contour(
             x=xs, y=ys, z=dist, name="holes", hoverinfo="skip", showscale=False, showlegend=False,
-            contours=dict(type="constraint", operation=">", value=r),
+            # a constraint contour fills where the constraint fails: "<" shades dist > r
+            contours=dict(type="constraint", operation="<", value=r),
             fillcolor="rgba(239,68,68,0.13)", line=dict(color=HOLE_COLOUR, dash="dash", width=1.5),
         ))
         # a legend entry for the shading (the contour trace itself has none)
@@ -81,11 +83,14 @@ def latent_map_figure(coords: np.ndarray, labels: np.ndarray, label_names, *, in
         lo = coords.min(axis=0)
         _radius_shape(fig, (lo[0] + r, lo[1] + r), r, colour="#6b7280")
         fig.add_annotation(x=lo[0] + r, y=lo[1] + 2.2 * r, text="r", showarrow=False, font=dict(color="#6b7280"))
-    fig.update_xaxes(title=axis_titles[0], showgrid=False, zeroline=False)
-    fig.update_yaxes(title=None if strip else axis_titles[1], showgrid=False, zeroline=False,
-                     showticklabels=not strip, **({} if strip else dict(scaleanchor="x", scaleratio=1)))
+    xr, yr = ([float(box[0][i]), float(box[1][i])] for i in range(2)) if box is not None else (None, None)
+    fig.update_xaxes(title=axis_titles[0], showgrid=False, zeroline=False, range=xr, constrain="domain")
+    fig.update_yaxes(title=None if strip else axis_titles[1], showgrid=False, zeroline=False, range=yr,
+                     showticklabels=not strip, constrain="domain",
+                     **({} if strip else dict(scaleanchor="x", scaleratio=1)))
     return tight(fig, height=height, title=title, clickmode="event+select", hovermode="closest",
-                 dragmode="pan", uirevision="latent-map", legend=dict(itemsizing="constant"))
+                 dragmode="pan", uirevision="latent-map", margin=dict(l=10, r=10, t=30, b=10),
+                 legend=dict(itemsizing="constant", orientation="h", y=-0.12, font=dict(size=11)))
 
 
 def hole_samples_figure(coords: np.ndarray, samples: np.ndarray, holes: np.ndarray, fraction: float,

@@ -166,7 +166,8 @@ def _explorer(run: Trainer, data: Dataset, r: float) -> None:
     titles = axis_titles(v)
     fig = fl.latent_map_figure(v.coords, data.y_train, data.label_names, index=data.train_idx,
                                field=_field(*configs(), id(run.model), v), r=r, click_grid=v.click_grid,
-                               point=point, nearest=nearest, strip=v.latent == 1, axis_titles=titles)
+                               point=point, nearest=nearest, strip=v.latent == 1, axis_titles=titles,
+                               box=(v.lo, v.hi))
     left, right = st.columns([3, 2], gap="medium")
     with left:
         st.plotly_chart(fig, key=MAP_KEY, on_select=partial(_on_click, v, data.train_idx), selection_mode="points",
@@ -181,7 +182,7 @@ def _explorer(run: Trainer, data: Dataset, r: float) -> None:
         if run.model.cfg.variant == "variational":
             cols[-1].button("Sample from the prior", on_click=_on_prior, args=(v.latent,), key="latent_prior",
                             help="Draw z ~ N(0, I) and decode it: what a VAE is trained to make possible.")
-    with right:
+    with right.container(key="latent_output"):
         if z is None:
             st.info("Click anywhere on the map — on a code or on empty space — or type the coordinates "
                     "below it. The decoding appears here, beside the nearest training sample.")

@@ -1,0 +1,54 @@
+"""Figure builders, checked on their traces and layout without a browser."""
+
+import numpy as np
+
+from aeviz import DataConfig, ModelConfig, TrainConfig, Trainer, build, layer_table, load
+from aeviz.analysis import layer_activations
+from aeviz.figures import forward_pass_figure, hourglass_figure, loss_figure, sample_figure
+
+
+def test_hourglass_labels_every_layer_with_width_and_params():
+    rows = layer_table(ModelConfig(hidden=(64, 32)), 16)
+    fig = hourglass_figure(rows)
+    texts = [a.text for a in fig.layout.annotations]
+    assert "1,088 params" in texts and "<b>64</b>" in texts
+    assert len(fig.layout.shapes) == len(rows)
+    heights = [s.y1 - s.y0 for s in fig.layout.shapes]
+    widths = [r["width"] for r in rows]  # 16, 64, 32, 2, 32, 64, 16
+    assert np.argsort(heights, kind="stable").tolist() == np.argsort(widths, kind="stable").tolist()
+    assert heights[1] == max(heights) and heights[3] == min(heights)
+    total = sum(r["params"] for r in rows)
+    assert f"{total:,}" in fig.layout.title.text
+    colours = {s.fillcolor for s in fig.layout.shapes}
+    assert len(colours) >= 3  # encoder, bottleneck, decoder distinct
+
+
+def test_forward_pass_has_one_frame_per_layer_lighting_in_turn():
+    data = load(DataConfig())
+    cfg = ModelConfig()
+    rows = layer_table(cfg, data.n_features)
+    acts = layer_activations(build(cfg, data, seed=0), data.X[0])
+    fig = forward_pass_figure(rows, acts)
+    assert len(fig.frames) == len(rows)
+    lit = [sum(not isinstance(t.marker.color, str) for t in fr.data) for fr in fig.frames]
+    assert lit == list(range(1, len(rows) + 1))
+    assert [len(t.y) for t in fig.data] == [r["width"] for r in rows]
+    assert fig.layout.updatemenus[0].buttons[0].method == "animate"
+
+
+def test_loss_figure_draws_train_and_test_per_term():
+    data = load(DataConfig("line"))
+    tr = Trainer(build(ModelConfig(variant="variational"), data, 0), data, TrainConfig(epochs=3)).run()
+    fig = loss_figure(tr.history, epochs=3)
+    names = {t.name for t in fig.data}
+    assert {"train total", "test total", "train recon", "test kl"} <= names
+    assert list(fig.data[0].x) == [1, 2, 3]
+
+
+def test_sample_figure_kinds():
+    img = sample_figure(np.linspace(0, 1, 64), "image", image_shape=(8, 8))
+    assert img.data[0].type == "heatmap" and np.asarray(img.data[0].z).shape == (8, 8)
+    tab = sample_figure(np.zeros(3), "tabular", feature_names=["a", "b", "c"], reference=np.ones(3))
+    assert [t.type for t in tab.data] == ["scatter", "scatter"] and list(tab.data[0].x) == ["a", "b", "c"]
+    pts = sample_figure(np.zeros(3), "points", data=np.random.default_rng(0).normal(size=(10, 3)))
+    assert pts.data[0].type == "scatter3d"

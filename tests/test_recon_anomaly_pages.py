@@ -1,0 +1,170 @@
+"""AppTest: the Reconstruction and Anomaly pages driven like a user (sliders, presets, uploads)."""
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from aeviz import DATASETS
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+FAST = {"t_epochs": "5"}  # rendering tests do not need a converged model
+
+
+def _open(page: str, **params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page(page)
+    return at.run()
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _metrics(at: AppTest) -> dict:
+    return {m.label: m.value for m in at.metric}
+
+
+def _figure(at: AppTest, key_part: str) -> dict:
+    """The Plotly JSON of the chart whose element id mentions `key_part`."""
+    for chart in at.get("plotly_chart"):
+        if key_part in chart.proto.id:
+            return json.loads(chart.proto.spec)
+    raise AssertionError(f"no chart {key_part!r}")
+
+
+def _trace(fig: dict, name: str) -> dict:
+    return next(t for t in fig["data"] if t.get("name", "").startswith(name))
+
+
+@pytest.mark.parametrize("name", sorted(DATASETS))
+def test_every_dataset_renders_both_pages(name):
+    rc = _open("pages/reconstruction.py", d_name=name, **FAST)
+    _ok(rc)
+    assert rc.title[0].value == "Reconstruction" and len(rc.get("plotly_chart")) >= 2
+    assert any("reconstructs worst" in m.value for m in rc.markdown)
+    an = _open("pages/anomaly.py", d_name=name, **FAST)
+    _ok(an)
+    assert an.title[0].value == "Anomaly detection" and not an.error
+    assert set(_metrics(an)) >= {"Detection rate", "False-positive rate", "Precision", "F1"}
+    assert _trace(_figure(an, "an_hist"), "threshold")
+
+
+@pytest.fixture(scope="module")
+def gw_anomaly():
+    """The Anomaly page on gw with the default model (the issue's setting)."""
+    at = _open("pages/anomaly.py", d_name="gw")
+    _ok(at)
+    return at
+
+
+def test_threshold_slider_moves_counts_and_operating_point(gw_anomaly):
+    at = gw_anomaly
+    at.slider(key="an_pct").set_value(95.0).run()
+    before, point_before = _metrics(at), _trace(_figure(at, "an_roc"), "operating point")
+    assert before["False-positive rate"] == "5.0%"
+    at.slider(key="an_pct").set_value(50.0).run()
+    _ok(at)
+    after, point_after = _metrics(at), _trace(_figure(at, "an_roc"), "operating point")
+    assert after["False-positive rate"] == "50.0%" and after["Threshold"] != before["Threshold"]
+    assert point_after["x"][0] > point_before["x"][0]
+    assert "80 of 160 normal rows" in " ".join(c.value for c in at.caption)
+    thr = float(after["Threshold"])
+    assert _trace(_figure(at, "an_hist"), "threshold")["x"][0] == pytest.approx(thr, rel=1e-3)
+    at.slider(key="an_pct").set_value(95.0).run()
+
+
+def test_raw_threshold_mode(gw_anomaly):
+    at = gw_anomaly
+    at.radio(key="an_mode").set_value("raw").run()
+    at.number_input(key="an_raw").set_value(1000.0).run()
+    _ok(at)
+    assert _metrics(at)["Detection rate"] == "0.0%" and _metrics(at)["False-positive rate"] == "0.0%"
+    at.radio(key="an_mode").set_value("percentile").run()
+
+
+def test_subtle_preset_lowers_detection(gw_anomaly):
+    at = gw_anomaly
+    obvious = float(_metrics(at)["Detection rate"].rstrip("%"))
+    at.radio(key="an_preset").set_value("subtle").run()
+    _ok(at)
+    assert at.slider(key="an_mu").value == 1.0 and at.slider(key="an_sigma").value == 0.8
+    assert float(_metrics(at)["Detection rate"].rstrip("%")) < obvious - 30
+    at.radio(key="an_preset").set_value("obvious").run()
+
+
+BAD_FILES = [
+    (b"log_mass_1,log_mass_2\n0.1,0.2\n", "missing 14"),
+    (b"", "empty"),
+]
+
+
+@pytest.mark.parametrize("content, message", BAD_FILES)
+def test_bad_upload_shows_error_and_page_still_renders(gw_anomaly, content, message):
+    at = gw_anomaly
+    at.file_uploader(key="an_upload").set_value(("bad.csv", content, "text/csv")).run()
+    _ok(at)
+    assert any(message in e.value for e in at.error), [e.value for e in at.error]
+    assert _metrics(at)["Detection rate"] and _trace(_figure(at, "an_roc"), "operating point")
+    assert at.markdown and at.get("plotly_chart")
+    at.file_uploader(key="an_upload").set_value(None).run()
+
+
+def test_good_upload_scores_rows_on_the_histogram(gw_anomaly):
+    from aeviz.analysis import anomaly as an
+    from aeviz import DataConfig, load
+
+    data = load(DataConfig(name="gw"))
+    text = an.to_csv(data.X_test[:3], data.feature_names).decode()
+    text += ",".join(["6"] * 16) + "\n"  # three held-out events, then one obvious anomaly
+    at = gw_anomaly
+    at.file_uploader(key="an_upload").set_value(("mine.csv", text.encode(), "text/csv")).run()
+    _ok(at)
+    assert not at.error
+    assert len(_trace(_figure(at, "an_hist"), "your rows")["x"]) == 4
+    table = at.dataframe[-1].value
+    assert list(table["flagged"]) == [False, False, False, True]
+    at.file_uploader(key="an_upload").set_value(None).run()
+
+
+def test_reconstruction_selection_modes():
+    at = _open("pages/reconstruction.py", d_name="gw", **FAST)
+    worst = [c.proto.id for c in at.get("plotly_chart")]
+    at.radio(key="rc_mode").set_value("index").run()
+    _ok(at)
+    at.number_input(key="rc_index").set_value(5).run()
+    assert any("test #5 " in json.dumps(_figure(at, "rc_sample")) for _ in [0])
+    at.radio(key="rc_mode").set_value("best").run()
+    at.slider(key="rc_k").set_value(2).run()
+    _ok(at)
+    assert len([c for c in at.get("plotly_chart") if "rc_sample" in c.proto.id]) == 2
+    assert worst
+
+
+def test_latent_sweep_toggle_draws_the_curve():
+    at = _open("pages/reconstruction.py", d_name="line", **FAST)
+    at.toggle(key="rc_sweep").set_value(True).run()
+    _ok(at)
+    fig = _figure(at, "rc_sweep_fig")
+    assert _trace(fig, "test")["x"] == [1, 2]
+
+
+def test_digits_held_out_choices_and_no_anomalies_message():
+    import numpy as np
+    from aeviz import DataConfig, load
+
+    y = load(DataConfig(name="digits")).y_test
+    at = _open("pages/anomaly.py", d_name="digits", **FAST)
+    at.multiselect(key="an_held").set_value([1, 8]).run()
+    _ok(at)
+    held = int(np.isin(y, [1, 8]).sum())
+    scored = next(m.value for m in at.markdown if m.value.startswith("Scored"))
+    assert f"**{len(y) - held}** held-out normal rows and **{held + 50}** anomalies" in scored
+    at.multiselect(key="an_held").set_value([]).run()
+    at.multiselect(key="an_corr").set_value([]).run()
+    _ok(at)
+    assert any("no anomalies" in w.value for w in at.warning)
