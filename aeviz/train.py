@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from contextlib import contextmanager
 from typing import Callable
 
 import numpy as np
@@ -32,6 +33,18 @@ def _flatten_parameters(model: torch.nn.Module) -> tuple[torch.nn.Parameter, tor
         p.grad = grad[offset:offset + n].view_as(p)
         offset += n
     return flat, grad
+
+
+@contextmanager
+def _one_thread():
+    """Run on one intra-op thread: for matrices this small, a second thread costs more in
+    hand-offs than it saves, and on a shared server the cores go to concurrent sessions instead."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 class FlatAdam:
@@ -180,6 +193,10 @@ class Trainer:
 
     def step(self, epochs: int = 1) -> list[dict[str, float]]:
         """Run up to `epochs` more epochs (fewer at the end); returns their history records."""
+        with _one_thread():
+            return self._step(epochs)
+
+    def _step(self, epochs: int) -> list[dict[str, float]]:
         new: list[dict[str, float]] = []
         for _ in range(epochs):
             if self.done:

@@ -100,6 +100,8 @@ def test_top_flagged_orders_largest_first_above_threshold():
     assert an.top_flagged(errors, 0.4, k=2).tolist() == [2, 4]
     assert an.top_flagged(errors, 0.4).tolist() == [2, 4, 0]
     assert an.top_flagged(errors, 5.0).tolist() == []
+    kinds = ["a", "b", "a", "a", "a"]
+    assert an.top_flagged(errors, 0.0, k=3, groups=kinds, per_group=2).tolist() == [2, 4, 1]
 
 
 # ---- anomaly generators -----------------------------------------------------------------------------
@@ -225,6 +227,7 @@ def test_histogram_threshold_line_and_uploaded_rows():
     assert list(_trace(fig, "your rows").x) == [0.2, 0.7]
     log = fa.error_histogram(NORMAL, ANOMALOUS, 0.1, log_x=True)
     assert list(_trace(log, "threshold").x) == pytest.approx([-1.0, -1.0])
+    assert list(log.layout.xaxis.ticktext) == ["0.1", "0.2", "0.5"]  # 1-2-5 ticks inside 0.1 … 0.6
 
 
 def test_roc_and_confusion_figures():

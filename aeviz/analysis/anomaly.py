@@ -187,10 +187,22 @@ def roc(normal: np.ndarray, anomalous: np.ndarray) -> dict:
     return {"fpr": fpr, "tpr": tpr, "thresholds": thr, "auc": float(roc_auc_score(y, s))}
 
 
-def top_flagged(errors: np.ndarray, thr: float, k: int = 6) -> np.ndarray:
-    """Indices of the (at most k) largest errors above `thr`, largest first."""
-    order = np.argsort(errors)[::-1]
-    return order[errors[order] > thr][:k]
+def top_flagged(errors: np.ndarray, thr: float, k: int = 6, groups=None, per_group: int | None = None) -> np.ndarray:
+    """Indices of the (at most k) largest errors above `thr`, largest first; with `groups` (one name per
+    row), at most `per_group` from each group, so one kind of anomaly does not fill every slot."""
+    order = np.argsort(errors, kind="stable")[::-1]
+    order = order[errors[order] > thr]
+    if groups is None or per_group is None:
+        return order[:k]
+    taken: dict = {}
+    chosen = []
+    for i in order:
+        if taken.get(groups[i], 0) < per_group:
+            taken[groups[i]] = taken.get(groups[i], 0) + 1
+            chosen.append(i)
+        if len(chosen) == k:
+            break
+    return np.array(chosen, dtype=int)
 
 
 @dataclass(frozen=True, eq=False)

@@ -13,6 +13,17 @@ ANOMALY_COLOUR = HOLE_COLOUR
 UPLOAD_COLOUR = "#111827"
 
 
+def _log_ticks(lo: float, hi: float) -> list[float]:
+    """log10 positions of 1-2-5 tick values between 10**lo and 10**hi (1-3-10 steps when that is too many)."""
+    decades = range(int(np.floor(lo)) - 1, int(np.ceil(hi)) + 1)
+    for mantissas in ((1, 2, 5), (1, 3), (1,)):
+        ticks = [float(np.log10(m * 10.0 ** e)) for e in decades for m in mantissas]
+        ticks = [t for t in ticks if lo - 1e-9 <= t <= hi + 1e-9]
+        if len(ticks) <= 10:
+            return ticks
+    return ticks
+
+
 def error_histogram(normal: np.ndarray, anomalous: np.ndarray, threshold: float, *, log_x: bool = False,
                     uploaded: np.ndarray | None = None, bins: int = 40) -> go.Figure:
     """Overlaid histograms of normal and anomalous errors on shared bins, the threshold as a vertical
@@ -46,9 +57,9 @@ def error_histogram(normal: np.ndarray, anomalous: np.ndarray, threshold: float,
                                  hovertemplate="your row %{customdata}<extra></extra>"))
     fig.update_layout(barmode="overlay")
     if log_x:
-        ticks = np.arange(np.floor(lo), np.ceil(hi) + 1)
+        ticks = _log_ticks(lo, hi)
         fig.update_xaxes(title="reconstruction error (log scale)", tickvals=ticks,
-                         ticktext=[f"1e{int(v)}" for v in ticks])
+                         ticktext=[f"{10 ** v:.2g}" for v in ticks])
     else:
         fig.update_xaxes(title="reconstruction error (MSE per sample)")
     fig.update_yaxes(title="count")

@@ -111,8 +111,8 @@ def _percent(v: float) -> str:
     return "—" if math.isnan(v) else f"{100 * v:.1f}%"
 
 
-def _threshold_input(scn: anomaly.Scenario) -> float:
-    """The threshold widgets; returns the threshold as an error value."""
+def _threshold_input(scn: anomaly.Scenario) -> tuple[float, bool]:
+    """The threshold widgets; returns (the threshold as an error value, log scale wanted)."""
     a, b, c = st.columns([2, 3, 1])
     mode = a.radio("Threshold as", list(_MODES), format_func=_MODES.get, key="an_mode", horizontal=True)
     if mode == "percentile":
@@ -122,8 +122,9 @@ def _threshold_input(scn: anomaly.Scenario) -> float:
         default = anomaly.threshold(scn.normal, "percentile", 95.0)
         thr = b.number_input("Threshold (raw reconstruction error)", min_value=0.0, value=float(f"{default:.3g}"),
                              step=float(f"{default / 10:.1g}"), format="%.4g", key="an_raw")
-    c.checkbox("Log scale", key="an_log", help="Bin log10(error): anomalies can be 100× worse than normal rows.")
-    return float(thr)
+    log_x = c.checkbox("Log scale", True, key="an_log",
+                       help="Bin log10(error): anomalies can be 100× worse than normal rows.")
+    return float(thr), log_x
 
 
 def _top_flagged(scn: anomaly.Scenario, data: Dataset, thr: float, flags_n, flags_a) -> None:
@@ -136,7 +137,7 @@ def _top_flagged(scn: anomaly.Scenario, data: Dataset, thr: float, flags_n, flag
     X = np.concatenate([scn.X_normal, scn.X_anomalous])
     R = np.concatenate([scn.recon_normal, scn.recon_anomalous])
     names = ["normal (false alarm)"] * len(scn.normal) + [f"anomaly: {k}" for k in scn.kinds]
-    top = anomaly.top_flagged(errors, thr, k=6 if data.kind == "image" else 3)
+    top = anomaly.top_flagged(errors, thr, k=6 if data.kind == "image" else 3, groups=names, per_group=2)
     if not len(top):
         st.info("Nothing is above the threshold: lower it to flag something.")
         return
@@ -192,7 +193,7 @@ def threshold_panel(scn: anomaly.Scenario, data: Dataset, model) -> None:
 
     A fragment: moving the threshold reruns only this panel, not the training or the anomaly injection.
     """
-    thr = _threshold_input(scn)
+    thr, log_x = _threshold_input(scn)
     m = anomaly.detection_metrics(scn.normal, scn.anomalous, thr)
     cols = st.columns(5)
     cols[0].metric("Detection rate", _percent(m["detection_rate"]), help="Anomalies above the threshold (recall).")
@@ -209,8 +210,9 @@ def threshold_panel(scn: anomaly.Scenario, data: Dataset, model) -> None:
     right.caption(f"{m['tp']} of {m['tp'] + m['fn']} anomalies caught; {m['fp']} of {m['fp'] + m['tn']} "
                   "normal rows raised a false alarm.")
     st.subheader("Top flagged")
+    st.caption("The largest errors above the threshold, at most two of each kind (false alarms included).")
     _top_flagged(scn, data, thr, scn.normal > thr, scn.anomalous > thr)
     uploaded = _upload(data, model, thr, scn)
-    hist = fig_anomaly.error_histogram(scn.normal, scn.anomalous, thr, log_x=st.session_state.get("an_log", False),
+    hist = fig_anomaly.error_histogram(scn.normal, scn.anomalous, thr, log_x=log_x,
                                        uploaded=uploaded)
     hist_slot.plotly_chart(hist, key="an_hist")

@@ -164,6 +164,9 @@ def _explorer(run: Trainer, data: Dataset, r: float) -> None:
         if v.latent == 1:
             point = np.array([point[0], 0.0])
     titles = axis_titles(v)
+    import os
+    if os.environ.get("AEVIZ_NOMARK"):
+        point = nearest = None
     fig = fl.latent_map_figure(v.coords, data.y_train, data.label_names, index=data.train_idx,
                                field=_field(*configs(), id(run.model), v), r=r, click_grid=v.click_grid,
                                point=point, nearest=nearest, strip=v.latent == 1, axis_titles=titles,

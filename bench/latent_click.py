@@ -1,0 +1,109 @@
+"""Latent explorer speed: click-to-decode latency in headless Chromium, and the 30×30 grid decode +
+hole test on the server side.
+
+    python bench/latent_click.py [--clicks 15] [--query "t_epochs=100"] [--skip-browser]
+
+Prints the median click latency (from the mouse click to the new decoded output in the page) against
+the 300 ms target, and the median time of one 30×30 grid decode + hole test against the 50 ms target,
+with the ratio of each median to its target. The defaults measure the default model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+CLICK_TARGET_MS = 300.0
+GRID_TARGET_MS = 50.0
+OUTPUT = ".st-key-latent_output"
+
+
+def grid_timing(repeats: int = 30) -> list[float]:
+    """Milliseconds of `decode_grid` at n = 30 on the default model (trained here once)."""
+    from aeviz import Trainer, build, load
+    from aeviz.analysis import latent as la
+    from aeviz.config import DEFAULTS
+
+    d, m, t = DEFAULTS
+    data = load(d)
+    run = Trainer(build(m, data, seed=t.seed), data, t).run()
+    v = la.latent_view(run.model, data)
+    la.decode_grid(run.model, v.plane, v.index, v.lo, v.hi, 30, v.radius)  # warm up
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        g = la.decode_grid(run.model, v.plane, v.index, v.lo, v.hi, 30, v.radius)
+        times.append(1000 * (time.perf_counter() - t0))
+    assert g.X.shape[0] == 900
+    return times
+
+
+def click_timing(clicks: int, query: str) -> list[float]:
+    """Milliseconds from a click on the map to the new decoded output, over `clicks` clicks."""
+    from conftest import CHROMIUM, CHROMIUM_ARGS, start_server, wait_for_app
+    from playwright.sync_api import sync_playwright
+
+    proc, url = start_server(extra_env={"AEVIZ_NOMARK": "1"} if "NOMARK" in __import__("os").environ else None)
+    times: list[float] = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1400})
+            page.goto(f"{url}/latent?{query}")
+            wait_for_app(page, timeout=600_000)
+            drag = page.locator(".st-key-latent_map .nsewdrag").first
+            drag.wait_for(timeout=600_000)
+            box = drag.bounding_box()
+            # a spiral of positions over the plot area, a few percent apart, never the same twice
+            for i in range(clicks + 2):
+                fx = 0.06 + 0.88 * ((i * 0.37) % 1.0)
+                fy = 0.06 + 0.88 * ((i * 0.61) % 1.0)
+                before = page.locator(OUTPUT).inner_text()
+                t0 = time.perf_counter()
+                page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+                page.wait_for_function(
+                    "([sel, before]) => { const el = document.querySelector(sel);"
+                    " return el && el.innerText !== before && el.innerText.includes('Decoded at')"
+                    " && el.querySelector('.js-plotly-plot'); }",
+                    arg=[OUTPUT, before], timeout=30_000, polling="raf")
+                ms = 1000 * (time.perf_counter() - t0)
+                if i >= 2:  # the first two warm the caches and the chart
+                    times.append(ms)
+                page.wait_for_timeout(400)
+                wait_for_app(page)
+                box = drag.bounding_box()
+            browser.close()
+    finally:
+        proc.terminate()
+    return times
+
+
+def main() -> None:
+    """Run both measurements and print medians against their targets."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--clicks", type=int, default=15)
+    ap.add_argument("--query", default="")
+    ap.add_argument("--skip-browser", action="store_true")
+    args = ap.parse_args()
+    grid = grid_timing()
+    med = statistics.median(grid)
+    print(f"30x30 grid decode + hole test: median {med:.2f} ms over {len(grid)} runs "
+          f"(target {GRID_TARGET_MS:.0f} ms, ratio {med / GRID_TARGET_MS:.2f})")
+    if not args.skip_browser:
+        clicks = click_timing(args.clicks, args.query)
+        med = statistics.median(clicks)
+        print(f"click -> decoded output in headless Chromium: median {med:.0f} ms over {len(clicks)} clicks "
+              f"(min {min(clicks):.0f}, max {max(clicks):.0f}; target {CLICK_TARGET_MS:.0f} ms, "
+              f"ratio {med / CLICK_TARGET_MS:.2f})")
+        print("all clicks (ms):", " ".join(f"{t:.0f}" for t in clicks))
+
+
+if __name__ == "__main__":
+    main()
