@@ -13,6 +13,7 @@ PAGES = [
     st.Page("pages/latent.py", title="Latent space", icon=":material/scatter_plot:"),
     st.Page("pages/reconstruction.py", title="Reconstruction", icon=":material/compare:"),
     st.Page("pages/anomaly.py", title="Anomaly detection", icon=":material/troubleshoot:"),
+    st.Page("pages/compare.py", title="Variants & comparisons", icon=":material/difference:"),
 ]
 
 nav = st.navigation(PAGES)

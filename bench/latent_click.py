@@ -50,7 +50,7 @@ def click_timing(clicks: int, query: str) -> list[float]:
     from conftest import CHROMIUM, CHROMIUM_ARGS, start_server, wait_for_app
     from playwright.sync_api import sync_playwright
 
-    proc, url = start_server(extra_env={"AEVIZ_NOMARK": "1"} if "NOMARK" in __import__("os").environ else None)
+    proc, url = start_server()
     times: list[float] = []
     try:
         with sync_playwright() as p:
@@ -71,7 +71,8 @@ def click_timing(clicks: int, query: str) -> list[float]:
                 page.wait_for_function(
                     "([sel, before]) => { const el = document.querySelector(sel);"
                     " return el && el.innerText !== before && el.innerText.includes('Decoded at')"
-                    " && el.querySelector('.js-plotly-plot'); }",
+                    " && (el.querySelector('img') ? [...el.querySelectorAll('img')].every("
+                    "i => i.complete && i.naturalWidth > 0) : !!el.querySelector('.js-plotly-plot')); }",
                     arg=[OUTPUT, before], timeout=30_000, polling="raf")
                 ms = 1000 * (time.perf_counter() - t0)
                 if i >= 2:  # the first two warm the caches and the chart

@@ -27,3 +27,5 @@ st.page_link("pages/anomaly.py", label="**Anomaly detection** — drag a thresho
              "and catch what the model has never seen", icon=":material/troubleshoot:")
 st.page_link("pages/latent.py", label="**Latent space** — click anywhere to decode, find the holes, sample, "
              "interpolate, and watch the codes form during training", icon=":material/scatter_plot:")
+st.page_link("pages/compare.py", label="**Variants & comparisons** — AE vs VAE side by side, linear AE vs PCA, "
+             "the swiss roll, sparse and contractive codes", icon=":material/difference:")

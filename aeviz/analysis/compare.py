@@ -14,6 +14,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ..models import Autoencoder
+from . import latent as latent_mod
 from .core import decode, encode, reconstruct
 
 # ---------------------------------------------------------------- linear autoencoder vs PCA
@@ -125,11 +126,11 @@ def jacobian_penalty(model: Autoencoder, X: np.ndarray) -> float:
 
 
 # ---------------------------------------------------------------- AE vs VAE: holes and sampling
-
-
-def prior_samples(n: int, latent: int, scale: float = 1.0, seed: int = 0) -> np.ndarray:
-    """n draws (n, latent) from N(0, scale² I), seeded."""
-    return (scale * np.random.default_rng(seed).standard_normal((n, latent))).astype(np.float32)
+# The hole test itself (nearest training code, N(0, s² I) draws) is the latent page's, from latent.py.
+# The radius differs on purpose: to compare two *generators* we ask both to decode N(0, I), and use ONE
+# radius for both, the spacing codes would have if they filled N(0, I) exactly. The latent page's rule
+# (each model's own code spacing) would hand a model that spreads its codes thinly a wider radius,
+# excusing exactly the gaps this comparison is about.
 
 
 @torch.no_grad()
@@ -138,23 +139,17 @@ def decoder_training_codes(model: Autoencoder, X: np.ndarray, seed: int = 0) -> 
     model.eval()
     x = torch.as_tensor(np.asarray(X, dtype=np.float32))  # (n, features)
     if not hasattr(model, "encode_stats"):
-        return model.encode(x).numpy().astype(np.float64)
+        return model.encode(x).numpy()
     mu, logvar = model.encode_stats(x)  # (n, latent) each
     eps = torch.randn(mu.shape, generator=torch.Generator().manual_seed(seed))  # (n, latent)
-    return (mu + torch.exp(0.5 * logvar) * eps).numpy().astype(np.float64)
-
-
-def nearest_distance(codes: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Distance (m,) from each point to its nearest code."""
-    dist, _ = NearestNeighbors(n_neighbors=1).fit(codes).kneighbors(points)
-    return dist[:, 0]
+    return (mu + torch.exp(0.5 * logvar) * eps).numpy()
 
 
 def prior_radius(n_codes: int, latent: int, factor: float = 3.0, seed: int = 0) -> float:
     """The radius rule: `factor` times the median nearest-neighbour gap of n_codes draws from N(0, I),
     i.e. of codes that filled the prior perfectly. One radius for every model of that size."""
-    z = prior_samples(n_codes, latent, 1.0, seed).astype(np.float64)
-    dist, _ = NearestNeighbors(n_neighbors=2).fit(z).kneighbors(z)
+    z = latent_mod.sample_normal(n_codes, latent, 1.0, seed)  # (n_codes, latent)
+    dist, _ = NearestNeighbors(n_neighbors=2).fit(z).kneighbors(z)  # column 0 is the point itself
     return factor * float(np.median(dist[:, 1]))
 
 
@@ -163,7 +158,88 @@ def prior_holes(codes: np.ndarray, n: int = 1000, seed: int = 0) -> dict:
 
     Returns the samples (n, latent), their hole mask (n,), the radius and the hole fraction.
     """
-    samples = prior_samples(n, codes.shape[1], 1.0, seed)
     radius = prior_radius(len(codes), codes.shape[1])
-    holes = nearest_distance(codes, samples) > radius
-    return {"samples": samples, "holes": holes, "radius": radius, "fraction": float(holes.mean())}
+    rate = latent_mod.hole_rate(latent_mod.index_codes(codes), radius, n=n, s=1.0, seed=seed)
+    return {"samples": rate.Z, "holes": rate.holes, "radius": radius, "fraction": rate.fraction}
+
+
+# ---------------------------------------------------------------- one bundle of numbers per comparison
+
+
+def to_plane(reference: np.ndarray, *arrays: np.ndarray) -> list[np.ndarray]:
+    """Codes as 2-D points: unchanged when 2-D, else on the reference codes' first two principal axes."""
+    reference = np.asarray(reference, dtype=np.float64)
+    if reference.shape[1] == 2:
+        return [reference, *(np.asarray(a, dtype=np.float64) for a in arrays)]
+    if reference.shape[1] == 1:
+        return [np.hstack([a, np.zeros_like(a)]) for a in (reference, *arrays)]
+    pca = PCA(n_components=2).fit(reference)
+    return [pca.transform(a) for a in (reference, *arrays)]
+
+
+def generator_view(model: Autoencoder, data, n_samples: int = 1000, n_shown: int = 200, n_decoded: int = 8,
+                   seed: int = 0) -> dict:
+    """How well N(0, I) samples decode for this model: map codes, hole test, eight decodings, test error."""
+    mu = encode(model, data.X_train).astype(np.float64)  # (n_train, latent): μ for a VAE
+    trained_on = decoder_training_codes(model, data.X_train, seed)  # (n_train, latent)
+    holes = prior_holes(trained_on, n_samples, seed)
+    is_vae = hasattr(model, "encode_stats")
+    shown = holes["samples"][:n_shown]
+    plane = to_plane(mu, trained_on, shown)
+    Z = latent_mod.sample_normal(n_decoded, mu.shape[1], 1.0, seed + 1)  # (n_decoded, latent)
+    return {
+        "codes": plane[0], "labels": data.y_train, "background": plane[1] if is_vae else None,
+        "samples": plane[2], "holes": holes["holes"][:n_shown], "hole_fraction": holes["fraction"],
+        "radius": holes["radius"], "decoded": decode(model, Z), "test_mse": mse(data.X_test, reconstruct(model, data.X_test)),
+    }
+
+
+def linear_vs_pca(model: Autoencoder, data, n_examples: int = 6) -> dict:
+    """Principal angles, explained variance, both test errors and a few test reconstructions side by side."""
+    d = model.cfg.latent
+    pca = fit_pca(data.X_train, d)
+    full = fit_pca(data.X_train, min(data.n_features, 10))
+    X = data.X_test[:n_examples]
+    return {
+        "angles": principal_angles(model, pca),
+        "explained": full.explained_variance_ratio_,
+        "explained_d": float(pca.explained_variance_ratio_.sum()),
+        "ae_mse": mse(data.X_test, reconstruct(model, data.X_test)),
+        "pca_mse": mse(data.X_test, pca_reconstruct(pca, data.X_test)),
+        "examples": {"input": X, "linear AE": reconstruct(model, X), "PCA": pca_reconstruct(pca, X)},
+    }
+
+
+def roll_views(model: Autoencoder, data) -> dict:
+    """PCA's 2-D projection and the autoencoder's 2-D codes of every point, with the position along the roll."""
+    return {"pca": fit_pca(data.X, 2).transform(data.X), "codes": to_plane(encode(model, data.X))[0],
+            "position": data.position if data.position is not None else data.y.astype(float)}
+
+
+def sparsity_view(plain: Autoencoder, sparse: Autoencoder, X: np.ndarray, tol: float = 0.05) -> dict:
+    """Scaled code activations of both models on X and the share of each near zero."""
+    acts = {"λ = 0": bottleneck_activations(plain, X), f"λ = {sparse.cfg.sparsity:g}": bottleneck_activations(sparse, X)}
+    return {"activations": acts, "shares": {k: near_zero_share(a, tol) for k, a in acts.items()}, "tol": tol}
+
+
+def contraction_view(plain: Autoencoder, contractive: Autoencoder, X: np.ndarray) -> dict:
+    """Jacobian penalty, code spread and reconstruction error of both models on X."""
+    out = {}
+    for name, m in (("plain", plain), ("contractive", contractive)):
+        out[name] = {"jacobian": jacobian_penalty(m, X), "code_std": float(encode(m, X).std(axis=0).mean()),
+                     "mse": mse(X, reconstruct(m, X))}
+    return out
+
+
+def denoising_view(plain: Autoencoder, denoising: Autoencoder, data, indices, noise_std: float,
+                   mask_prob: float = 0.0, seed: int = 0) -> dict:
+    """Noisy test inputs, both models' outputs on them, and both errors against the clean inputs (all test rows)."""
+    clean = data.X_test
+    noisy = corrupt(clean, noise_std, mask_prob, seed)
+    idx = np.asarray(indices)
+    return {
+        "rows": {"clean": clean[idx], "noisy input": noisy[idx], "plain AE output": reconstruct(plain, noisy[idx]),
+                 "denoising AE output": reconstruct(denoising, noisy[idx])},
+        "plain_mse": denoising_error(plain, noisy, clean), "denoising_mse": denoising_error(denoising, noisy, clean),
+        "noisy_mse": mse(clean, noisy),
+    }

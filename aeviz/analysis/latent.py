@@ -256,7 +256,7 @@ class LatentView:
         return self.codes.shape[1]
 
 
-def latent_view(model: Autoencoder, data: Dataset, click_n: int = 50) -> LatentView:
+def latent_view(model: Autoencoder, data: Dataset, click_n: int = 32) -> LatentView:
     """Encode the training data and prepare the map (a one-row strip of clickable points for latent 1)."""
     codes = encode(model, data.X_train)  # (n_train, latent)
     plane = plane_for(codes)

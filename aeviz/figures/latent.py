@@ -25,7 +25,7 @@ def _label_traces(coords: np.ndarray, labels: np.ndarray, label_names, index: np
         traces.append(go.Scatter(
             x=coords[mask, 0], y=coords[mask, 1], mode="markers", name=str(name), customdata=index[mask],
             marker=dict(size=size, color=QUALITATIVE[k % len(QUALITATIVE)], opacity=opacity),
-            selected=dict(marker=dict(opacity=1.0)), unselected=dict(marker=dict(opacity=opacity)),
+            selected=dict(marker=dict(opacity=1.0, size=size + 9)), unselected=dict(marker=dict(opacity=opacity)),
             hovertemplate=f"sample %{{customdata}}<br>label {name}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
         ))
     return traces
@@ -38,13 +38,16 @@ def _radius_shape(fig: go.Figure, centre, r: float, colour: str = HOLE_COLOUR) -
 
 def latent_map_figure(coords: np.ndarray, labels: np.ndarray, label_names, *, index: np.ndarray | None = None,
                       field: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None, r: float | None = None,
-                      click_grid: np.ndarray | None = None, point=None, nearest=None, strip: bool = False,
-                      axis_titles=("z₁", "z₂"), box=None, title: str = "", height: int = 560) -> go.Figure:
+                      click_grid: np.ndarray | None = None, point=None, selected: tuple[int, int] | None = None,
+                      strip: bool = False, axis_titles=("z₁", "z₂"), box=None, title: str = "",
+                      height: int = 560) -> go.Figure:
     """The training codes (n, 2) coloured by label, holes (distance field > r) shaded and outlined
-    in red dashes, r drawn as a circle, an invisible click-catching grid (m, 2), the clicked point.
+    in red dashes, r drawn as a circle, an invisible click-catching grid (m, 2), the chosen point.
 
-    `field` is (xs (nx,), ys (ny,), distance (ny, nx)); `point` and `nearest` are plane coordinates (2,);
-    `box` (lo (2,), hi (2,)) fixes the axes to the area the click grid covers.
+    `field` is (xs (nx,), ys (ny,), distance (ny, nx)); `box` (lo (2,), hi (2,)) fixes the axes to the
+    area the click grid covers. A clicked point is marked by Plotly's own selection (a grid point turns
+    into a black cross, a code grows), so a click needs no new figure; `selected` = (trace, point) starts
+    with one selected, and `point` (2,) draws a cross for a point that was typed rather than clicked.
     """
     fig = go.Figure()
     if field is not None and r is not None:
@@ -59,30 +62,24 @@ def latent_map_figure(coords: np.ndarray, labels: np.ndarray, label_names, *, in
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"hole (farther than r = {r:.3g})",
                                  marker=dict(symbol="square", size=12, color="rgba(239,68,68,0.3)",
                                              line=dict(color=HOLE_COLOUR, width=1))))
+    cross = dict(size=16, symbol="x-thin-open", color="#111827", line=dict(width=3, color="#111827"))
     if click_grid is not None:
         fig.add_trace(go.Scatter(
             x=click_grid[:, 0], y=click_grid[:, 1], mode="markers", name=GRID_NAME, showlegend=False,
-            marker=dict(size=8, color="#111827", opacity=0), selected=dict(marker=dict(opacity=0)),
+            marker=dict(**cross, opacity=0), selected=dict(marker=dict(opacity=1)),
             unselected=dict(marker=dict(opacity=0)),
             hovertemplate="(%{x:.2f}, %{y:.2f})<br>click to decode this point<extra></extra>",
         ))
     fig.add_traces(_label_traces(coords, labels, label_names, index))
+    if selected is not None and 0 <= selected[0] < len(fig.data):
+        fig.data[selected[0]].selectedpoints = [selected[1]]
     if point is not None:
-        if r is not None:
-            _radius_shape(fig, point, r)
-        if nearest is not None:
-            fig.add_trace(go.Scatter(x=[point[0], nearest[0]], y=[point[1], nearest[1]], mode="lines+markers",
-                                     name="nearest training code", hoverinfo="skip",
-                                     line=dict(color="#111827", dash="dot", width=1),
-                                     marker=dict(size=[0, 11], symbol="circle-open", color="#111827",
-                                                 line=dict(width=2))))
-        fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", name="clicked point",
-                                 hoverinfo="skip", marker=dict(size=16, symbol="x-thin-open", color="#111827",
-                                                               line=dict(width=3))))
-    elif r is not None and len(coords):
-        lo = coords.min(axis=0)
-        _radius_shape(fig, (lo[0] + r, lo[1] + r), r, colour="#6b7280")
-        fig.add_annotation(x=lo[0] + r, y=lo[1] + 2.2 * r, text="r", showarrow=False, font=dict(color="#6b7280"))
+        fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", name="your point",
+                                 hoverinfo="skip", marker=cross))
+    if r is not None and box is not None:  # r as a scale circle in the lower-left corner
+        c = (float(box[0][0]) + 1.3 * r, float(box[0][1]) + 1.3 * r)
+        _radius_shape(fig, c, r, colour="#6b7280")
+        fig.add_annotation(x=c[0] + r, y=c[1], text=" r", showarrow=False, xanchor="left", font=dict(color="#6b7280"))
     xr, yr = ([float(box[0][i]), float(box[1][i])] for i in range(2)) if box is not None else (None, None)
     fig.update_xaxes(title=axis_titles[0], showgrid=False, zeroline=False, range=xr, constrain="domain")
     fig.update_yaxes(title=None if strip else axis_titles[1], showgrid=False, zeroline=False, range=yr,

@@ -91,7 +91,7 @@ def error_by_label_figure(errors: np.ndarray, labels: np.ndarray, label_names, k
             continue
         colour = QUALITATIVE[i % len(QUALITATIVE)]
         if kind == "violin":
-            fig.add_trace(go.Violin(y=e, name=str(name), box_visible=True, meanline_visible=True, points=False,
+            fig.add_trace(go.Violin(y=e, name=str(name), box_visible=True, meanline_visible=True, points=False, spanmode="hard",
                                     line_color=colour, fillcolor=colour, opacity=0.6))
         else:
             fig.add_trace(go.Box(y=e, name=str(name), marker_color=colour, boxmean=True))

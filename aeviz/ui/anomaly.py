@@ -138,6 +138,7 @@ def _top_flagged(scn: anomaly.Scenario, data: Dataset, thr: float, flags_n, flag
     R = np.concatenate([scn.recon_normal, scn.recon_anomalous])
     names = ["normal (false alarm)"] * len(scn.normal) + [f"anomaly: {k}" for k in scn.kinds]
     top = anomaly.top_flagged(errors, thr, k=6 if data.kind == "image" else 3, groups=names, per_group=2)
+    st.caption("The largest errors above the threshold, at most two of each kind (false alarms included).")
     if not len(top):
         st.info("Nothing is above the threshold: lower it to flag something.")
         return
@@ -209,8 +210,7 @@ def threshold_panel(scn: anomaly.Scenario, data: Dataset, model) -> None:
     right.plotly_chart(fig_anomaly.confusion_figure(m["confusion"]), key="an_cm")
     right.caption(f"{m['tp']} of {m['tp'] + m['fn']} anomalies caught; {m['fp']} of {m['fp'] + m['tn']} "
                   "normal rows raised a false alarm.")
-    st.subheader("Top flagged")
-    st.caption("The largest errors above the threshold, at most two of each kind (false alarms included).")
+    st.subheader("Flagged points" if data.kind == "points" else "Top flagged")
     _top_flagged(scn, data, thr, scn.normal > thr, scn.anomalous > thr)
     uploaded = _upload(data, model, thr, scn)
     hist = fig_anomaly.error_histogram(scn.normal, scn.anomalous, thr, log_x=log_x,

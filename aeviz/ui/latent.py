@@ -28,7 +28,7 @@ SWEEP_EPOCHS = 30
 def _state() -> dict:
     """This session's explorer state (created on first use)."""
     return st.session_state.setdefault(STATE, {"z": None, "source": "", "clicks": [], "draws": 0, "hole_seed": 0,
-                                               "sweep": False})
+                                               "sweep": False, "mark": None, "spec": None})
 
 
 @st.cache_resource(max_entries=16, show_spinner="Encoding the training data…")
@@ -79,7 +79,10 @@ def radius_slider(v: la.LatentView) -> float:
 # ---------------------------------------------------------------- the explorer (a fragment)
 
 def _on_click(v: la.LatentView, train_idx: np.ndarray) -> None:
-    """A click on the map: decode that exact point (a training code's own code if one was hit)."""
+    """A click on the map: decode that exact point (a training code's own code if one was hit).
+
+    Plotly's selection already marks the clicked point in the browser, so the figure stays the same and
+    the map is not redrawn; only a map that showed a typed point switches to marking the clicked one."""
     event = st.session_state.get(MAP_KEY)
     points = (event or {}).get("selection", {}).get("points", []) if event else []
     if not points:
@@ -98,12 +101,14 @@ def _on_click(v: la.LatentView, train_idx: np.ndarray) -> None:
         state["z"], state["source"] = None, "a click"
     st.session_state[Z_KEYS[0]], st.session_state[Z_KEYS[1]] = a, b
     state["clicks"] = (state["clicks"] + [(a, b)])[-2:]
+    if state["mark"] == "trace":
+        state["mark"] = (int(p.get("curve_number", 0)), int(p.get("point_index", p.get("point_number", 0))))
 
 
 def _on_typed() -> None:
-    """The number inputs changed: they now define the point."""
-    _state()["z"] = None
-    _state()["source"] = "the numbers you typed"
+    """The number inputs changed: they now define the point, drawn as a cross on the map."""
+    state = _state()
+    state["z"], state["source"], state["mark"] = None, "the numbers you typed", "trace"
 
 
 def _on_prior(latent: int) -> None:
@@ -111,7 +116,7 @@ def _on_prior(latent: int) -> None:
     state = _state()
     state["draws"] += 1
     state["z"] = la.sample_normal(1, latent, 1.0, seed=state["draws"])[0]
-    state["source"] = "a draw from the prior N(0, I)"
+    state["source"], state["mark"] = "a draw from the prior N(0, I)", "trace"
 
 
 def _current(v: la.LatentView) -> np.ndarray | None:
@@ -123,6 +128,12 @@ def _current(v: la.LatentView) -> np.ndarray | None:
     if a is None or (b is None and v.latent > 1):
         return None
     return v.plane.to_latent([[a, b or 0.0]])[0]
+
+
+def _upscale(x: np.ndarray, shape: tuple[int, int], scale: int = 20) -> np.ndarray:
+    """A flat [0, 1] image (features,) as dark-on-light uint8 pixels, each pixel a scale×scale block."""
+    img = 255 - np.clip(np.asarray(x, dtype=np.float32).reshape(shape), 0, 1) * 255  # (h, w)
+    return np.kron(img, np.ones((scale, scale), np.float32)).astype(np.uint8)  # (h·scale, w·scale)
 
 
 def _output(run: Trainer, data: Dataset, v: la.LatentView, z: np.ndarray, r: float) -> None:
@@ -142,35 +153,45 @@ def _output(run: Trainer, data: Dataset, v: la.LatentView, z: np.ndarray, r: flo
         st.success(f"This point is **not a hole**: the nearest training code is {d:.3f} away, within "
                    f"r = {r:.3g}.")
     kw = dict(feature_names=data.feature_names, image_shape=data.image_shape)
-    if data.kind == "image":
+    if data.kind == "image":  # plain PNGs: far quicker to show than two new charts
         c1, c2 = st.columns(2)
-        c1.plotly_chart(sample_figure(x_hat, "image", title="decoded", **kw), key="latent_decoded")
-        c2.plotly_chart(sample_figure(nearest, "image", title=f"nearest: sample {sample} ({label})", **kw),
-                        key="latent_nearest")
+        c1.image(_upscale(x_hat, data.image_shape), caption="decoded", width="stretch")
+        c2.image(_upscale(nearest, data.image_shape), caption=f"nearest: sample {sample} ({label})",
+                 width="stretch")
     else:
         st.plotly_chart(sample_figure(x_hat, data.kind, title="decoded", reference=nearest, data=data.X_train,
                                       reference_name=f"nearest training sample {sample} ({label})", height=340,
                                       **kw), key="latent_decoded")
 
 
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _map_figure(cfgs, model_id: int, r: float, mark, _v: la.LatentView, _labels: np.ndarray, label_names,
+                _index: np.ndarray):
+    """The map for one model, radius and mark (shared, never changed after it is built)."""
+    point = selected = None
+    if isinstance(mark, tuple) and mark and mark[0] == "at":
+        point = mark[1:]
+    elif isinstance(mark, tuple):
+        selected = mark
+    return fl.latent_map_figure(_v.coords, _labels, label_names, index=_index,
+                                field=_field(*cfgs, model_id, _v), r=r, click_grid=_v.click_grid, point=point,
+                                selected=selected, strip=_v.latent == 1, axis_titles=axis_titles(_v),
+                                box=(_v.lo, _v.hi))
+
+
 @st.fragment
 def _explorer(run: Trainer, data: Dataset, r: float) -> None:
     v = view(run)
     z = _current(v)
-    point = nearest = None
-    if z is not None:
-        _, idx = v.index.nearest(z[None])
-        point, nearest = v.plane.project(z[None])[0], v.coords[idx[0]]
-        if v.latent == 1:
-            point = np.array([point[0], 0.0])
+    state = _state()
+    if state["spec"] != (id(v), r):  # the map is redrawn anyway: mark the current point on it
+        state["spec"], state["mark"] = (id(v), r), ("trace" if z is not None else None)
+    mark = state["mark"]
+    if mark == "trace":
+        ab = v.plane.project(z[None])[0] if z is not None else None
+        mark = None if ab is None else ("at", round(float(ab[0]), 6), round(float(ab[1]) if v.latent > 1 else 0.0, 6))
     titles = axis_titles(v)
-    import os
-    if os.environ.get("AEVIZ_NOMARK"):
-        point = nearest = None
-    fig = fl.latent_map_figure(v.coords, data.y_train, data.label_names, index=data.train_idx,
-                               field=_field(*configs(), id(run.model), v), r=r, click_grid=v.click_grid,
-                               point=point, nearest=nearest, strip=v.latent == 1, axis_titles=titles,
-                               box=(v.lo, v.hi))
+    fig = _map_figure(configs(), id(run.model), r, mark, v, data.y_train, data.label_names, data.train_idx)
     left, right = st.columns([3, 2], gap="medium")
     with left:
         st.plotly_chart(fig, key=MAP_KEY, on_select=partial(_on_click, v, data.train_idx), selection_mode="points",

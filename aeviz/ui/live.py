@@ -14,7 +14,8 @@ from ..train import Trainer
 from .cache import dataset, finished_run
 from .state import LIVE, Configs
 
-CHUNK_SECONDS = 0.3  # training time between two redraws of the curve
+CHUNK_SECONDS = 0.3  # least training time between two redraws of the curve
+OVERHEAD = 0.35  # at most this share of the wall-clock time goes to drawing, not training
 
 
 @dataclass
@@ -26,6 +27,22 @@ class LiveRun:
     playing: bool = False
     wall: float = 0.0  # wall-clock seconds spent playing, drawing included
     resumed: float | None = field(default=None)
+    chunks: int = 0  # training chunks run while playing
+    trained: float = 0.0  # training seconds inside those chunks
+
+    def chunk_seconds(self) -> float:
+        """Training time for the next chunk: long enough that redrawing stays under OVERHEAD of the time."""
+        if self.chunks == 0:
+            return CHUNK_SECONDS
+        per_draw = max(0.0, self.elapsed() - self.trained) / self.chunks
+        return max(CHUNK_SECONDS, per_draw * (1 - OVERHEAD) / OVERHEAD)
+
+    def play_chunk(self) -> None:
+        """Train for one chunk and book its time."""
+        before = self.trainer.seconds
+        self.trainer.step_for(self.chunk_seconds())
+        self.chunks += 1
+        self.trained += self.trainer.seconds - before
 
     def play(self) -> None:
         """Start (or resume) the clock."""
@@ -83,7 +100,7 @@ def _panel(cfgs: Configs) -> None:
     if live is not None and live.playing and live.cfgs != cfgs:
         live.pause()  # the settings moved under a running model: stop rather than mix them
     if live is not None and live.playing:
-        live.trainer.step_for(CHUNK_SECONDS)
+        live.play_chunk()
         if live.trainer.done:
             live.pause()
     if live is None:

@@ -62,10 +62,12 @@ def error_per_label(data: Dataset, errors: np.ndarray) -> None:
     st.plotly_chart(fig_recon.error_by_label_figure(errors, data.y_test, data.label_names, kind, log_y),
                     key="rc_by_label")
     worst, ratio = recon.worst_label_ratio(errors, data.y_test)
+    verdict = ("That is much worse: the bottleneck is too small to represent this population as well as the "
+               "others." if ratio >= 1.5 else "No population stands far apart, so the code has room for all of them.")
     st.markdown(
         f"**{data.label_names[worst]}** reconstructs worst: its mean error is **{ratio:.1f}×** the average of the "
-        "other labels' means. If one population reconstructs much worse than the others, the bottleneck is too "
-        "small to represent it. (The labels only colour this plot; the model never saw them.)")
+        f"other labels' means. {verdict} If one population reconstructs much worse than the others, the "
+        "bottleneck is too small to represent it. (The labels only colour this plot; the model never saw them.)")
 
 
 @st.cache_resource(max_entries=6, show_spinner="Training one model per latent size (once per server)…")

@@ -1,0 +1,262 @@
+"""Streamlit helpers for the comparisons page (and the denoising demo on the reconstruction page):
+cached training of the comparison models, cached numbers, and one drawing helper per section."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from ..analysis import compare as cmp
+from ..config import DataConfig, ModelConfig, TrainConfig
+from ..figures import compare as figs
+from ..models import build
+from ..train import Trainer
+from .cache import current_run, dataset
+from .state import Configs, configs
+
+DEFAULT_PENALTY = 1e-3  # the sparse / contractive weight compared when the sidebar's is 0
+DEFAULT_NOISE = 0.3  # the denoising noise compared when the sidebar's is 0
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _trained(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig) -> Trainer:
+    """One comparison model trained to the end (once per server per configuration; never mutated)."""
+    data = dataset(data_cfg)
+    return Trainer(build(model_cfg, data, seed=train_cfg.seed), data, train_cfg).run()
+
+
+def trained(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig) -> Trainer:
+    """A finished run: the session's own when these are the sidebar's settings, else a cached one."""
+    if (data_cfg, model_cfg, train_cfg) == configs():
+        return current_run()
+    return _trained(data_cfg, model_cfg, train_cfg)
+
+
+def _ready(*cfgs: Configs) -> bool:
+    """Train (or fetch) every run; say clearly and return False if one cannot be built or diverged."""
+    with st.spinner("Training the models this comparison needs (once per server)…"):
+        for d, m, t in cfgs:
+            try:
+                run = trained(d, m, t)
+            except ValueError as exc:
+                st.error(f"These settings cannot be built: {exc}")
+                return False
+            if run.error and not run.history:
+                st.error(f"The {m.variant} model: {run.error}")
+                return False
+            if run.error:
+                st.warning(f"The {m.variant} model: {run.error}")
+    return True
+
+
+def variant(cfgs: Configs, name: str, **changes) -> Configs:
+    """The sidebar's settings with another variant (same data, architecture, training and seed)."""
+    d, m, t = cfgs
+    return d, replace(m, variant=name, **changes), t
+
+
+def _penalty(value: float) -> float:
+    return value if value > 0 else DEFAULT_PENALTY
+
+
+# ---------------------------------------------------------------- cached numbers (keyed by configs)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _generator_view(cfgs: Configs) -> dict:
+    return cmp.generator_view(trained(*cfgs).model, dataset(cfgs[0]))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _linear_vs_pca(cfgs: Configs, n_examples: int) -> dict:
+    return cmp.linear_vs_pca(trained(*cfgs).model, dataset(cfgs[0]), n_examples)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _roll_views(cfgs: Configs) -> dict:
+    return cmp.roll_views(trained(*cfgs).model, dataset(cfgs[0]))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _usefulness(cfgs: Configs) -> dict:
+    return cmp.code_usefulness(trained(*cfgs).model, dataset(cfgs[0]), seed=cfgs[2].seed)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _sparsity(plain: Configs, sparse: Configs) -> dict:
+    return cmp.sparsity_view(trained(*plain).model, trained(*sparse).model, dataset(plain[0]).X_test)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _contraction(plain: Configs, contractive: Configs) -> dict:
+    return cmp.contraction_view(trained(*plain).model, trained(*contractive).model, dataset(plain[0]).X_test)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _denoising(plain: Configs, denoising: Configs, indices: tuple[int, ...]) -> dict:
+    m = denoising[1]
+    return cmp.denoising_view(trained(*plain).model, trained(*denoising).model, dataset(plain[0]), list(indices),
+                              m.noise_std, m.mask_prob, seed=plain[2].seed)
+
+
+def _kw(data) -> dict:
+    return dict(image_shape=data.image_shape, feature_names=data.feature_names)
+
+
+# ---------------------------------------------------------------- sections
+
+
+def ae_vs_vae(cfgs: Configs) -> None:
+    """Two latent maps side by side, hole fractions, eight decodings of N(0, I) each, both errors."""
+    data = dataset(cfgs[0])
+    pair = {"Autoencoder": variant(cfgs, "autoencoder"), "VAE": variant(cfgs, "variational")}
+    if not _ready(*pair.values()):
+        return
+    st.markdown(
+        f"Same data, architecture and seed, trained both ways (β = {cfgs[1].beta:g}). We draw 1,000 points "
+        "from N(0, I) — what you would decode to *generate* new samples — and call a point a **hole** when no "
+        "code the decoder trained on lies within r of it. r is the same for both: three times the typical gap "
+        "between codes that filled N(0, I) exactly. Colours are the labels, used for colour only, never in "
+        "training.")
+    cols = st.columns(2)
+    for col, (name, c) in zip(cols, pair.items()):
+        view = _generator_view(c)
+        with col:
+            st.markdown(f"**{name}**")
+            m1, m2 = st.columns(2)
+            m1.metric("Hole fraction of N(0, I) draws", f"{view['hole_fraction']:.0%}")
+            m2.metric("Test reconstruction error", f"{view['test_mse']:.4f}")
+            title = "codes μ (grey: sampled z the decoder saw)" if name == "VAE" else "codes"
+            if cfgs[1].latent > 2:
+                title += " — first two principal axes"
+            fig = figs.latent_map_figure(view["codes"], view["labels"], data.label_names, title=title,
+                                         background=view["background"], samples=view["samples"],
+                                         holes=view["holes"])
+            st.plotly_chart(fig, key=f"cmp_map_{name}")
+            st.caption("Eight decodings of N(0, I) samples:")
+            st.plotly_chart(figs.decodings_figure(view["decoded"], data.kind, data=data.X, **_kw(data)),
+                            key=f"cmp_dec_{name}")
+    st.info("**The lesson in one line:** the KL term fills the holes — it pulls the codes towards N(0, I) and "
+            "blurs each into a cloud of width σ, so the decoder learns to decode everywhere the prior "
+            "samples — at some cost in reconstruction.")
+
+
+def linear_vs_pca(cfgs: Configs) -> None:
+    """Principal angles, explained variance, and both reconstructions side by side."""
+    data = dataset(cfgs[0])
+    d = cfgs[1].latent
+    if d >= data.n_features:
+        st.info(f"The code ({d}) is as wide as the input ({data.n_features}): both span the whole space. "
+                "Lower the latent size to compare.")
+        return
+    c = variant(cfgs, "linear")
+    if not _ready(c):
+        return
+    res = _linear_vs_pca(c, 6 if data.kind == "image" else 3)
+    a, b, e = st.columns(3)
+    a.metric("Largest principal angle", f"{res['angles'].max():.2f}°")
+    b.metric("Test error: linear AE / PCA", f"{res['ae_mse']:.4f} / {res['pca_mse']:.4f}")
+    e.metric(f"Variance PCA's {d} components explain", f"{res['explained_d']:.1%}")
+    st.caption("Principal angles between the decoder's column space and PCA's top-d subspace "
+               "(scipy.linalg.subspace_angles): " + ", ".join(f"{x:.2f}°" for x in res["angles"]) + ". "
+               "Near 0° means the same subspace — though the autoencoder's axes are any mix of PCA's, "
+               "neither orthogonal nor ordered by variance.")
+    left, right = st.columns([2, 3])
+    left.plotly_chart(figs.explained_variance_figure(res["explained"], d), key="cmp_explained")
+    right.plotly_chart(figs.sample_grid_figure(res["examples"], data.kind, data=data.X, **_kw(data)),
+                       key="cmp_pca_examples")
+
+
+def swiss_roll(cfgs: Configs) -> None:
+    """PCA's 2-D projection of the swiss roll beside a non-linear autoencoder's 2-D codes."""
+    d, m, t = cfgs
+    c = (DataConfig(name="swiss_roll", seed=d.seed, test_size=d.test_size),
+         replace(m, variant="autoencoder", latent=2), t)
+    if not _ready(c):
+        return
+    st.caption(f"An autoencoder with your hidden widths ({', '.join(map(str, m.hidden))}) and {m.activation}, "
+               "a 2-number code, trained on the swiss roll. Colour: position along the roll, never used in training.")
+    views = _roll_views(c)
+    left, right = st.columns(2)
+    left.plotly_chart(figs.projection_figure(views["pca"], views["position"], "PCA: the roll squashed flat"),
+                      key="cmp_roll_pca")
+    right.plotly_chart(figs.projection_figure(views["codes"], views["position"], "Autoencoder codes",
+                                              axis="z"), key="cmp_roll_ae")
+
+
+def usefulness(cfgs: Configs) -> None:
+    """Logistic regression on the raw features vs on the codes: macro one-vs-rest ROC-AUC, same split."""
+    if not _ready(cfgs):
+        return
+    res = _usefulness(cfgs)
+    a, b = st.columns(2)
+    a.metric(f"AUC on the raw features ({res['raw_dims']} numbers)", f"{res['raw_auc']:.3f}")
+    b.metric(f"AUC on the codes ({res['code_dims']} numbers)", f"{res['code_auc']:.3f}",
+             delta=f"{res['code_auc'] - res['raw_auc']:+.3f}", delta_color="normal")
+    st.caption("A logistic regression (scikit-learn, standardised inputs) is fitted on the training rows and "
+               "scored on the test rows, macro one-vs-rest ROC-AUC over the labels. The autoencoder itself "
+               "never saw the labels: this asks whether its code kept what separates them.")
+
+
+def sparsity(cfgs: Configs) -> None:
+    """Histogram of code activations, λ = 0 against λ > 0, and the share near zero."""
+    plain = variant(cfgs, "autoencoder")
+    sparse = variant(cfgs, "sparse", sparsity=_penalty(cfgs[1].sparsity))
+    if not _ready(plain, sparse):
+        return
+    res = _sparsity(plain, sparse)
+    cols = st.columns(len(res["shares"]))
+    for col, (name, share) in zip(cols, res["shares"].items()):
+        col.metric(f"Activations near zero, {name}", f"{share:.1%}")
+    st.plotly_chart(figs.activation_histogram_figure(res["activations"], res["tol"]), key="cmp_sparse_hist")
+    st.caption(f"Each model's code activations on the test data, divided by its own largest one, so a model "
+               f"cannot look sparse just by shrinking every code; near zero means |h| < {res['tol']:g} of that.")
+
+
+def contraction(cfgs: Configs) -> None:
+    """The Jacobian penalty ‖J_f(x)‖²_F on test data, plain against contractive."""
+    plain = variant(cfgs, "autoencoder")
+    contractive = variant(cfgs, "contractive", contractive=_penalty(cfgs[1].contractive))
+    if not _ready(plain, contractive):
+        return
+    res = _contraction(plain, contractive)
+    cols = st.columns(2)
+    for col, (name, r) in zip(cols, res.items()):
+        lam = f" (λ = {contractive[1].contractive:g})" if name == "contractive" else ""
+        col.markdown(f"**{name.capitalize()}{lam}**")
+        a, b, c = col.columns(3)
+        a.metric("‖J‖²_F on test data", f"{r['jacobian']:.3g}")
+        b.metric("Code spread (std)", f"{r['code_std']:.3g}")
+        c.metric("Test error", f"{r['mse']:.4f}")
+    st.caption("Part of the drop is the code simply shrinking (compare the spreads): the decoder's weights grow "
+               "to undo it. What the penalty cannot shrink away is the code's sensitivity along the data.")
+
+
+def denoising_demo(cfgs: Configs, key: str = "dn") -> None:
+    """Noisy test inputs, the plain model's outputs and the denoising model's outputs, with both errors."""
+    d, m, t = cfgs
+    data = dataset(d)
+    noise = m.noise_std if (m.noise_std > 0 or m.mask_prob > 0) else DEFAULT_NOISE
+    plain = variant(cfgs, "autoencoder")
+    den = variant(cfgs, "denoising", noise_std=noise, mask_prob=m.mask_prob)
+    st.markdown(f"A denoising autoencoder trains on corrupted copies (noise σ = {noise:g}, masking p = "
+                f"{m.mask_prob:g}) and is scored against the clean input. Here both models get the *same* "
+                "corrupted test inputs they never trained on.")
+    if not _ready(plain, den):
+        return
+    n_test = len(data.test_idx)
+    if data.kind == "points":
+        indices = tuple(range(min(40, n_test)))
+    else:
+        k = 5 if data.kind == "image" else 1
+        start = int(st.number_input("First test sample", 0, max(0, n_test - k), 0, key=f"{key}_start"))
+        indices = tuple(range(start, min(n_test, start + k)))
+    res = _denoising(plain, den, indices)
+    a, b, c = st.columns(3)
+    a.metric("Noisy input vs clean", f"{res['noisy_mse']:.4f}")
+    b.metric("Plain AE output vs clean", f"{res['plain_mse']:.4f}")
+    c.metric("Denoising AE output vs clean", f"{res['denoising_mse']:.4f}",
+             delta=f"{res['denoising_mse'] - res['plain_mse']:+.4f}", delta_color="inverse")
+    st.plotly_chart(figs.sample_grid_figure(res["rows"], data.kind, data=data.X, **_kw(data)), key=f"{key}_grid")
+    st.caption("Errors are mean squared errors against the clean inputs, over the whole test set.")

@@ -1,0 +1,41 @@
+"""The Variants & comparisons page driven like a user (AppTest): it renders on the defaults and on gw."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def _open(dataset: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    if dataset:
+        at.sidebar.selectbox(key="w_dataset").set_value(dataset).run()
+    at.switch_page("pages/compare.py")
+    at.run()
+    return at
+
+
+def _metrics(at: AppTest) -> list[tuple[str, str]]:
+    return [(m.label, m.value) for m in at.metric]
+
+
+@pytest.mark.parametrize("dataset", [None, "gw"])
+def test_page_renders_every_section(dataset):
+    at = _open(dataset)
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    headers = [h.value for h in at.header]
+    for h in ("Autoencoder vs VAE", "Linear autoencoder vs PCA", "Curves PCA cannot follow", "Is the code useful?",
+              "Sparse: most units silent", "Contractive: a code that barely moves"):
+        assert h in headers
+    metrics = _metrics(at)
+    holes = [float(v.rstrip("%")) for k, v in metrics if k.startswith("Hole fraction")]
+    assert len(holes) == 2 and holes[1] < holes[0]  # the VAE's map (right) has fewer holes
+    angle = float(dict(metrics)["Largest principal angle"].rstrip("°"))
+    assert 0 <= angle <= 10
+    assert any(k.startswith("AUC on the codes") for k, _ in metrics)
+    assert len(at.get("plotly_chart")) >= 9  # 2 maps + 2 decoding strips + 2 PCA + 2 roll + histogram
+    assert "Try this" in [s.value for s in at.subheader]

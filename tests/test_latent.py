@@ -1,0 +1,228 @@
+"""Latent space explorer: the hole test, hole rate and sweep, grid and interpolation decodings, the
+PCA plane, the map's figures, and the page itself under AppTest on every dataset (and a VAE)."""
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.decomposition import PCA
+from streamlit.testing.v1 import AppTest
+
+from aeviz import DATASETS, DataConfig, ModelConfig, TrainConfig, Trainer, build, load
+from aeviz.analysis import decode, encode
+from aeviz.analysis import latent as la
+from aeviz.figures import latent as fl
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+FAST = TrainConfig(epochs=3)
+
+
+@pytest.fixture(scope="module")
+def small_run():
+    """A digits model trained for a few epochs (latent 2)."""
+    data = load(DataConfig())
+    model = build(ModelConfig(), data, seed=FAST.seed)
+    return Trainer(model, data, FAST).run(), data
+
+
+def two_clusters(rng=np.random.default_rng(0)):
+    return np.concatenate([rng.normal((-5, 0), 0.2, (100, 2)), rng.normal((5, 0), 0.2, (100, 2))]).astype(np.float32)
+
+
+# ---------------------------------------------------------------- analysis
+
+def test_point_between_far_clusters_is_a_hole_and_a_point_on_a_cluster_is_not():
+    codes = two_clusters()
+    index = la.index_codes(codes)
+    r = la.default_radius(codes)
+    dist, idx, holes = la.hole_test(index, np.array([[0, 0], [5, 0], [-5.05, 0.02]], np.float32), r)
+    assert holes.tolist() == [True, False, False]
+    assert dist[0] == pytest.approx(np.linalg.norm(codes, axis=1).min(), rel=1e-5)
+    assert np.linalg.norm(codes[idx[1]] - [5, 0]) < 0.6
+
+
+def test_default_radius_follows_the_codes_spacing():
+    codes = two_clusters()
+    r = la.default_radius(codes)
+    assert la.default_radius(10 * codes) == pytest.approx(10 * r, rel=1e-4)  # scales with the codes
+    gaps = np.sort(np.linalg.norm(codes[:, None] - codes[None], axis=2), axis=1)[:, 1]
+    assert r == pytest.approx(np.percentile(gaps, 99), rel=1e-4)
+    assert 0 < r < 1  # far smaller than the 10-unit gap between the clusters
+
+
+def test_hole_rate_is_seeded_and_counts_holes():
+    index = la.index_codes(two_clusters())
+    a, b = la.hole_rate(index, 0.5, n=300, s=1.5, seed=3), la.hole_rate(index, 0.5, n=300, s=1.5, seed=3)
+    assert np.array_equal(a.Z, b.Z) and a.Z.shape == (300, 2)
+    assert a.fraction == pytest.approx(a.holes.mean())
+    assert a.fraction > 0.9  # N(0, 1.5²) lands mostly between clusters sitting at ±5
+    assert la.hole_rate(index, 100.0, n=50).fraction == 0.0
+
+
+def test_standardised_hole_fraction_climbs_with_dimension_for_gaussian_codes():
+    rng = np.random.default_rng(0)
+    fractions = [la.standardised_hole_fraction(rng.normal(size=(1000, k))) for k in (2, 4, 8)]
+    assert fractions[0] < fractions[1] < fractions[2]
+
+
+def test_hole_fraction_rises_from_latent_size_2_to_8_on_trained_models():
+    data = load(DataConfig(name="gw"))
+    f2, f8 = la.latent_size_sweep(data, ModelConfig(), TrainConfig(epochs=5), sizes=(2, 8), epochs=5)
+    assert f8 > f2
+    assert f8 > 0.5
+
+
+def test_grid_decode_shapes_and_holes(small_run):
+    run, data = small_run
+    v = la.latent_view(run.model, data)
+    g = la.decode_grid(run.model, v.plane, v.index, v.lo, v.hi, 7, v.radius)
+    assert g.X.shape == (49, data.n_features) and g.dist.shape == g.holes.shape == (49,)
+    assert g.xs.shape == g.ys.shape == (7,)
+    # row by row, y rising: the first row is the bottom of the box, decoded in one batch equals one by one
+    _, _, pts = la.grid_coords(v.lo, v.hi, 7)
+    assert np.allclose(pts[:7, 1], v.lo[1]) and np.allclose(pts[-1], v.hi)
+    assert np.allclose(g.X[10], decode(run.model, pts[10:11])[0], atol=1e-6)
+    assert np.array_equal(g.holes, g.dist > v.radius)
+
+
+def test_interpolation_endpoints_decode_to_the_endpoints_decodings(small_run):
+    run, data = small_run
+    v = la.latent_view(run.model, data)
+    za, zb = encode(run.model, data.X[[0, 1]])
+    path = la.interpolate(run.model, v.index, za, zb, 9, v.radius)
+    assert path.X.shape == (9, data.n_features) and path.t[0] == 0 and path.t[-1] == 1
+    assert np.allclose(path.X[0], decode(run.model, za[None])[0], atol=1e-6)
+    assert np.allclose(path.X[-1], decode(run.model, zb[None])[0], atol=1e-6)
+    assert np.allclose(path.Z[4], (za + zb) / 2, atol=1e-6)
+
+
+def test_plane_is_exact_for_latent_2_and_pca_above():
+    rng = np.random.default_rng(1)
+    two = rng.normal(size=(50, 2)).astype(np.float32)
+    p2 = la.plane_for(two)
+    assert p2.exact and np.allclose(p2.project(two), two) and np.allclose(p2.to_latent(two), two)
+    five = (rng.normal(size=(200, 5)) * [5, 3, 1, 0.5, 0.1]).astype(np.float32)
+    p5 = la.plane_for(five)
+    ref = PCA(2).fit(five)
+    assert np.allclose(np.abs(p5.project(five)), np.abs(ref.transform(five)), atol=1e-4)
+    ab = np.array([[1.0, -2.0]], np.float32)
+    assert np.allclose(p5.project(p5.to_latent(ab)), ab, atol=1e-5)  # a click on the plane round-trips
+    one = la.plane_for(rng.normal(size=(30, 1)).astype(np.float32))
+    assert one.to_latent([[0.7, 5.0]]).tolist() == [[pytest.approx(0.7)]]  # latent 1: b is ignored
+
+
+def test_latent_view_click_grid_covers_the_box(small_run):
+    run, data = small_run
+    v = la.latent_view(run.model, data)
+    assert v.coords.shape == (len(data.train_idx), 2)
+    assert np.allclose(v.click_grid.min(0), v.lo) and np.allclose(v.click_grid.max(0), v.hi)
+    assert (v.coords >= v.lo).all() and (v.coords <= v.hi).all()
+
+
+# ---------------------------------------------------------------- figures
+
+def test_map_figure_keeps_points_bright_catches_clicks_and_outlines_holes(small_run):
+    run, data = small_run
+    v = la.latent_view(run.model, data)
+    field = la.distance_field(v.plane, v.index, v.lo, v.hi, n=20)
+    fig = fl.latent_map_figure(v.coords, data.y_train, data.label_names, index=data.train_idx, field=field,
+                               r=v.radius, click_grid=v.click_grid, box=(v.lo, v.hi))
+    contour = next(t for t in fig.data if t.type == "contour")
+    assert contour.contours.type == "constraint" and contour.contours.value == v.radius
+    assert contour.line.dash == "dash" and contour.line.color == "#ef4444"
+    grid = next(t for t in fig.data if t.name == fl.GRID_NAME)
+    assert len(grid.x) == len(v.click_grid) and grid.marker.opacity == 0 and grid.selected.marker.opacity == 1
+    codes = [t for t in fig.data if t.name in data.label_names]
+    assert len(codes) == 10 and sum(len(t.x) for t in codes) == len(data.train_idx)
+    assert all(t.unselected.marker.opacity == t.marker.opacity for t in codes)  # no dimming on selection
+    assert fig.layout.clickmode == "event+select"
+    assert any(s.type == "circle" for s in fig.layout.shapes)  # r drawn
+    typed = fl.latent_map_figure(v.coords, data.y_train, data.label_names, point=(0.5, 0.5), selected=(3, 2))
+    assert typed.data[-1].name == "your point" and list(typed.data[3].selectedpoints) == [2]
+
+
+def test_hole_samples_figure_marks_holes_with_red_crosses():
+    samples = np.array([[0, 0], [1, 1], [2, 2]], np.float32)
+    fig = fl.hole_samples_figure(samples, samples, np.array([True, False, True]), 2 / 3)
+    red, green = fig.data[1], fig.data[2]
+    assert red.marker.symbol == "x-thin" and len(red.x) == 2 and red.marker.line.color == "#ef4444"
+    assert green.marker.symbol == "cross-thin" and len(green.x) == 1
+    assert "67%" in fig.layout.title.text
+
+
+def test_tiles_and_evolution_figures(small_run):
+    run, data = small_run
+    X = np.random.default_rng(0).uniform(size=(12, 64))
+    fig = fl.tiles_figure(X, 3, 4, np.arange(12) % 2 == 0, "image", image_shape=(8, 8))
+    assert np.asarray(fig.data[0].z).shape == (24, 32)
+    assert np.nansum(np.asarray(fig.data[1].z, dtype=float)) == 6  # six hole cells shaded
+    frames = la.snapshot_coords(run.snapshots)
+    evo = fl.evolution_figure(frames, data.y, data.label_names)
+    assert len(evo.frames) == len(run.snapshots) == len(evo.layout.sliders[0].steps)
+    assert evo.layout.updatemenus[0].buttons[0].label.startswith("▶")
+
+
+# ---------------------------------------------------------------- the page
+
+def _open(dataset: str = "digits", **query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params.update({"d_name": dataset, "t_epochs": "3", **query})
+    at.run()
+    at.switch_page("pages/latent.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _type(at: AppTest, a: float, b: float | None) -> None:
+    at.number_input(key="latent_z1").set_value(a)
+    if b is not None:
+        at.number_input(key="latent_z2").set_value(b)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+@pytest.mark.parametrize("dataset", list(DATASETS))
+def test_page_decodes_a_hole_and_a_code_on_every_dataset(dataset):
+    latent = 1 if dataset == "line" else 2
+    at = _open(dataset, m_latent=str(latent))
+    assert any("never used in training" in c.value for c in at.caption)
+    assert any("Click anywhere" in i.value for i in at.info)
+    _type(at, 500.0, -500.0 if latent > 1 else None)
+    assert any("in a hole" in e.value for e in at.error)
+    assert any("Decoded at" in m.value for m in at.markdown)
+    # the first training sample's own code is no hole
+    data = load(DataConfig(name=dataset))
+    run = Trainer(build(ModelConfig(latent=latent), data, seed=42), data, replace(TrainConfig(), epochs=3)).run()
+    code = encode(run.model, data.X_train[:1])[0]
+    _type(at, float(code[0]), float(code[1]) if latent > 1 else None)
+    assert any("not a hole" in s.value for s in at.success), [e.value for e in at.error]
+    assert not any("in a hole" in e.value for e in at.error)
+
+
+def test_page_with_latent_above_two_says_it_shows_a_pca_plane():
+    at = _open("gw", m_latent="4")
+    assert any("principal axes" in i.value for i in at.info)
+    _type(at, 0.0, 0.0)
+    assert any(("in a hole" in m.value) for m in at.error) or any("not a hole" in m.value for m in at.success)
+
+
+def test_vae_sample_from_the_prior_decodes_a_draw():
+    at = _open("digits", m_variant="variational")
+    button = next(b for b in at.button if b.label == "Sample from the prior")
+    button.click().run()
+    assert not at.exception
+    assert any("a draw from the prior" in m.value for m in at.markdown)
+    assert any("hole" in m.value for m in [*at.error, *at.success])
+
+
+def test_sweep_button_and_interpolation_from_two_samples():
+    at = _open("gw")
+    next(b for b in at.button if b.label.startswith("Run the sweep")).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("curse of dimensionality" in m.value for m in at.markdown)
+    at.number_input(key="latent_interp_b").set_value(5).run()
+    assert not at.exception
+    assert any("path" in m.value for m in [*at.warning, *at.success])
