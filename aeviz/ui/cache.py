@@ -6,6 +6,10 @@ Cached objects are shared by every session and never changed after they are stor
 
 from __future__ import annotations
 
+import os
+import threading
+from contextlib import contextmanager
+
 import streamlit as st
 
 from ..config import DataConfig, ModelConfig, TrainConfig
@@ -13,6 +17,49 @@ from ..datasets import Dataset, load
 from ..models import build
 from ..train import Trainer
 from .state import LIVE, configs
+
+
+class TrainingSlots:
+    """A server-wide cap on concurrent training (one slot per core): a class that all presses
+    Play at once queues instead of slowing every run to a crawl. Holds no per-user data."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self._sem = threading.BoundedSemaphore(n)
+        self._lock = threading.Lock()
+        self.busy = 0
+
+    @contextmanager
+    def hold(self):
+        """Wait for a free slot, train inside the block, give the slot back."""
+        self._sem.acquire()
+        with self._lock:
+            self.busy += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.busy -= 1
+            self._sem.release()
+
+    def full(self) -> bool:
+        """True when every slot is taken (the next run will queue)."""
+        return self.busy >= self.n
+
+
+SLOTS = TrainingSlots(max(1, os.cpu_count() or 1))
+
+
+@contextmanager
+def training_slot():
+    """Hold a training slot; while waiting for one, say so on the page."""
+    note = st.empty()
+    if SLOTS.full():
+        note.info(f"All {SLOTS.n} training slots on this server are busy (others are training right now). "
+                  "Your run starts as soon as one is free…", icon="⏳")
+    with SLOTS.hold():
+        note.empty()
+        yield
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -30,7 +77,8 @@ def finished_run(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainC
         return _trainer
     data = dataset(data_cfg)
     model = build(model_cfg, data, seed=train_cfg.seed)
-    return Trainer(model, data, train_cfg).run()
+    with SLOTS.hold():
+        return Trainer(model, data, train_cfg).run()
 
 
 def current_run() -> Trainer:
@@ -39,7 +87,13 @@ def current_run() -> Trainer:
     live = st.session_state.get(LIVE)
     if live is not None and live.cfgs == cfgs and live.trainer.done:
         return live.trainer
-    return finished_run(*cfgs)
+    note = st.empty()
+    if SLOTS.full():
+        note.info(f"All {SLOTS.n} training slots on this server are busy; this model trains as soon as one "
+                  "is free…", icon="⏳")
+    run = finished_run(*cfgs)
+    note.empty()
+    return run
 
 
 def model_or_stop() -> Trainer:

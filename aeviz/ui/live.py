@@ -11,7 +11,7 @@ from streamlit.errors import StreamlitAPIException
 from ..figures import loss_figure
 from ..models import build
 from ..train import Trainer
-from .cache import dataset, finished_run
+from .cache import dataset, finished_run, training_slot
 from .state import LIVE, Configs
 
 CHUNK_SECONDS = 0.3  # least training time between two redraws of the curve
@@ -83,7 +83,8 @@ def _buttons(live: LiveRun | None, cfgs: Configs) -> LiveRun | None:
         elif step:
             live = _new_run(cfgs) if stale else live
             live.pause()
-            live.trainer.step(1)
+            with training_slot():
+                live.trainer.step(1)
         elif reset:
             live = None
     except ValueError as exc:  # settings that cannot be built
@@ -100,7 +101,8 @@ def _panel(cfgs: Configs) -> None:
     if live is not None and live.playing and live.cfgs != cfgs:
         live.pause()  # the settings moved under a running model: stop rather than mix them
     if live is not None and live.playing:
-        live.play_chunk()
+        with training_slot():
+            live.play_chunk()
         if live.trainer.done:
             live.pause()
     if live is None:
