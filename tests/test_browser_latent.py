@@ -20,7 +20,10 @@ _TARGET_JS = """([sel, want]) => {
     if (t.name === 'click anywhere') grid.push(...pts); else if (t.customdata) codes.push(...pts);
   }
   const d2 = (a, b) => (a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2;
-  let best = null, score = want === 'hole' ? -1 : -1;
+  const inside = (p, ax, v) => { const [lo, hi] = [Math.min(...ax.range), Math.max(...ax.range)];
+    return v > lo + 0.05 * (hi - lo) && v < hi - 0.05 * (hi - lo); };
+  grid.splice(0, grid.length, ...grid.filter(g => inside(g, xa, g[0]) && inside(g, ya, g[1])));
+  let best = null, score = -1;
   if (want === 'hole') {
     for (const g of grid) { let m = Infinity; for (const c of codes) m = Math.min(m, d2(g, c));
       if (m > score) { score = m; best = g; } }

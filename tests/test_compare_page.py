@@ -39,3 +39,16 @@ def test_page_renders_every_section(dataset):
     assert any(k.startswith("AUC on the codes") for k, _ in metrics)
     assert len(at.get("plotly_chart")) >= 9  # 2 maps + 2 decoding strips + 2 PCA + 2 roll + histogram
     assert "Try this" in [s.value for s in at.subheader]
+
+
+def test_denoising_demo_on_the_reconstruction_page():
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    at.switch_page("pages/reconstruction.py")
+    at.run()
+    assert not at.exception, at.exception
+    assert "Denoising: noisy input, plain output, denoising output" in [s.value for s in at.subheader]
+    values = {m.label: float(m.value) for m in at.metric if m.label.endswith("vs clean")}
+    assert values["Denoising AE output vs clean"] < values["Plain AE output vs clean"] < values["Noisy input vs clean"]
+    at.number_input(key="recon_dn_start").set_value(10).run()
+    assert not at.exception

@@ -28,8 +28,8 @@ def latent_map_figure(codes: np.ndarray, labels: np.ndarray, label_names, *, tit
             fig.add_trace(go.Scattergl(x=codes[sel, 0], y=codes[sel, 1], mode="markers", name=str(name),
                                        marker=dict(size=4, color=QUALITATIVE[k % len(QUALITATIVE)], opacity=0.7)))
     if samples is not None and holes is not None:
-        for mask, name, colour, symbol in ((holes, "N(0, I) sample in a hole", HOLE_COLOUR, "x-thin"),
-                                           (~holes, "N(0, I) sample near a code", FILLED_COLOUR, "cross-thin")):
+        for mask, name, colour, symbol in ((holes, "draw in a hole", HOLE_COLOUR, "x-thin"),
+                                           (~holes, "draw near a code", FILLED_COLOUR, "cross-thin")):
             fig.add_trace(go.Scattergl(x=samples[mask, 0], y=samples[mask, 1], mode="markers", name=name,
                                        marker=dict(size=7, symbol=symbol, line=dict(width=2, color=colour))))
     fig.update_xaxes(title="z₁")

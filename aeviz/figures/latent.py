@@ -85,9 +85,12 @@ def latent_map_figure(coords: np.ndarray, labels: np.ndarray, label_names, *, in
     fig.update_yaxes(title=None if strip else axis_titles[1], showgrid=False, zeroline=False, range=yr,
                      showticklabels=not strip, constrain="domain",
                      **({} if strip else dict(scaleanchor="x", scaleratio=1)))
+    if box is not None and not strip:  # fit the height to the box's shape (the axes keep equal scales)
+        aspect = float(box[1][1] - box[0][1]) / max(float(box[1][0] - box[0][0]), 1e-9)
+        height = int(np.clip(430 * aspect + 70, 320, height))
     return tight(fig, height=height, title=title, clickmode="event+select", hovermode="closest",
                  dragmode="pan", uirevision="latent-map", margin=dict(l=10, r=10, t=30, b=10),
-                 legend=dict(itemsizing="constant", orientation="h", y=-0.12, font=dict(size=11)))
+                 legend=dict(itemsizing="constant", font=dict(size=11)))
 
 
 def hole_samples_figure(coords: np.ndarray, samples: np.ndarray, holes: np.ndarray, fraction: float,

@@ -96,6 +96,7 @@ def _buttons(live: LiveRun | None, cfgs: Configs) -> LiveRun | None:
 @st.fragment
 def _panel(cfgs: Configs) -> None:
     live: LiveRun | None = st.session_state.get(LIVE)
+    drawn = _button_state(live)  # the state the buttons are drawn in
     live = _buttons(live, cfgs)
     st.session_state[LIVE] = live
     if live is not None and live.playing and live.cfgs != cfgs:
@@ -107,7 +108,21 @@ def _panel(cfgs: Configs) -> None:
             live.pause()
     if live is None:
         _show_cached(cfgs)
-        return
+    else:
+        _show_live(live, cfgs)
+    if _button_state(live) != drawn or (live is not None and live.playing):
+        try:  # keep training, or redraw the buttons once their state has changed
+            st.rerun(scope="fragment")
+        except StreamlitAPIException:  # a full-page run (e.g. a sidebar change) cannot rerun a fragment
+            if live is not None:
+                live.pause()
+
+
+def _button_state(live: LiveRun | None) -> tuple[bool, bool]:
+    return live is None, live is not None and live.playing
+
+
+def _show_live(live: LiveRun, cfgs: Configs) -> None:
     tr = live.trainer
     if live.cfgs != cfgs:
         st.warning("The settings in the sidebar changed since this model was trained: it no longer matches "
@@ -122,11 +137,6 @@ def _panel(cfgs: Configs) -> None:
     if tr.done and not tr.error:
         finished_run(*live.cfgs, _trainer=tr)  # share the finished model with every page and session
         st.success(f"Finished {E} epochs in {live.elapsed():.2f} s. Every page now uses this model.")
-    if live.playing:
-        try:
-            st.rerun(scope="fragment")
-        except StreamlitAPIException:  # a full-page run (e.g. a sidebar change) cannot rerun a fragment
-            live.pause()
 
 
 def _curve_and_numbers(tr: Trainer) -> None:
