@@ -3,6 +3,7 @@
 import streamlit as st
 
 from aeviz import ui
+from aeviz.ui.share import share_sidebar
 
 st.set_page_config(page_title="aeviz — learn autoencoders", page_icon="⏳", layout="wide")
 
@@ -18,4 +19,5 @@ PAGES = [
 
 nav = st.navigation(PAGES)
 ui.sidebar()
+share_sidebar()
 nav.run()

@@ -36,7 +36,7 @@ def trainer_alone() -> float:
 
 def page_run(pg) -> float:
     """Press Play on the Train page and return the page's own Play-to-finish seconds."""
-    pg.get_by_role("button", name="▶ Play").click()
+    pg.get_by_role("button", name="Play", exact=True).click()
     pg.wait_for_function("() => /Finished 100 epochs in [0-9.]+ s/.test(document.body.innerText)", timeout=300_000)
     text = pg.locator("body").inner_text()
     return float(re.search(r"Finished 100 epochs in ([0-9.]+) s", text).group(1))

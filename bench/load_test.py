@@ -13,7 +13,9 @@ summary to bench/results/load_test.json.
 Without --url it starts its own server (tests/conftest.py's start_server) with AEVIZ_TRAIN_LOG set, so
 the server appends one line per finished training run; an older server without that log is reported as
 "not logged". With --url, pass --pids (the server processes to watch), --train-log and, behind nginx,
---access-log to count the websocket sessions each replica served (deploy/run_proxy.sh prints all three).
+--access-log to count the websocket sessions each replica served; `deploy/run_proxy.sh 2 -- python
+bench/load_test.py` passes all four through the environment (AEVIZ_PROXY_URL, AEVIZ_PROXY_PIDS,
+AEVIZ_TRAIN_LOG, AEVIZ_PROXY_ACCESS_LOG).
 The browsers share the machine's cores with the server, so on a small machine every latency here is an
 upper bound on what students on their own laptops would see.
 """
@@ -92,19 +94,19 @@ class MemorySampler(threading.Thread):
         self.pids, self.every = pids, every
         self.peak = {p: 0.0 for p in pids}
         self.samples = 0
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def run(self) -> None:
         """Sample until stop() is called."""
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             for p in self.pids:
                 self.peak[p] = max(self.peak[p], rss_mb(p))
             self.samples += 1
-            self._stop.wait(self.every)
+            self._halt.wait(self.every)
 
     def stop(self) -> None:
         """Stop sampling and wait for the thread."""
-        self._stop.set()
+        self._halt.set()
         self.join()
 
 
@@ -219,7 +221,7 @@ def summarise(results: list[dict], errors: list, peaks: dict, samples: int, trai
     return {
         "url": args.url or "own server (tests/conftest.py start_server)",
         "sessions": args.sessions, "clicks_per_session": args.clicks, "cores": os.cpu_count(),
-        "wall_s": wall_s,
+        "wall_s": wall_s, "load_average_before": args.load_before, "load_average_after": list(os.getloadavg()),
         "home_render_s": _stats([r["home_s"] for r in results if r["home_s"] is not None]),
         "latent_render_s": _stats([r["latent_s"] for r in results if r["latent_s"] is not None]),
         "click_to_decode_ms": _stats([c for r in results for c in r["clicks_ms"]]),
@@ -239,7 +241,8 @@ def print_table(s: dict) -> None:
         return f"{name:<38} {st['median']:>10{fmt}} {st['p95']:>10{fmt}} {st['max']:>10{fmt}} {st['n']:>5}  {unit}"
 
     print(f"\n{s['sessions']} concurrent sessions, {s['clicks_per_session']} clicks each, against {s['url']} "
-          f"({s['cores']} cores shared by server and browsers; wall {s['wall_s']:.0f} s)")
+          f"({s['cores']} cores shared by server and browsers; wall {s['wall_s']:.0f} s; "
+          f"1-min load average {s['load_average_before'][0]:.1f} before, {s['load_average_after'][0]:.1f} after)")
     print(f"{'':<38} {'median':>10} {'p95':>10} {'max':>10} {'n':>5}")
     print(row("first complete render: default link", s["home_render_s"], "s", ".2f"))
     print(row("first complete render: latent page", s["latent_render_s"], "s", ".2f"))
@@ -263,13 +266,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sessions", type=int, default=30)
     ap.add_argument("--clicks", type=int, default=3, help="clicks on the latent map per session")
-    ap.add_argument("--url", help="an existing server or proxy (default: start one here)")
-    ap.add_argument("--pids", default="", help="with --url: comma-separated server pids to watch")
-    ap.add_argument("--train-log", help="with --url: the AEVIZ_TRAIN_LOG file(s) the servers write")
-    ap.add_argument("--access-log", help="nginx access log with upstream=$upstream_addr (deploy/nginx.conf)")
+    env = os.environ.get
+    ap.add_argument("--url", default=env("AEVIZ_PROXY_URL"), help="an existing server or proxy (default: start one)")
+    ap.add_argument("--pids", default=env("AEVIZ_PROXY_PIDS", ""), help="with --url: server pids to watch, a,b")
+    ap.add_argument("--train-log", default=env("AEVIZ_TRAIN_LOG"), help="with --url: the servers' AEVIZ_TRAIN_LOG")
+    ap.add_argument("--access-log", default=env("AEVIZ_PROXY_ACCESS_LOG"),
+                    help="nginx access log with upstream=$upstream_addr (deploy/nginx.conf)")
     ap.add_argument("--timeout", type=float, default=600, help="seconds any one step may take")
     ap.add_argument("--out", default=str(RESULTS))
     args = ap.parse_args()
+    args.load_before = list(os.getloadavg())
 
     proc = None
     if args.url:

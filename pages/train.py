@@ -4,7 +4,7 @@ from aeviz import ui
 
 ui.intro(
     "Train",
-    "Press **▶ Play** and the network trains in front of you: every pass over the training data "
+    "Press **Play** and the network trains in front of you: every pass over the training data "
     "(an *epoch*) nudges the weights downhill on the reconstruction error, and the curve shows it for "
     "the training data and for held-out test data the model never trains on. A test curve that "
     "rises while the training curve keeps falling is overfitting.",

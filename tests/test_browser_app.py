@@ -32,18 +32,18 @@ def _epoch(pg) -> int:
 def test_play_moves_the_curve_and_pause_stops_it(server_url, page):
     page.goto(server_url + "/train?t_epochs=400")
     wait_for_app(page)
-    page.get_by_role("button", name="▶ Play").click()
+    page.get_by_role("button", name="Play", exact=True).click()
     page.locator('[data-testid="stProgress"]').first.wait_for(timeout=60_000)
     page.wait_for_function("() => /Epoch ([1-9]\\d*) \\//.test(document.body.innerText)", timeout=60_000)
     first = _epoch(page)
     # the page redraws while training runs
     page.wait_for_function(f"() => (/Epoch (\\d+) \\//.exec(document.body.innerText) || [0, 0])[1] > {first}",
                            timeout=30_000)
-    page.get_by_role("button", name="⏸ Pause").click()
+    page.get_by_role("button", name="Pause", exact=True).click()
     page.wait_for_function("() => document.body.innerText.includes('paused')", timeout=30_000)
     paused_at = _epoch(page)
     time.sleep(1.5)
     assert _epoch(page) == paused_at < 400
-    page.get_by_role("button", name="⏭ Step (1 epoch)").click()
+    page.get_by_role("button", name="Step (1 epoch)").click()
     page.wait_for_function(f"() => document.body.innerText.includes('Epoch {paused_at + 1} /')", timeout=30_000)
     assert page.locator(".js-plotly-plot").count() >= 1

@@ -68,14 +68,14 @@ def test_learning_rate_10_shows_the_divergence_message():
 
 def test_train_page_step_and_settings_change_warning():
     at = _open("pages/train.py", w_epochs=5)
-    step = next(b for b in at.button if b.label.startswith("⏭"))
+    step = next(b for b in at.button if b.label.startswith("Step"))
     step.click().run()
     _assert_clean(at)
     assert "Epoch 1 / 5" in at.get("progress")[0].proto.text
     _set(at, "w_latent", 3)
     at.run()
     assert any("no longer matches" in w.value for w in at.warning)
-    reset = next(b for b in at.button if b.label.startswith("↺"))
+    reset = next(b for b in at.button if b.label == "Reset")
     reset.click().run()
     assert not any("no longer matches" in w.value for w in at.warning)
 

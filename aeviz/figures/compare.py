@@ -11,6 +11,7 @@ from .style import HOLE_COLOUR, QUALITATIVE, TEST_COLOUR, TRAIN_COLOUR, tight
 
 FILLED_COLOUR = "#16a34a"
 ROW_COLOURS = ("#6b7280", "#ef4444", TRAIN_COLOUR, "#16a34a", TEST_COLOUR)
+ROW_DASHES = ("solid", "solid", "dot", "dash", "dashdot")  # so identical rows stay visible on top of each other
 
 
 def latent_map_figure(codes: np.ndarray, labels: np.ndarray, label_names, *, title: str = "",
@@ -20,17 +21,17 @@ def latent_map_figure(codes: np.ndarray, labels: np.ndarray, label_names, *, tit
     (k, 2) drawn as red crosses (in a hole) or green pluses (near a code) by the mask `holes` (k,)."""
     fig = go.Figure()
     if background is not None:
-        fig.add_trace(go.Scattergl(x=background[:, 0], y=background[:, 1], mode="markers", name="sampled z",
+        fig.add_trace(go.Scatter(x=background[:, 0], y=background[:, 1], mode="markers", name="sampled z",
                                    marker=dict(size=3, color="#cbd5e1"), hoverinfo="skip"))
     for k, name in enumerate(label_names):
         sel = labels == k
         if sel.any():
-            fig.add_trace(go.Scattergl(x=codes[sel, 0], y=codes[sel, 1], mode="markers", name=str(name),
+            fig.add_trace(go.Scatter(x=codes[sel, 0], y=codes[sel, 1], mode="markers", name=str(name),
                                        marker=dict(size=4, color=QUALITATIVE[k % len(QUALITATIVE)], opacity=0.7)))
     if samples is not None and holes is not None:
         for mask, name, colour, symbol in ((holes, "draw in a hole", HOLE_COLOUR, "x-thin"),
                                            (~holes, "draw near a code", FILLED_COLOUR, "cross-thin")):
-            fig.add_trace(go.Scattergl(x=samples[mask, 0], y=samples[mask, 1], mode="markers", name=name,
+            fig.add_trace(go.Scatter(x=samples[mask, 0], y=samples[mask, 1], mode="markers", name=name,
                                        marker=dict(size=7, symbol=symbol, line=dict(width=2, color=colour))))
     fig.update_xaxes(title="z₁")
     fig.update_yaxes(title="z₂", scaleanchor="x")
@@ -71,7 +72,8 @@ def sample_grid_figure(rows: dict[str, np.ndarray], kind: str, *, image_shape=No
             for j, x in enumerate(X, 1):
                 fig.add_trace(go.Scatter(x=names or list(range(x.size)), y=x, mode="lines+markers", name=name,
                                          legendgroup=name, showlegend=j == 1, marker=dict(size=4),
-                                         line=dict(color=ROW_COLOURS[i % len(ROW_COLOURS)], width=1.5)),
+                                         line=dict(color=ROW_COLOURS[i % len(ROW_COLOURS)], width=1.5,
+                                                   dash=ROW_DASHES[i % len(ROW_DASHES)])),
                               row=j, col=1)
         return tight(fig, height=150 * k + 60, legend=dict(orientation="h", y=1.02, yanchor="bottom"))
     fig = go.Figure()
@@ -90,7 +92,7 @@ def sample_grid_figure(rows: dict[str, np.ndarray], kind: str, *, image_shape=No
 
 def projection_figure(P: np.ndarray, position: np.ndarray, title: str, axis: str = "component") -> go.Figure:
     """A 2-D embedding P (n, 2) coloured by a continuous position along the data."""
-    fig = go.Figure(go.Scattergl(
+    fig = go.Figure(go.Scatter(
         x=P[:, 0], y=P[:, 1], mode="markers",
         marker=dict(size=4, color=position, colorscale="Viridis", showscale=True,
                     colorbar=dict(title="position", thickness=12)),

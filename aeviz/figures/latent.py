@@ -135,8 +135,7 @@ def _tile_profiles(X: np.ndarray, rows: int, cols: int) -> tuple[np.ndarray, np.
 
 
 def tiles_figure(X: np.ndarray, rows: int, cols: int, holes: np.ndarray, kind: str, *, image_shape=None,
-                 title: str = "", height: int = 560, flip_rows: bool = True,
-                 hover: list[str] | None = None) -> go.Figure:
+                 title: str = "", height: int = 560, flip_rows: bool = True) -> go.Figure:
     """Decodings X (rows·cols, features), row by row, as tiles (images) or small multiples (features);
     hole cells shaded red. Row 0 is drawn at the bottom when `flip_rows` (so y rises as on the map)."""
     fig = go.Figure()
@@ -144,10 +143,10 @@ def tiles_figure(X: np.ndarray, rows: int, cols: int, holes: np.ndarray, kind: s
     mask[mask == 0] = np.nan
     if kind == "image":
         h, w = image_shape
-        mosaic = X.reshape(rows, cols, h, w).transpose(0, 2, 1, 3).reshape(rows * h, cols * w)
+        tiles = X.reshape(rows, cols, h, w)
         if flip_rows:  # image row 0 is at the top; put grid row 0 (lowest y) at the bottom
-            mosaic = X.reshape(rows, cols, h, w)[::-1].transpose(0, 2, 1, 3).reshape(rows * h, cols * w)
-            mask = mask[::-1]
+            tiles, mask = tiles[::-1], mask[::-1]
+        mosaic = tiles.transpose(0, 2, 1, 3).reshape(rows * h, cols * w)
         fig.add_trace(go.Heatmap(z=mosaic, colorscale="gray_r", zmin=0, zmax=1, showscale=False,
                                  hoverinfo="skip"))
         fig.add_trace(go.Heatmap(z=mask, x0=(w - 1) / 2, dx=w, y0=(h - 1) / 2, dy=h, colorscale=[
@@ -156,10 +155,11 @@ def tiles_figure(X: np.ndarray, rows: int, cols: int, holes: np.ndarray, kind: s
         fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False)
         fig.update_xaxes(showticklabels=False)
         # thin lines between tiles
+        thin = dict(color="#e5e7eb", width=0.5)
         for c in range(1, cols):
-            fig.add_vline(x=c * w - 0.5, line=dict(color="#e5e7eb", width=0.5))
+            fig.add_shape(type="line", x0=c * w - 0.5, x1=c * w - 0.5, y0=-0.5, y1=rows * h - 0.5, line=thin)
         for rr in range(1, rows):
-            fig.add_hline(y=rr * h - 0.5, line=dict(color="#e5e7eb", width=0.5))
+            fig.add_shape(type="line", y0=rr * h - 0.5, y1=rr * h - 0.5, x0=-0.5, x1=cols * w - 0.5, line=thin)
     else:
         fig.add_trace(go.Heatmap(z=mask, x0=0.5, dx=1, y0=0.5, dy=1, colorscale=[
             [0, "rgba(239,68,68,0.3)"], [1, "rgba(239,68,68,0.3)"]], showscale=False, hoverinfo="skip"))
@@ -225,7 +225,8 @@ def evolution_figure(frames: list[tuple[int, np.ndarray]], labels: np.ndarray, l
     play = dict(frame=dict(duration=350, redraw=False), transition=dict(duration=250), fromcurrent=True,
                 mode="immediate")
     fig.update_layout(
-        updatemenus=[dict(type="buttons", showactive=False, x=0, y=1.12, xanchor="left", buttons=[
+        updatemenus=[dict(type="buttons", direction="left", showactive=False, x=1, y=1.14, xanchor="right",
+                          buttons=[
             dict(label="▶ Play", method="animate", args=[None, play]),
             dict(label="⏸ Pause", method="animate",
                  args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))]),

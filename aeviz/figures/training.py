@@ -17,10 +17,9 @@ def loss_figure(history: list[dict], terms: list[str] | None = None, epochs: int
     if history:
         ep = [h["epoch"] for h in history]
         terms = terms or [k[len("train_"):] for k in history[0] if k.startswith("train_")]
-        if len(terms) > 1 and "recon" in terms:  # total == recon for a plain model: draw it once
-            shown = terms
-        else:
-            shown = ["total"] if "total" in terms else terms[:1]
+        extra = [t for t in terms if t not in ("total", "recon")]
+        # a plain model's total is its reconstruction error: draw it once, as "recon"
+        shown = (["total", "recon", *extra] if extra else ["recon"]) if "recon" in terms else terms
         for term in shown:
             for split, colour in (("train", TRAIN_COLOUR), ("test", TEST_COLOUR)):
                 key = f"{split}_{term}"

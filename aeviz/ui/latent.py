@@ -273,8 +273,10 @@ def interpolation_section(run: Trainer, data: Dataset, v: la.LatentView, r: floa
     c1, c2, c3, c4 = st.columns(4, vertical_alignment="bottom")
     source = c1.radio("Between", ("two training samples", "my last two clicks"), key="latent_interp_src")
     n = len(data.X) - 1
-    a = c2.number_input("sample A", 0, n, int(data.train_idx[0]), key="latent_interp_a")
-    b = c3.number_input("sample B", 0, n, int(data.train_idx[-1]), key="latent_interp_b")
+    first = int(data.train_idx[0])
+    other = int(next((i for i in data.train_idx if data.y[i] != data.y[first]), data.train_idx[-1]))
+    a = c2.number_input("sample A", 0, n, first, key="latent_interp_a")
+    b = c3.number_input("sample B", 0, n, other, key="latent_interp_b")
     k = c4.slider("K points", 3, 30, 12, key="latent_interp_k")
     if source == "my last two clicks":
         if len(state["clicks"]) < 2:

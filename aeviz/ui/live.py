@@ -69,10 +69,10 @@ def _buttons(live: LiveRun | None, cfgs: Configs) -> LiveRun | None:
     """Draw the four controls and apply the one pressed; returns the (possibly new) live run."""
     cols = st.columns(4)
     playing = live is not None and live.playing
-    play = cols[0].button("▶ Play", disabled=playing, width="stretch", type="primary")
-    pause = cols[1].button("⏸ Pause", disabled=not playing, width="stretch")
-    step = cols[2].button("⏭ Step (1 epoch)", width="stretch")
-    reset = cols[3].button("↺ Reset", disabled=live is None, width="stretch")
+    play = cols[0].button("Play", icon=":material/play_arrow:", disabled=playing, width="stretch", type="primary")
+    pause = cols[1].button("Pause", icon=":material/pause:", disabled=not playing, width="stretch")
+    step = cols[2].button("Step (1 epoch)", icon=":material/skip_next:", width="stretch")
+    reset = cols[3].button("Reset", icon=":material/restart_alt:", disabled=live is None, width="stretch")
     stale = live is None or live.cfgs != cfgs or live.trainer.done
     try:
         if play:
@@ -126,7 +126,7 @@ def _show_live(live: LiveRun, cfgs: Configs) -> None:
     tr = live.trainer
     if live.cfgs != cfgs:
         st.warning("The settings in the sidebar changed since this model was trained: it no longer matches "
-                   "them. Press ▶ Play to train the new settings, or ↺ Reset.")
+                   "them. Press Play to train the new settings, or Reset.")
     E = tr.cfg.epochs
     status = "finished" if tr.done and not tr.error else ("playing" if live.playing else "paused")
     st.progress(min(1.0, tr.epoch / E), text=f"Epoch {tr.epoch} / {E} · {live.elapsed():.1f} s elapsed "
@@ -155,7 +155,7 @@ def _show_cached(cfgs: Configs) -> None:
         st.error(f"These settings cannot be built: {exc}")
         return
     st.info("This is the trained model every page uses for these settings (trained once and shared). "
-            "Press ▶ Play to watch it train from scratch, or ⏭ Step to go one epoch at a time.")
+            "Press Play to watch it train from scratch, or Step to go one epoch at a time.")
     if tr.error:
         st.error(tr.error)
     _curve_and_numbers(tr)

@@ -1,0 +1,157 @@
+"""Saving and loading what a run produced: weights as a PyTorch state dict, codes and history as CSV.
+
+Weights go out with `torch.save(model.state_dict())` and come back with `torch.load(...,
+weights_only=True)` only, so a file can hold tensors but never code. A loaded file is checked
+against the configured model (every key, every shape, finite values) before it touches a model,
+and every way it can be wrong ends in a ValueError whose message a student can act on.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .config import ModelConfig, TrainConfig
+from .datasets import Dataset
+from .models import Autoencoder, build
+from .train import Trainer
+
+NOT_WEIGHTS = ("This file is not a saved set of aeviz weights: expected the .pt file from "
+               "'Download weights' (a PyTorch state dict)")
+
+
+def weights_to_bytes(model: torch.nn.Module) -> bytes:
+    """The model's state dict, saved with torch.save, as bytes (the model is not changed)."""
+    # clone: the trainer keeps every parameter as a view into one flat buffer; save each tensor on its own
+    state = {k: v.detach().clone().contiguous() for k, v in model.state_dict().items()}
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    return buf.getvalue()
+
+
+def weights_from_bytes(data: bytes) -> dict[str, torch.Tensor]:
+    """Load a state dict from bytes with weights_only=True; ValueError if it is not one."""
+    if not data:
+        raise ValueError(f"{NOT_WEIGHTS}; this file is empty.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's notes on pickle protocols mean nothing to a student
+            state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except Exception:  # pickle, zip and torch errors alike: a file we cannot read as weights
+        raise ValueError(f"{NOT_WEIGHTS}; it could not be read as one. Either it is another kind of file, or it "
+                         "holds Python objects besides tensors, which aeviz refuses to load for safety.") from None
+    if not isinstance(state, Mapping) or not state:
+        raise ValueError(f"{NOT_WEIGHTS}; it holds {_kind(state)} instead of named tensors.")
+    bad = [str(k) for k, v in state.items() if not isinstance(k, str) or not isinstance(v, torch.Tensor)]
+    if bad:
+        raise ValueError(f"{NOT_WEIGHTS}; entries such as {', '.join(bad[:3])} are not named tensors.")
+    return dict(state)
+
+
+def _kind(obj: Any) -> str:
+    if isinstance(obj, Mapping):
+        return "an empty mapping"
+    return f"a {type(obj).__name__}"
+
+
+def _encoder_chain(shapes: Mapping[str, tuple[int, ...]]) -> str:
+    """'64→32→16→2' read off the encoder's weight shapes (out, in), or '' if they do not look like one."""
+    layers = sorted((int(k.split(".")[1]), s) for k, s in shapes.items()
+                    if k.startswith("encoder.") and k.endswith(".weight") and len(s) == 2
+                    and k.split(".")[1].isdigit())
+    if not layers:
+        return ""
+    return "→".join(str(w) for w in [layers[0][1][1], *(s[0] for _, s in layers)])
+
+
+def check_weights(state: Mapping[str, torch.Tensor], model: torch.nn.Module) -> None:
+    """Raise ValueError unless `state` has exactly the model's keys, shapes and finite float values."""
+    want = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    got = {k: tuple(v.shape) for k, v in state.items()}
+    hint = " Choose the settings the file was saved with (dataset, variant, hidden widths, latent size), then upload it again."
+    if got.keys() != want.keys():
+        missing, extra = sorted(want.keys() - got.keys()), sorted(got.keys() - want.keys())
+        parts = []
+        if missing:
+            parts.append(f"missing {', '.join(missing[:4])}{' …' if len(missing) > 4 else ''}")
+        if extra:
+            parts.append(f"unexpected {', '.join(extra[:4])}{' …' if len(extra) > 4 else ''}")
+        theirs = _encoder_chain(got)
+        raise ValueError("These weights belong to a different architecture than the current settings "
+                         f"({'; '.join(parts)})." + (f" The file's encoder is {theirs}, the settings' is "
+                                                     f"{_encoder_chain(want)}." if theirs else "") + hint)
+    wrong = [k for k in want if got[k] != want[k]]
+    if wrong:
+        k = wrong[0]
+        raise ValueError(f"These weights do not fit the current settings: {k} has shape {list(got[k])} in the file "
+                         f"but the model needs {list(want[k])} ({len(wrong)} of {len(want)} tensors differ; the "
+                         f"file's encoder is {_encoder_chain(got)}, the settings' is {_encoder_chain(want)})." + hint)
+    for k, v in state.items():
+        if not v.is_floating_point():
+            raise ValueError(f"These weights are not usable: {k} holds {v.dtype} values, not floating-point numbers.")
+        if not torch.isfinite(v).all():
+            raise ValueError(f"These weights are not usable: {k} contains NaN or infinite values "
+                             "(were they saved from a run that diverged?).")
+
+
+def load_weights(model: Autoencoder, data: bytes) -> Autoencoder:
+    """Read, check and copy saved weights into `model` (a fresh one; returned for chaining)."""
+    state = weights_from_bytes(data)
+    check_weights(state, model)
+    model.load_state_dict({k: v.to(torch.float32) for k, v in state.items()})
+    model.eval()
+    return model
+
+
+def restored_run(data: bytes, dataset: Dataset, model_cfg: ModelConfig, train_cfg: TrainConfig) -> Trainer:
+    """A finished Trainer around uploaded weights: no training history, one record evaluating them.
+
+    Raises ValueError if the settings cannot be built or the file does not fit them.
+    """
+    model = load_weights(build(model_cfg, dataset, seed=train_cfg.seed), data)
+    trainer = Trainer(model, dataset, train_cfg)
+    X_train = torch.from_numpy(dataset.X_train)  # (n_train, features)
+    X_test = torch.from_numpy(dataset.X_test)  # (n_test, features)
+    model.eval()
+    with torch.no_grad():
+        record = {f"train_{k}": float(v) for k, v in model.loss(X_train).items()}
+        record.update({f"test_{k}": float(v) for k, v in model.loss(X_test).items()})
+        codes = model.encode(torch.from_numpy(dataset.X)).numpy().copy()  # (n, latent)
+    # the weights arrive already trained: mark the run finished at its last epoch
+    trainer.epoch = train_cfg.epochs
+    trainer.history = [{"epoch": train_cfg.epochs, **record, "seconds": 0.0}]
+    trainer.snapshots = [(train_cfg.epochs, codes)]
+    return trainer
+
+
+def _csv(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False, float_format="%.9g").encode("utf-8")
+
+
+def codes_csv(codes: np.ndarray, dataset: Dataset) -> bytes:
+    """CSV of every sample's code: z1..zk, the label (number and name) and its split (train/test)."""
+    codes = np.asarray(codes)
+    if codes.ndim != 2 or codes.shape[0] != len(dataset.y):
+        raise ValueError(f"Expected one code per sample ({len(dataset.y)} rows), got an array of shape {codes.shape}.")
+    frame = pd.DataFrame(codes, columns=[f"z{i + 1}" for i in range(codes.shape[1])])
+    y = np.asarray(dataset.y)
+    names = dataset.label_names
+    frame["label"] = y
+    frame["label_name"] = [names[i] if 0 <= i < len(names) else str(i) for i in y]
+    split = np.full(len(y), "train", dtype=object)
+    split[dataset.test_idx] = "test"
+    frame["split"] = split
+    return _csv(frame)
+
+
+def history_csv(history: list[Mapping[str, float]]) -> bytes:
+    """CSV of the loss history: one row per epoch, one column per record field (epoch first)."""
+    if not history:
+        return b"epoch\n"
+    columns = list(history[0])
+    return _csv(pd.DataFrame([dict(r) for r in history], columns=columns))

@@ -1,0 +1,147 @@
+"""Share and export, under the sidebar's settings: the link that reproduces this view, downloads of
+the current run (weights, latent codes, loss history), and an upload of saved weights that restores
+a model for this session only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from ..analysis import encode
+from ..config import to_query
+from ..io import codes_csv, history_csv, restored_run, weights_to_bytes
+from ..train import Trainer
+from .state import LIVE, Configs, configs
+
+UPLOADED = "aeviz_uploaded"  # this session's uploaded weights: UploadSlot or absent (never shared)
+
+
+@dataclass(frozen=True)
+class UploadSlot:
+    """One session's uploaded model: the run built from the file, the settings it fits, and which
+    file it came from; `widget` numbers the uploader so that forgetting a file also empties it."""
+
+    run: Trainer | None = None
+    cfgs: Configs | None = None
+    name: str = ""
+    file_id: str = ""
+    widget: int = 0
+
+
+def uploaded_run(cfgs: Configs) -> Trainer | None:
+    """This session's uploaded model if it was loaded for exactly these settings, else None."""
+    slot = st.session_state.get(UPLOADED)
+    if isinstance(slot, UploadSlot) and slot.run is not None and slot.cfgs == cfgs:
+        return slot.run
+    return None
+
+
+def share_url(base: str | None, params: Mapping[str, str]) -> str:
+    """The page's address with the query parameters that reproduce the view."""
+    query = urlencode(dict(params))
+    base = (base or "").split("?")[0]
+    return f"{base}?{query}" if query else (base or "/")
+
+
+def _session_run(cfgs: Configs) -> Trainer | None:
+    """A run this session holds for these settings (uploaded, or a finished live run), if any."""
+    run = uploaded_run(cfgs)
+    if run is not None:
+        return run
+    live = st.session_state.get(LIVE)
+    if live is not None and live.cfgs == cfgs and live.trainer.done:
+        return live.trainer
+    return None
+
+
+def _run_getter(cfgs: Configs) -> Callable[[], Trainer]:
+    """The current run, fetched only when a download is clicked (the shared cache trains it at most once)."""
+    held = _session_run(cfgs)
+
+    def get() -> Trainer:
+        if held is not None:
+            return held
+        from .cache import finished_run  # late: cache.current_run calls back into this module
+
+        return finished_run(*cfgs)
+
+    return get
+
+
+def _file_stem(cfgs: Configs) -> str:
+    data_cfg, model_cfg, _ = cfgs
+    return f"aeviz_{data_cfg.name}_{model_cfg.variant}_{'-'.join(map(str, model_cfg.hidden))}-{model_cfg.latent}"
+
+
+def _link(cfgs: Configs) -> None:
+    params = {k: st.query_params[k] for k in st.query_params}
+    params.update(to_query(*cfgs))  # the settings as the sidebar holds them right now
+    url = share_url(st.context.url, params)
+    st.caption("**Link to this view** (the copy button is at the right): whoever opens it gets the same "
+               "page, settings and model.")
+    st.code(url, language=None, wrap_lines=True)
+
+
+def _codes(run: Trainer) -> bytes:
+    return codes_csv(encode(run.model, run.data.X), run.data)  # codes (n, latent) with labels
+
+
+def _downloads(cfgs: Configs) -> None:
+    get = _run_getter(cfgs)
+    stem = _file_stem(cfgs)
+    st.download_button("Download weights (.pt)", lambda: weights_to_bytes(get().model),
+                       file_name=f"{stem}.pt", mime="application/octet-stream", on_click="ignore",
+                       key="share_weights", width="stretch",
+                       help="Load with torch.load(path, weights_only=True) into a model built with the same "
+                            "settings, or upload it below.")
+    st.download_button("Download latent codes (.csv)", lambda: _codes(get()),
+                       file_name=f"{stem}_codes.csv", mime="text/csv", on_click="ignore", key="share_codes",
+                       width="stretch", help="One row per sample: z1…zk, its label (colour only) and its split.")
+    st.download_button("Download loss history (.csv)", lambda: history_csv(get().history),
+                       file_name=f"{stem}_history.csv", mime="text/csv", on_click="ignore", key="share_history",
+                       width="stretch", help="One row per epoch: the train and test value of every loss term.")
+
+
+def _upload(cfgs: Configs) -> None:
+    slot = st.session_state.get(UPLOADED)
+    slot = slot if isinstance(slot, UploadSlot) else UploadSlot()
+    file = st.file_uploader("Restore saved weights (.pt) for these settings", key=f"share_upload_{slot.widget}",
+                            help="A file from 'Download weights' above, saved with the same dataset, variant, hidden "
+                                 "widths and latent size. It replaces the model in your session only.")
+    if file is not None and file.file_id != slot.file_id:
+        data_cfg, model_cfg, train_cfg = cfgs
+        from .cache import dataset  # late: cache.current_run calls back into this module
+
+        try:
+            run = restored_run(file.getvalue(), dataset(data_cfg), model_cfg, train_cfg)
+        except ValueError as exc:
+            st.error(f"{file.name}: {exc}")
+        except Exception:  # anything else a file can trip: say so, keep the session as it was
+            st.error(f"{file.name} could not be loaded as weights for these settings.")
+        else:
+            slot = UploadSlot(run, cfgs, file.name, file.file_id, slot.widget)
+            st.session_state[UPLOADED] = slot
+    if slot.run is None:
+        return
+    if slot.cfgs == cfgs:
+        st.success(f"The pages now use your uploaded weights ({slot.name}), in this session only.")
+    else:
+        st.info(f"Your uploaded weights ({slot.name}) belong to other settings; they come back when you "
+                "return to those. These settings use the shared model.")
+    if st.button("Forget the uploaded weights", key="share_forget"):
+        st.session_state[UPLOADED] = UploadSlot(widget=slot.widget + 1)
+        st.rerun()
+
+
+def share_sidebar() -> None:
+    """Draw 'Share and export' under the settings: the link, the downloads and the weights upload."""
+    cfgs = configs()
+    with st.sidebar:
+        st.header("Share and export")
+        _link(cfgs)
+        with st.expander("Download or restore this model"):
+            _downloads(cfgs)
+            _upload(cfgs)
