@@ -52,3 +52,20 @@ def test_denoising_demo_on_the_reconstruction_page():
     assert values["Denoising AE output vs clean"] < values["Plain AE output vs clean"] < values["Noisy input vs clean"]
     at.number_input(key="recon_dn_start").set_value(10).run()
     assert not at.exception
+
+
+@pytest.mark.parametrize("widget, value", [("w_lr", 10.0), ("w_latent", 1), ("w_dataset", "line")])
+def test_awkward_settings_end_in_messages_not_tracebacks(widget, value):
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    w = at.sidebar.select_slider(key=widget) if widget == "w_lr" else (
+        at.sidebar.number_input(key=widget) if widget == "w_latent" else at.sidebar.selectbox(key=widget))
+    w.set_value(value).run()
+    at.switch_page("pages/compare.py")
+    at.run()
+    assert not at.exception, at.exception
+    if widget == "w_lr":
+        assert any("NaN or infinite" in e.value for e in at.error)
+    if widget == "w_dataset":  # 2 features, code of 2: nothing for PCA to compare
+        assert any("as wide as the input" in i.value for i in at.info)
+    assert "Try this" in [s.value for s in at.subheader]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from contextlib import contextmanager
 
 import streamlit as st
@@ -78,7 +79,18 @@ def finished_run(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainC
     data = dataset(data_cfg)
     model = build(model_cfg, data, seed=train_cfg.seed)
     with SLOTS.hold():
-        return Trainer(model, data, train_cfg).run()
+        trainer = Trainer(model, data, train_cfg).run()
+    _log_training(data_cfg, model_cfg, train_cfg, trainer)
+    return trainer
+
+
+def _log_training(*parts) -> None:
+    """One line per cached training run, if AEVIZ_TRAIN_LOG names a file (load tests count them)."""
+    path = os.environ.get("AEVIZ_TRAIN_LOG")
+    if path:
+        *cfgs, trainer = parts
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"{time.time():.3f}\t{trainer.seconds:.3f}\t{cfgs!r}\n")
 
 
 def current_run() -> Trainer:
