@@ -213,7 +213,8 @@ class ContractiveAutoencoder(Autoencoder):
         h = self.encode(x)  # (batch, latent)
         total = x.new_zeros(())
         for j in range(h.shape[1]):
-            (g,) = torch.autograd.grad(h[:, j].sum(), x, create_graph=create_graph, retain_graph=True)  # (batch, features)
+            (g,) = torch.autograd.grad(h[:, j].sum(), x, create_graph=create_graph,
+                                       retain_graph=True)  # g: (batch, features)
             total = total + (g**2).sum()
         return total / x.shape[0]
 

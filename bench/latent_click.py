@@ -25,8 +25,11 @@ GRID_TARGET_MS = 50.0
 OUTPUT = ".st-key-latent_output"
 
 
-def grid_timing(repeats: int = 30) -> list[float]:
-    """Milliseconds of `decode_grid` at n = 30 on the default model (trained here once)."""
+def grid_timing(repeats: int = 30) -> tuple[list[float], list[float]]:
+    """Milliseconds of `decode_grid` at n = 30 on the default model (trained here once), with torch's
+    default thread count and then with one thread (tiny batches lose time waking a thread pool)."""
+    import torch
+
     from aeviz import Trainer, build, load
     from aeviz.analysis import latent as la
     from aeviz.config import DEFAULTS
@@ -35,14 +38,25 @@ def grid_timing(repeats: int = 30) -> list[float]:
     data = load(d)
     run = Trainer(build(m, data, seed=t.seed), data, t).run()
     v = la.latent_view(run.model, data)
-    la.decode_grid(run.model, v.plane, v.index, v.lo, v.hi, 30, v.radius)  # warm up
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        g = la.decode_grid(run.model, v.plane, v.index, v.lo, v.hi, 30, v.radius)
-        times.append(1000 * (time.perf_counter() - t0))
-    assert g.X.shape[0] == 900
-    return times
+
+    def measure() -> list[float]:
+        la.decode_grid(run.model, v.plane, v.index, v.lo, v.hi, 30, v.radius)  # warm up
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            g = la.decode_grid(run.model, v.plane, v.index, v.lo, v.hi, 30, v.radius)
+            times.append(1000 * (time.perf_counter() - t0))
+        assert g.X.shape[0] == 900
+        return times
+
+    default = measure()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        single = measure()
+    finally:
+        torch.set_num_threads(threads)
+    return default, single
 
 
 def click_timing(clicks: int, query: str) -> list[float]:
@@ -79,7 +93,8 @@ def click_timing(clicks: int, query: str) -> list[float]:
                     times.append(ms)
                 page.wait_for_timeout(400)
                 wait_for_app(page)
-                box = drag.bounding_box()
+                drag.wait_for(state="visible", timeout=60_000)
+                box = drag.bounding_box() or box
             browser.close()
     finally:
         proc.terminate()
@@ -93,16 +108,19 @@ def main() -> None:
     ap.add_argument("--query", default="")
     ap.add_argument("--skip-browser", action="store_true")
     args = ap.parse_args()
-    grid = grid_timing()
-    med = statistics.median(grid)
+    import os
+
+    grid, single = grid_timing()
+    med, med1 = statistics.median(grid), statistics.median(single)
     print(f"30x30 grid decode + hole test: median {med:.2f} ms over {len(grid)} runs "
-          f"(target {GRID_TARGET_MS:.0f} ms, ratio {med / GRID_TARGET_MS:.2f})")
+          f"(target {GRID_TARGET_MS:.0f} ms, ratio {med / GRID_TARGET_MS:.2f}); with torch on one thread "
+          f"{med1:.2f} ms (ratio {med1 / GRID_TARGET_MS:.2f}); load average {os.getloadavg()[0]:.1f}")
     if not args.skip_browser:
         clicks = click_timing(args.clicks, args.query)
         med = statistics.median(clicks)
         print(f"click -> decoded output in headless Chromium: median {med:.0f} ms over {len(clicks)} clicks "
               f"(min {min(clicks):.0f}, max {max(clicks):.0f}; target {CLICK_TARGET_MS:.0f} ms, "
-              f"ratio {med / CLICK_TARGET_MS:.2f})")
+              f"ratio {med / CLICK_TARGET_MS:.2f}); load average {os.getloadavg()[0]:.1f}")
         print("all clicks (ms):", " ".join(f"{t:.0f}" for t in clicks))
 
 

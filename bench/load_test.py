@@ -15,7 +15,7 @@ the server appends one line per finished training run; an older server without t
 "not logged". With --url, pass --pids (the server processes to watch), --train-log and, behind nginx,
 --access-log to count the websocket sessions each replica served; `deploy/run_proxy.sh 2 -- python
 bench/load_test.py` passes all four through the environment (AEVIZ_PROXY_URL, AEVIZ_PROXY_PIDS,
-AEVIZ_TRAIN_LOG, AEVIZ_PROXY_ACCESS_LOG).
+AEVIZ_TRAIN_LOGS, AEVIZ_PROXY_ACCESS_LOG).
 The browsers share the machine's cores with the server, so on a small machine every latency here is an
 upper bound on what students on their own laptops would see.
 """
@@ -160,6 +160,9 @@ async def session(browser, url: str, i: int, clicks: int, timeout_ms: float, err
         errors.append((i, "session broke", result["error"]))
     finally:
         await ctx.close()
+    print(f"session {i:2d}: home {result['home_s'] or 0:.1f} s, latent {result['latent_s'] or 0:.1f} s, clicks "
+          f"{' '.join(f'{c:.0f}' for c in result['clicks_ms'])} ms{'; ' + result['error'] if result['error'] else ''}",
+          flush=True)
     return result
 
 
@@ -183,14 +186,15 @@ async def drive(url: str, sessions: int, clicks: int, timeout_ms: float) -> tupl
 
 # ---------------------------------------------------------------- evidence from the server side
 
-def training_runs(log: str | None) -> dict:
-    """Training runs the server logged (AEVIZ_TRAIN_LOG: one line per finished run), per process."""
-    if not log or not Path(log).exists():
-        return {"logged": False, "runs": None, "per_pid": {},
-                "note": "not logged: the server does not write AEVIZ_TRAIN_LOG (see aeviz/ui/cache.py)"}
-    lines = [ln for ln in Path(log).read_text().splitlines() if ln.strip()]
-    per_pid = Counter(ln.split()[1] if len(ln.split()) > 1 else "?" for ln in lines)
-    return {"logged": True, "runs": len(lines), "per_pid": dict(per_pid), "note": ""}
+def training_runs(logs: str | None) -> dict:
+    """Training runs the servers logged: AEVIZ_TRAIN_LOG files (comma-separated; one line per finished run)."""
+    paths = [p for p in (logs or "").split(",") if p]
+    if not paths or not any(Path(p).exists() for p in paths):
+        return {"logged": False, "runs": None, "per_log": {},
+                "note": "not logged: the server does not write AEVIZ_TRAIN_LOG (aeviz/ui/cache.py)"}
+    per_log = {p: sum(1 for ln in Path(p).read_text().splitlines() if ln.strip()) if Path(p).exists() else 0
+               for p in paths}
+    return {"logged": True, "runs": sum(per_log.values()), "per_log": per_log, "note": ""}
 
 
 def replica_spread(access_log: str | None) -> dict:
@@ -256,7 +260,8 @@ def print_table(s: dict) -> None:
         print(f"server pid {pid}: peak RSS {mb:.0f} MB ({flag} the {MEMORY_LIMIT_MB} MB limit; "
               f"{s['rss_samples']} samples every 0.2 s)")
     t = s["training_runs"]
-    print(f"training runs: {t['runs']} {t['per_pid'] or ''}" if t["logged"] else f"training runs: {t['note']}")
+    print(f"training runs: {t['runs']} ({', '.join(f'{Path(p).name}: {n}' for p, n in t['per_log'].items())})"
+          if t["logged"] else f"training runs: {t['note']}")
     if s["websocket_sessions_per_replica"]:
         print("websocket sessions per replica:", s["websocket_sessions_per_replica"])
 
@@ -269,7 +274,8 @@ def main() -> None:
     env = os.environ.get
     ap.add_argument("--url", default=env("AEVIZ_PROXY_URL"), help="an existing server or proxy (default: start one)")
     ap.add_argument("--pids", default=env("AEVIZ_PROXY_PIDS", ""), help="with --url: server pids to watch, a,b")
-    ap.add_argument("--train-log", default=env("AEVIZ_TRAIN_LOG"), help="with --url: the servers' AEVIZ_TRAIN_LOG")
+    ap.add_argument("--train-log", default=env("AEVIZ_TRAIN_LOGS"),
+                    help="with --url: the servers' AEVIZ_TRAIN_LOG files, comma-separated")
     ap.add_argument("--access-log", default=env("AEVIZ_PROXY_ACCESS_LOG"),
                     help="nginx access log with upstream=$upstream_addr (deploy/nginx.conf)")
     ap.add_argument("--timeout", type=float, default=600, help="seconds any one step may take")
@@ -284,7 +290,8 @@ def main() -> None:
         from conftest import start_server
 
         log = os.path.join(tempfile.mkdtemp(prefix="aeviz-load-"), "train.log")
-        proc, url = start_server(extra_env={"AEVIZ_TRAIN_LOG": log, "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"})
+        proc, url = start_server(extra_env={"AEVIZ_TRAIN_LOG": log,  # one line per training run
+                                            "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"})
         pids = [proc.pid]
     sampler = MemorySampler(pids)
     sampler.start()

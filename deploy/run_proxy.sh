@@ -6,7 +6,7 @@
 #
 # Environment: PROXY_PORT (8080), LISTEN (127.0.0.1; 0.0.0.0 to serve a classroom), BASE_PORT (8601: replicas
 # on 8601, 8602, ...), PREFIX (nginx's prefix: config, logs/, tmp/; default a new temp dir), PYTHON, NGINX.
-# The command after -- gets AEVIZ_PROXY_URL, AEVIZ_PROXY_PIDS, AEVIZ_TRAIN_LOG and AEVIZ_PROXY_ACCESS_LOG,
+# The command after -- gets AEVIZ_PROXY_URL, AEVIZ_PROXY_PIDS, AEVIZ_TRAIN_LOGS and AEVIZ_PROXY_ACCESS_LOG,
 # which bench/load_test.py reads. Needs Debian's nginx: sudo apt-get install -y nginx (or nginx-light).
 set -euo pipefail
 
@@ -30,7 +30,6 @@ if ! [[ $REPLICAS =~ ^[1-9][0-9]*$ ]]; then
   exit 1
 fi
 mkdir -p "$PREFIX/logs" "$PREFIX/tmp"
-export AEVIZ_TRAIN_LOG="$PREFIX/logs/train.log"   # each replica appends one line per training run
 
 PIDS=()
 cleanup() {
@@ -46,18 +45,25 @@ healthy() {
 }
 
 SERVERS=""
+TRAIN_LOGS=""
 for ((i = 0; i < REPLICAS; i++)); do
   port=$((BASE_PORT + i))
-  (cd "$ROOT" && exec "$PYTHON" -m streamlit run app.py --server.address 127.0.0.1 --server.port "$port" \
-      --server.headless true --server.fileWatcherType none --browser.gatherUsageStats false) \
+  # each replica appends one line per training run it does to its own log (aeviz/ui/cache.py)
+  TRAIN_LOGS+="${TRAIN_LOGS:+,}$PREFIX/logs/train-$port.log"
+  (cd "$ROOT" && AEVIZ_TRAIN_LOG="$PREFIX/logs/train-$port.log" exec "$PYTHON" -m streamlit run app.py \
+      --server.address 127.0.0.1 --server.port "$port" --server.headless true \
+      --server.fileWatcherType none --browser.gatherUsageStats false) \
       >"$PREFIX/logs/replica-$port.log" 2>&1 &
   PIDS+=($!)
   SERVERS+="        server 127.0.0.1:$port;\n"
 done
 for ((i = 0; i < REPLICAS; i++)); do
   port=$((BASE_PORT + i))
-  for _ in $(seq 120); do healthy "http://127.0.0.1:$port" && break; sleep 0.5; done
-  healthy "http://127.0.0.1:$port" || { echo "replica on port $port did not start: $PREFIX/logs/replica-$port.log" >&2; exit 1; }
+  for _ in $(seq 240); do healthy "http://127.0.0.1:$port" && break; sleep 0.5; done
+  healthy "http://127.0.0.1:$port" || {
+    echo "replica on port $port did not start: see $PREFIX/logs/replica-$port.log" >&2
+    exit 1
+  }
 done
 REPLICA_PIDS=$(IFS=,; echo "${PIDS[*]}")
 
@@ -76,9 +82,11 @@ URL="http://$LISTEN:$PROXY_PORT"
 for _ in $(seq 40); do healthy "$URL" && break; sleep 0.25; done
 healthy "$URL" || { echo "nginx did not come up: $PREFIX/logs/error.log" >&2; exit 1; }
 
-echo "aeviz: $REPLICAS replicas (pids $REPLICA_PIDS, ports $BASE_PORT..$((BASE_PORT + REPLICAS - 1))) behind nginx on $URL"
-echo "logs: $PREFIX/logs (access.log has upstream=<replica> per request; train.log one line per training run)"
-export AEVIZ_PROXY_URL="$URL" AEVIZ_PROXY_PIDS="$REPLICA_PIDS" AEVIZ_PROXY_ACCESS_LOG="$PREFIX/logs/access.log"
+echo "aeviz: $REPLICAS replicas (pids $REPLICA_PIDS, ports $BASE_PORT-$((BASE_PORT + REPLICAS - 1)))" \
+  "behind nginx on $URL"
+echo "logs: $PREFIX/logs (access.log: upstream=<replica> per request; train-<port>.log: one line per training run)"
+export AEVIZ_PROXY_URL="$URL" AEVIZ_PROXY_PIDS="$REPLICA_PIDS" AEVIZ_PROXY_ACCESS_LOG="$PREFIX/logs/access.log" \
+  AEVIZ_TRAIN_LOGS="$TRAIN_LOGS"
 if [[ $# -gt 0 ]]; then
   "$@"
 else

@@ -190,7 +190,8 @@ def generator_view(model: Autoencoder, data, n_samples: int = 1000, n_shown: int
     return {
         "codes": plane[0], "labels": data.y_train, "background": plane[1] if is_vae else None,
         "samples": plane[2], "holes": holes["holes"][:n_shown], "hole_fraction": holes["fraction"],
-        "radius": holes["radius"], "decoded": decode(model, Z), "test_mse": mse(data.X_test, reconstruct(model, data.X_test)),
+        "radius": holes["radius"], "decoded": decode(model, Z),
+        "test_mse": mse(data.X_test, reconstruct(model, data.X_test)),
     }
 
 
@@ -218,7 +219,8 @@ def roll_views(model: Autoencoder, data) -> dict:
 
 def sparsity_view(plain: Autoencoder, sparse: Autoencoder, X: np.ndarray, tol: float = 0.05) -> dict:
     """Scaled code activations of both models on X and the share of each near zero."""
-    acts = {"λ = 0": bottleneck_activations(plain, X), f"λ = {sparse.cfg.sparsity:g}": bottleneck_activations(sparse, X)}
+    acts = {"λ = 0": bottleneck_activations(plain, X),
+            f"λ = {sparse.cfg.sparsity:g}": bottleneck_activations(sparse, X)}
     return {"activations": acts, "shares": {k: near_zero_share(a, tol) for k, a in acts.items()}, "tol": tol}
 
 
