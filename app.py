@@ -17,7 +17,8 @@ PAGES = [
     st.Page("pages/compare.py", title="Variants & comparisons", icon=":material/difference:"),
 ]
 
+ui.serve_on_one_thread()
 nav = st.navigation(PAGES)
 ui.sidebar()
-share_sidebar()
+share_sidebar(nav)
 nav.run()

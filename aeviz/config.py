@@ -33,6 +33,7 @@ class ModelConfig:
     noise_std: float = 0.3
     mask_prob: float = 0.0
     sparsity: float = 1e-3
+    sparse_hidden: bool = False
     contractive: float = 1e-3
     beta: float = 1.0
 

@@ -173,7 +173,7 @@ class SparseAutoencoder(Autoencoder):
 
     def penalises_hidden(self) -> bool:
         """True when the hidden encoder activations are penalised as well as the code."""
-        return bool(getattr(self.cfg, "sparse_hidden", False))  # a ModelConfig field, if the config has it
+        return self.cfg.sparse_hidden
 
     def encode_all(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """The code (batch, latent) and each hidden encoder layer's activations (batch, width)."""

@@ -19,6 +19,22 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--no-first-run", "--disable-component-update", "--disable-sync"]
 
 
+@pytest.fixture(scope="session")
+def digits():
+    """The default digits dataset (seed 42), loaded once per test run."""
+    from aeviz import DataConfig, load
+
+    return load(DataConfig("digits"))
+
+
+@pytest.fixture(scope="session")
+def gw():
+    """The gravitational-wave catalogue (seed 42), loaded once per test run."""
+    from aeviz import DataConfig, load
+
+    return load(DataConfig("gw"))
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -8,16 +8,6 @@ from aeviz import VARIANTS, DataConfig, ModelConfig, build, layer_table, load
 from aeviz.config import ACTIVATIONS
 
 
-@pytest.fixture(scope="module")
-def digits():
-    return load(DataConfig("digits"))
-
-
-@pytest.fixture(scope="module")
-def gw():
-    return load(DataConfig("gw"))
-
-
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_shapes_loss_and_gradients(variant, digits):
     model = build(ModelConfig(variant=variant, latent=3), digits, seed=0)

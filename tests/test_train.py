@@ -11,11 +11,6 @@ from aeviz import DataConfig, ModelConfig, TrainConfig, Trainer, TrainingDiverge
 from aeviz.train import FlatAdam, _flatten_parameters
 
 
-@pytest.fixture(scope="module")
-def digits():
-    return load(DataConfig("digits"))
-
-
 def _trainer(data, model_cfg=ModelConfig(), **train):
     cfg = TrainConfig(**{"epochs": 10, **train})
     return Trainer(build(model_cfg, data, seed=cfg.seed), data, cfg)

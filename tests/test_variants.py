@@ -12,17 +12,6 @@ from scipy.linalg import subspace_angles
 
 from aeviz import VARIANTS, DataConfig, ModelConfig, TrainConfig, Trainer, build, load
 from aeviz.analysis import compare as C
-from aeviz.analysis import encode
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return load(DataConfig("digits"))
-
-
-@pytest.fixture(scope="module")
-def gw():
-    return load(DataConfig("gw"))
 
 
 _RUNS: dict = {}

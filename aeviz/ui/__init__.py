@@ -1,7 +1,7 @@
 """The Streamlit layer (the only part of aeviz that imports streamlit): the shared sidebar,
 cached training, per-session state and the widgets pages share."""
 
-from .cache import current_run, dataset, finished_run, model_or_stop
+from .cache import current_run, dataset, finished_run, model_or_stop, serve_on_one_thread
 from .layout import intro, try_this
 from .live import live_training
 from .state import configs
@@ -9,5 +9,5 @@ from .sidebar import sidebar
 
 __all__ = [
     "configs", "current_run", "dataset", "finished_run", "intro", "live_training", "model_or_stop",
-    "sidebar", "try_this",
+    "serve_on_one_thread", "sidebar", "try_this",
 ]

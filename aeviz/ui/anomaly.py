@@ -17,7 +17,7 @@ from ..figures.recon import profile_overlay
 from ..figures.samples import image_figure
 from ..models import build
 from ..train import Trainer
-from .cache import dataset, model_or_stop
+from .cache import SLOTS, dataset, model_or_stop, run_or_stop
 
 _PRESET_LABELS = {"obvious": "Obvious (μ = 5, σ = 1.5)", "subtle": "Subtle (μ = 1, σ = 0.8)", "custom": "Custom"}
 _MODES = {"percentile": "percentile of normal errors", "raw": "raw error value"}
@@ -75,7 +75,8 @@ def normal_classes_run(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: 
                        held_out: tuple[int, ...]) -> Trainer:
     """A finished run trained without the `held_out` classes, keyed by the configs and the classes."""
     data = anomaly.normal_subset(dataset(data_cfg), held_out)
-    return Trainer(build(model_cfg, data, seed=train_cfg.seed), data, train_cfg).run()
+    with SLOTS.hold():
+        return Trainer(build(model_cfg, data, seed=train_cfg.seed), data, train_cfg).run()
 
 
 def model_for(cfgs: tuple[DataConfig, ModelConfig, TrainConfig], data: Dataset, acfg: anomaly.AnomalyConfig):
@@ -85,17 +86,7 @@ def model_for(cfgs: tuple[DataConfig, ModelConfig, TrainConfig], data: Dataset, 
     if len(acfg.held_out) >= len(data.label_names):
         st.error("Keep at least one digit class as normal: the model needs something to train on.")
         st.stop()
-    try:
-        run = normal_classes_run(*cfgs, acfg.held_out)
-    except ValueError as exc:
-        st.error(f"These settings cannot be built: {exc}")
-        st.stop()
-    if run.error and not run.history:
-        st.error(run.error)
-        st.stop()
-    if run.error:
-        st.warning(run.error)
-    return run.model
+    return run_or_stop(normal_classes_run, *cfgs, acfg.held_out).model
 
 
 def scenario(data: Dataset, model, acfg: anomaly.AnomalyConfig) -> anomaly.Scenario:

@@ -12,6 +12,7 @@ import time
 from contextlib import contextmanager
 
 import streamlit as st
+import torch
 
 from ..config import DataConfig, ModelConfig, TrainConfig
 from ..datasets import Dataset, load
@@ -51,6 +52,13 @@ class TrainingSlots:
 SLOTS = TrainingSlots(max(1, os.cpu_count() or 1))
 
 
+def serve_on_one_thread() -> None:
+    """Run torch on one intra-op thread in the server: its matrices are tiny, and concurrent
+    sessions use the cores better than a thread pool waking up for every small decode."""
+    if torch.get_num_threads() != 1:
+        torch.set_num_threads(1)
+
+
 @contextmanager
 def training_slot():
     """Hold a training slot; while waiting for one, say so on the page."""
@@ -69,7 +77,7 @@ def dataset(cfg: DataConfig) -> Dataset:
     return load(cfg)
 
 
-@st.cache_resource(max_entries=24, show_spinner="Training this configuration (once per server)…")
+@st.cache_resource(max_entries=40, show_spinner="Training this configuration (once per server)…")
 def finished_run(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig,
                  _trainer: Trainer | None = None) -> Trainer:
     """A trainer run to the end for these configs; `_trainer`, if given, is a finished live run
@@ -111,8 +119,13 @@ def current_run() -> Trainer:
 def model_or_stop() -> Trainer:
     """The current trained run; if its settings are impossible or training diverged, say why and stop
     the page there (the rest of the app stays usable)."""
+    return run_or_stop(current_run)
+
+
+def run_or_stop(get_run, *args) -> Trainer:
+    """`get_run(*args)`, or a clear message and the end of the page if it cannot be built or trained."""
     try:
-        run = current_run()
+        run = get_run(*args)
     except ValueError as exc:
         st.error(f"These settings cannot be built: {exc}")
         st.stop()

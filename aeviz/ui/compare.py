@@ -10,27 +10,19 @@ import streamlit as st
 from ..analysis import compare as cmp
 from ..config import DataConfig, ModelConfig, TrainConfig
 from ..figures import compare as figs
-from ..models import build
 from ..train import Trainer
-from .cache import current_run, dataset
+from .cache import current_run, dataset, finished_run
 from .state import Configs, configs
 
 DEFAULT_PENALTY = 1e-3  # the sparse / contractive weight compared when the sidebar's is 0
 DEFAULT_NOISE = 0.3  # the denoising noise compared when the sidebar's is 0
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _trained(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig) -> Trainer:
-    """One comparison model trained to the end (once per server per configuration; never mutated)."""
-    data = dataset(data_cfg)
-    return Trainer(build(model_cfg, data, seed=train_cfg.seed), data, train_cfg).run()
-
-
 def trained(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig) -> Trainer:
     """A finished run: the session's own when these are the sidebar's settings, else a cached one."""
     if (data_cfg, model_cfg, train_cfg) == configs():
         return current_run()
-    return _trained(data_cfg, model_cfg, train_cfg)
+    return finished_run(data_cfg, model_cfg, train_cfg)  # the one server-wide cache of finished runs
 
 
 def _ready(*cfgs: Configs) -> bool:

@@ -9,6 +9,7 @@ from typing import Callable, Mapping
 from urllib.parse import urlencode
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from ..analysis import encode
 from ..config import to_query
@@ -76,10 +77,12 @@ def _file_stem(cfgs: Configs) -> str:
     return f"aeviz_{data_cfg.name}_{model_cfg.variant}_{'-'.join(map(str, model_cfg.hidden))}-{model_cfg.latent}"
 
 
-def _link(cfgs: Configs) -> None:
+def _link(cfgs: Configs, page: StreamlitPage | None) -> None:
     params = {k: st.query_params[k] for k in st.query_params}
     params.update(to_query(*cfgs))  # the settings as the sidebar holds them right now
-    url = share_url(st.context.url, params)
+    # st.context.url is the browser's address (page path included, query removed); without a browser
+    # (AppTest) fall back to the page's path
+    url = share_url(st.context.url or f"/{page.url_path if page is not None else ''}", params)
     st.caption("**Link to this view** (the copy button is at the right): whoever opens it gets the same "
                "page, settings and model.")
     st.code(url, language=None, wrap_lines=True)
@@ -136,12 +139,13 @@ def _upload(cfgs: Configs) -> None:
         st.rerun()
 
 
-def share_sidebar() -> None:
-    """Draw 'Share and export' under the settings: the link, the downloads and the weights upload."""
+def share_sidebar(page: StreamlitPage | None = None) -> None:
+    """Draw 'Share and export' under the settings: the link to `page` (the one st.navigation chose),
+    the downloads and the weights upload."""
     cfgs = configs()
     with st.sidebar:
         st.header("Share and export")
-        _link(cfgs)
+        _link(cfgs, page)
         with st.expander("Download or restore this model"):
             _downloads(cfgs)
             _upload(cfgs)

@@ -56,7 +56,7 @@ def _seed_widgets_from_url() -> None:
         "w_activation": m.activation if m.activation in ACTIVATIONS else "relu",
         "w_recon": m.recon_loss if m.recon_loss in ("mse", "bce") else "mse",
         "w_noise": min(1.0, max(0.0, round(m.noise_std * 20) / 20)),
-        "w_mask": min(0.9, max(0.0, round(m.mask_prob * 20) / 20)), "w_sparsity": _nearest(PENALTIES, m.sparsity),
+        "w_mask": min(0.9, max(0.0, round(m.mask_prob * 20) / 20)), "w_sparsity": _nearest(PENALTIES, m.sparsity), "w_sparse_hidden": m.sparse_hidden,
         "w_contractive": _nearest(PENALTIES, m.contractive), "w_beta": _nearest(BETAS, m.beta),
         "w_lr": _nearest(LEARNING_RATES, t.lr),
         "w_epochs": max(1, min(1000, t.epochs)),
@@ -120,7 +120,8 @@ def _variant_knobs(sb, cfg: ModelConfig, bounded: bool) -> ModelConfig:
         cfg = replace(cfg, noise_std=sb.slider("Noise std σ", 0.0, 1.0, step=0.05, key="w_noise"),
                       mask_prob=sb.slider("Mask probability p", 0.0, 0.9, step=0.05, key="w_mask"))
     elif v == "sparse":
-        cfg = replace(cfg, sparsity=sb.select_slider("Sparsity weight λ", PENALTIES, key="w_sparsity"))
+        cfg = replace(cfg, sparsity=sb.select_slider("Sparsity weight λ", PENALTIES, key="w_sparsity"),
+                      sparse_hidden=sb.checkbox("Also penalise the hidden activations", key="w_sparse_hidden"))
     elif v == "contractive":
         cfg = replace(cfg, contractive=sb.select_slider("Contractive weight λ", PENALTIES, key="w_contractive"))
     elif v == "variational":
