@@ -212,3 +212,16 @@ def test_script_in_hidden_widths_is_shown_as_text():
                 if getattr(el, "proto", None) is not None and SCRIPT in str(el.proto)]
     assert {el.type for el in carriers} == {"error"}, [el.type for el in carriers]
     assert not any(getattr(el.proto, "allow_html", False) for el in carriers)
+
+
+def test_uploaded_file_name_and_content_are_shown_as_text():
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    name = "<img src=x onerror=alert(1)>.pt"
+    at.sidebar.get("file_uploader")[0].set_value((name, SCRIPT.encode(), "text/csv"))
+    at.run()
+    _clean(at, "upload with HTML in its name")
+    errors = [e.value for e in at.sidebar.error]
+    assert len(errors) == 1 and r"\<img src=x onerror=alert\(1\)\>.pt" in errors[0], errors
+    carriers = [el for el in _elements(at._tree) if "onerror" in str(getattr(el, "proto", ""))]
+    assert carriers and not any(getattr(el.proto, "allow_html", False) for el in carriers)

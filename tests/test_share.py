@@ -3,9 +3,11 @@ exports, and the sidebar's link, downloads and per-session upload under AppTest 
 
 from __future__ import annotations
 
+import inspect
 import io
 import os
 import pickle
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 from aeviz import VARIANTS, DataConfig, ModelConfig, TrainConfig, Trainer, build, load
 from aeviz.analysis import encode, reconstruct
 from aeviz.io import codes_csv, history_csv, restored_run, weights_from_bytes, weights_to_bytes
-from aeviz.ui.share import UPLOADED, share_url
+from aeviz.ui.share import UPLOADED, plain, share_url
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -207,7 +209,7 @@ def test_a_wrong_upload_shows_an_error_and_loses_nothing(digits):
     at = _app(w_latent=3)
     good = weights_to_bytes(build(cfg, digits, seed=9))
     _upload(at, "mine.pt", good)
-    assert any("uploaded weights (mine.pt)" in s.value for s in at.sidebar.success)
+    assert any(plain("uploaded weights (mine.pt)") in s.value for s in at.sidebar.success)
     slot = at.session_state[UPLOADED]
     assert all(torch.equal(v, good_v) for v, good_v in
                zip(slot.run.model.state_dict().values(), weights_from_bytes(good).values()))
@@ -216,7 +218,7 @@ def test_a_wrong_upload_shows_an_error_and_loses_nothing(digits):
         _upload(at, name, data)
         _clean(at)
         errors = [e.value for e in at.sidebar.error]
-        assert len(errors) == 1 and errors[0].startswith(f"{name}: "), errors
+        assert len(errors) == 1 and errors[0].startswith(plain(f"Could not use {name}: ")), errors
         assert at.session_state[UPLOADED].run is slot.run  # the earlier upload is kept
         assert _widget_value(at, "w_latent") == 3
     at.switch_page("pages/architecture.py")
@@ -248,6 +250,31 @@ def test_an_upload_stays_in_its_session_and_follows_its_settings(digits):
     assert at.sidebar.get("file_uploader")[0].value is None  # the uploader was emptied too
 
 
+def test_pages_draw_the_uploaded_model_for_that_session_only(digits):
+    from aeviz.ui import cache
+
+    if "uploaded_run" not in inspect.getsource(cache.current_run):
+        pytest.skip("ui.current_run does not consult share.uploaded_run yet (the two-line change in cache.py)")
+
+    def charts(at: AppTest) -> list[str]:
+        at.switch_page("pages/latent.py")
+        at.run()
+        _clean(at)
+        return [c.proto.spec for c in at.get("plotly_chart")]
+
+    mine = _app()
+    _upload(mine, "init.pt", weights_to_bytes(build(ModelConfig(), digits, seed=123)))
+    shared, other = charts(_app()), charts(_app())
+    uploaded = charts(mine)
+    assert shared and shared == other
+    assert uploaded[0] != shared[0]  # the map of the codes comes from the uploaded weights
+
+
+def test_uploads_are_size_limited():
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert 0 < config["server"]["maxUploadSize"] <= 50  # megabytes
+
+
 # --- in a browser: the deferred download really produces the file ----------------------------------------
 
 @pytest.mark.browser
@@ -257,7 +284,10 @@ def test_download_weights_and_upload_them_back_in_a_browser(server_url, page, tm
     page.goto(server_url + "/architecture?t_epochs=3&m_latent=3")
     wait_for_app(page)
     sidebar = page.locator('[data-testid="stSidebar"]')
-    link = sidebar.locator('[data-testid="stCode"]').first.inner_text().strip()
+    code = sidebar.locator('[data-testid="stCode"]').first
+    code.wait_for(timeout=90_000)
+    wait_for_app(page)
+    link = code.inner_text().strip()
     assert link.startswith(server_url + "/architecture?") and "m_latent=3" in link and "t_epochs=3" in link
     sidebar.get_by_text("Download or restore this model").click()
     with page.expect_download(timeout=60_000) as dl:
@@ -269,7 +299,11 @@ def test_download_weights_and_upload_them_back_in_a_browser(server_url, page, tm
     assert {k: v.shape for k, v in state.items()} == {k: v.shape for k, v in want.items()}
     sidebar.locator('input[type="file"]').set_input_files(str(path))
     sidebar.get_by_text("uploaded weights (weights.pt)", exact=False).wait_for(timeout=60_000)
-    bad = tmp_path / "notes.pt"
+    name = "<img src=x onerror=alert(1)> **notes** $x$ [a](b).pt"  # a file name a student could make
+    bad = tmp_path / name
     bad.write_text("<script>alert(1)</script>")
     sidebar.locator('input[type="file"]').set_input_files(str(bad))
-    sidebar.get_by_text("notes.pt: This file is not a saved set", exact=False).wait_for(timeout=60_000)
+    alert = sidebar.locator('[data-testid="stAlert"]').filter(has_text="Could not use")
+    alert.wait_for(timeout=60_000)
+    assert f"Could not use {name}: This file is not a saved set" in alert.inner_text()
+    assert alert.locator("img, strong, a, script, .katex").count() == 0  # shown as text, nothing interpreted

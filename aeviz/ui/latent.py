@@ -3,11 +3,15 @@ fragment (only it reruns on a click), and the hole-rate, sweep, grid, interpolat
 
 from __future__ import annotations
 
+import base64
+import io
+
 from dataclasses import replace
 from functools import partial
 
 import numpy as np
 import streamlit as st
+from PIL import Image
 
 from ..analysis import decode, encode
 from ..analysis import latent as la
@@ -130,10 +134,17 @@ def _current(v: la.LatentView) -> np.ndarray | None:
     return v.plane.to_latent([[a, b or 0.0]])[0]
 
 
-def _upscale(x: np.ndarray, shape: tuple[int, int], scale: int = 20) -> np.ndarray:
-    """A flat [0, 1] image (features,) as dark-on-light uint8 pixels, each pixel a scale×scale block."""
+def _upscale(x: np.ndarray, shape: tuple[int, int], scale: int = 20) -> str:
+    """A flat [0, 1] image (features,) as a dark-on-light PNG data URI, each pixel a scale×scale block.
+
+    A data URI travels inside the page update itself: no media file that a newer rerun could
+    replace before a slow browser fetches it (which showed as 404s under load).
+    """
     img = 255 - np.clip(np.asarray(x, dtype=np.float32).reshape(shape), 0, 1) * 255  # (h, w)
-    return np.kron(img, np.ones((scale, scale), np.float32)).astype(np.uint8)  # (h·scale, w·scale)
+    big = np.kron(img, np.ones((scale, scale), np.float32)).astype(np.uint8)  # (h·scale, w·scale)
+    buf = io.BytesIO()
+    Image.fromarray(big).save(buf, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def _output(run: Trainer, data: Dataset, v: la.LatentView, z: np.ndarray, r: float) -> None:

@@ -4,6 +4,7 @@ a model for this session only."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, Mapping
 from urllib.parse import urlencode
@@ -17,6 +18,7 @@ from ..io import codes_csv, history_csv, restored_run, weights_to_bytes
 from ..train import Trainer
 from .state import LIVE, Configs, configs
 
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+!|~$:])")  # characters Markdown (or st.markdown's LaTeX) acts on
 UPLOADED = "aeviz_uploaded"  # this session's uploaded weights: UploadSlot or absent (never shared)
 
 
@@ -38,6 +40,12 @@ def uploaded_run(cfgs: Configs) -> Trainer | None:
     if isinstance(slot, UploadSlot) and slot.run is not None and slot.cfgs == cfgs:
         return slot.run
     return None
+
+
+def plain(text: str) -> str:
+    """Text shown literally by Streamlit's Markdown: file names and the key names inside a file are
+    the user's, so no link, emphasis, LaTeX or HTML tag in them is interpreted."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(text.split()))
 
 
 def share_url(base: str | None, params: Mapping[str, str]) -> str:
@@ -121,19 +129,19 @@ def _upload(cfgs: Configs) -> None:
         try:
             run = restored_run(file.getvalue(), dataset(data_cfg), model_cfg, train_cfg)
         except ValueError as exc:
-            st.error(f"{file.name}: {exc}")
+            st.error(plain(f"Could not use {file.name}: {exc}"))
         except Exception:  # anything else a file can trip: say so, keep the session as it was
-            st.error(f"{file.name} could not be loaded as weights for these settings.")
+            st.error(plain(f"Could not use {file.name}: it could not be loaded as weights for these settings."))
         else:
             slot = UploadSlot(run, cfgs, file.name, file.file_id, slot.widget)
             st.session_state[UPLOADED] = slot
     if slot.run is None:
         return
     if slot.cfgs == cfgs:
-        st.success(f"The pages now use your uploaded weights ({slot.name}), in this session only.")
+        st.success(plain(f"The pages now use your uploaded weights ({slot.name}), in this session only."))
     else:
-        st.info(f"Your uploaded weights ({slot.name}) belong to other settings; they come back when you "
-                "return to those. These settings use the shared model.")
+        st.info(plain(f"Your uploaded weights ({slot.name}) belong to other settings; they come back when you "
+                      "return to those. These settings use the shared model."))
     if st.button("Forget the uploaded weights", key="share_forget"):
         st.session_state[UPLOADED] = UploadSlot(widget=slot.widget + 1)
         st.rerun()
