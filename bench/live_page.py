@@ -63,8 +63,9 @@ def main() -> None:
                 print(f"run {i + 1}: trainer alone {alone[-1]:.2f} s | live page {page[-1]:.2f} s | "
                       f"ratio {page[-1] / alone[-1]:.2f}")
             a, b = statistics.median(alone), statistics.median(page)
+            paired = statistics.median(p / t for p, t in zip(page, alone))
             print(f"\nmedian of {args.runs}: trainer alone {a:.2f} s, live page {b:.2f} s -> page/trainer = "
-                  f"{b / a:.2f} (target < 2)")
+                  f"{b / a:.2f}; median of the paired ratios {paired:.2f} (target < 2)")
             browser.close()
     finally:
         proc.terminate()
