@@ -9,7 +9,6 @@ and every way it can be wrong ends in a ValueError whose message a student can a
 from __future__ import annotations
 
 import io
-import warnings
 from typing import Any, Mapping
 
 import numpy as np
@@ -21,8 +20,7 @@ from .datasets import Dataset
 from .models import Autoencoder, build
 from .train import Trainer
 
-NOT_WEIGHTS = ("This file is not a saved set of aeviz weights: expected the .pt file from "
-               "'Download weights' (a PyTorch state dict)")
+NOT_WEIGHTS = "Not an aeviz weights file"
 
 
 def weights_to_bytes(model: torch.nn.Module) -> bytes:
@@ -37,19 +35,17 @@ def weights_to_bytes(model: torch.nn.Module) -> bytes:
 def weights_from_bytes(data: bytes) -> dict[str, torch.Tensor]:
     """Load a state dict from bytes with weights_only=True; ValueError if it is not one."""
     if not data:
-        raise ValueError(f"{NOT_WEIGHTS}; this file is empty.")
+        raise ValueError(f"{NOT_WEIGHTS}: it is empty.")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # torch's notes on pickle protocols mean nothing to a student
-            state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+        state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception:  # pickle, zip and torch errors alike: a file we cannot read as weights
-        raise ValueError(f"{NOT_WEIGHTS}; it could not be read as one. Either it is another kind of file, or it "
-                         "holds Python objects besides tensors, which aeviz refuses to load for safety.") from None
+        raise ValueError(f"{NOT_WEIGHTS}: it cannot be read as a PyTorch state dict (the .pt from 'Download "
+                         "weights'). Files holding Python objects besides tensors are refused, for safety.") from None
     if not isinstance(state, Mapping) or not state:
-        raise ValueError(f"{NOT_WEIGHTS}; it holds {_kind(state)} instead of named tensors.")
+        raise ValueError(f"{NOT_WEIGHTS}: it holds {_kind(state)}, not named tensors.")
     bad = [str(k) for k, v in state.items() if not isinstance(k, str) or not isinstance(v, torch.Tensor)]
     if bad:
-        raise ValueError(f"{NOT_WEIGHTS}; entries such as {', '.join(bad[:3])} are not named tensors.")
+        raise ValueError(f"{NOT_WEIGHTS}: entries such as {', '.join(bad[:3])} are not named tensors.")
     return dict(state)
 
 

@@ -109,7 +109,7 @@ def _check_sidebar_messages(at: AppTest, s: dict) -> None:
     assert full_batch == (s["w_batch"] >= len(data.train_idx))
 
 
-@settings(max_examples=6, deadline=None, derandomize=True, database=None, print_blob=True,
+@settings(max_examples=12, deadline=None, derandomize=True, database=None, print_blob=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(s=sidebar_settings, control_seed=hs.integers(0, 2**32 - 1))
 @example(s={"w_dataset": "line", "w_variant": "autoencoder", "w_hidden": "1, 1", "w_latent": 2,

@@ -91,8 +91,8 @@ def _link(cfgs: Configs, page: StreamlitPage | None) -> None:
     # st.context.url is the browser's address (page path included, query removed); without a browser
     # (AppTest) fall back to the page's path
     url = share_url(st.context.url or f"/{page.url_path if page is not None else ''}", params)
-    st.caption("**Link to this view** (the copy button is at the right): whoever opens it gets the same "
-               "page, settings and model.")
+    st.caption("**Link to this view**: whoever opens it gets this page, these settings and the same model "
+               "(point at the link for its copy button).")
     st.code(url, language=None, wrap_lines=True)
 
 

@@ -1,0 +1,315 @@
+"""A class at once, without browsers: N concurrent sessions that speak Streamlit's websocket protocol.
+
+    python bench/load_protocol.py [--sessions 30] [--clicks 3] [--no-baseline] [--url http://127.0.0.1:8501]
+
+bench/load_test.py drives real Chromium contexts; on a small machine their rendering dominates its
+latencies. Here each simulated student is one websocket on /_stcore/stream sending the BackMsgs the
+browser would send (protobufs from the installed streamlit.proto), so thirty of them cost almost nothing
+and the numbers describe the server. Each student:
+
+1. connects and asks for the default page (rerun_script, empty page), waits for script_finished;
+2. asks for the latent page (page_name "latent", its URL path, as when the link is opened), waits;
+3. "clicks" the map `--clicks` times: sets the explorer's z inputs (number_input keys latent_z1/latent_z2,
+   their ids and fragment id read from the deltas) in a fragment rerun, as the browser does, and times
+   send -> script_finished with the decoded output saying "in a hole" or "not a hole".
+
+Errors: Exception elements in any delta, connection failures, timeouts, and runs that end without the
+expected output. Without --url the bench starts its own server (tests/conftest.py start_server) with
+AEVIZ_TRAIN_LOG set and samples its RSS (process + children, /proc) every 0.2 s. By default it also runs
+one student alone on a fresh server before the class (cold, it pays the training too) and one alone on the
+class's server after it (warm), so the ratios under load are visible. Results: bench/results/load_protocol.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ClientState_pb2 import ClientState
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.NumberInput_pb2 import NumberInput
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "bench")]
+
+from load_test import MemorySampler, training_runs
+
+RESULTS = ROOT / "bench" / "results" / "load_protocol.json"
+Z_KEYS = ("latent_z1", "latent_z2")  # aeviz/ui/latent.py Z_KEYS
+MAP_KEY = "latent_map"  # aeviz/ui/latent.py MAP_KEY
+ANSWER = re.compile(r"This point is \*\*(in a hole|not a hole)\*\*")
+DONE = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
+        ForwardMsg.FINISHED_WITH_COMPILE_ERROR}
+
+
+class Session:
+    """One simulated browser tab: a websocket, the page state a browser keeps, and one script run at a time."""
+
+    def __init__(self, ws, timeout: float):
+        self.ws, self.timeout = ws, timeout
+        self.query_string = ""
+        self.page_hash = ""
+        self.widgets: dict[str, tuple[NumberInput, str]] = {}  # user key -> (number_input, fragment id)
+        self.box: tuple[list[float], list[float]] | None = None  # the latent map's axis ranges
+        self.map: tuple[str, str] | None = None  # the latent map's (widget id, fragment id)
+        self.exceptions: list[str] = []
+
+    async def run(self, state: ClientState) -> tuple[ForwardMsg.ScriptFinishedStatus, list[str]]:
+        """Send one rerun_script and read ForwardMsgs until the run is over; returns (status, texts)."""
+        state.query_string = self.query_string
+        await self.ws.send(BackMsg(rerun_script=state).SerializeToString())
+        texts: list[str] = []
+        async with asyncio.timeout(self.timeout):
+            while True:
+                msg = ForwardMsg.FromString(await self.ws.recv())
+                kind = msg.WhichOneof("type")
+                if kind == "delta":
+                    self._delta(msg, texts)
+                elif kind == "page_info_changed":
+                    self.query_string = msg.page_info_changed.query_string
+                elif kind == "navigation" and msg.navigation.page_script_hash:
+                    self.page_hash = msg.navigation.page_script_hash
+                elif kind == "new_session" and msg.new_session.page_script_hash and not self.page_hash:
+                    self.page_hash = msg.new_session.page_script_hash
+                elif kind == "script_finished" and msg.script_finished in DONE:
+                    return msg.script_finished, texts
+
+    def _delta(self, msg: ForwardMsg, texts: list[str]) -> None:
+        """Keep what a student would read: texts, exceptions, the z inputs and the map's box."""
+        if msg.delta.WhichOneof("type") != "new_element":
+            return
+        el = msg.delta.new_element
+        kind = el.WhichOneof("type")
+        if kind == "markdown":
+            texts.append(el.markdown.body)
+        elif kind == "alert":
+            texts.append(el.alert.body)
+        elif kind == "exception":
+            self.exceptions.append(f"{el.exception.type}: {el.exception.message[:150]}")
+        elif kind == "number_input":
+            for key in Z_KEYS:
+                if el.number_input.id.endswith("-" + key):
+                    self.widgets[key] = (el.number_input, msg.delta.fragment_id)
+        elif kind == "plotly_chart" and el.plotly_chart.id.endswith("-" + MAP_KEY):
+            self.map = (el.plotly_chart.id, msg.delta.fragment_id)
+            layout = json.loads(el.plotly_chart.spec or "{}").get("layout", {})
+            xr, yr = layout.get("xaxis", {}).get("range"), layout.get("yaxis", {}).get("range")
+            if xr and yr:
+                self.box = (xr, yr)
+
+    def ready(self, via: str) -> bool:
+        """True once the latent page has shown what a click needs (the map, or the z inputs)."""
+        return self.map is not None if via == "map" else bool(self.widgets)
+
+    def click_state(self, rng: random.Random, via: str) -> ClientState:
+        """The fragment rerun a click sends, at a random point inside the map: a plotly selection event
+        on the map (what the browser sends for a click) or both z inputs typed."""
+        state = ClientState(page_script_hash=self.page_hash)
+        (lo_x, hi_x), (lo_y, hi_y) = self.box or ([-1.0, 1.0], [-1.0, 1.0])
+        values = (rng.uniform(lo_x, hi_x), rng.uniform(lo_y, hi_y))
+        if via == "map":
+            point = {"x": values[0], "y": values[1], "curve_number": 0, "point_number": 0, "point_index": 0}
+            selection = {"points": [point], "point_indices": [0], "box": [], "lasso": []}
+            event = json.dumps({"selection": selection})  # the serde's string, itself sent as JSON
+            state.widget_states.widgets.add(id=self.map[0], json_value=json.dumps(event))
+            state.fragment_id = self.map[1]
+            return state
+        fragment = ""
+        for key, value in zip(Z_KEYS, values):
+            if key not in self.widgets:
+                continue
+            widget, fragment = self.widgets[key]
+            w = state.widget_states.widgets.add(id=widget.id)
+            if widget.data_type == NumberInput.INT:
+                w.int_value = round(value)
+            else:
+                w.double_value = value
+        state.fragment_id = fragment
+        return state
+
+
+async def student(url: str, i: int, clicks: int, via: str, timeout: float, start: asyncio.Event) -> dict:
+    """One student: default page, latent page, `clicks` clicks; returns timings and errors."""
+    rng = random.Random(i)
+    out = {"session": i, "home_s": None, "latent_s": None, "clicks_ms": [], "answers": [], "errors": []}
+    ws_url = url.replace("http", "ws", 1) + "/_stcore/stream"
+    await start.wait()
+    t0 = time.perf_counter()
+    try:
+        async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=timeout,
+                                      ping_interval=None) as ws:
+            s = Session(ws, timeout)
+            status, _ = await s.run(ClientState())
+            out["home_s"] = time.perf_counter() - t0
+            t1 = time.perf_counter()
+            status, texts = await s.run(ClientState(page_name="latent"))
+            out["latent_s"] = time.perf_counter() - t1
+            if not s.ready(via) or status != ForwardMsg.FINISHED_SUCCESSFULLY:
+                out["errors"].append(("latent page incomplete", f"status {status}, z inputs {sorted(s.widgets)}, map {s.map is not None}"))
+            else:
+                for _ in range(clicks):
+                    tc = time.perf_counter()
+                    status, texts = await s.run(s.click_state(rng, via))
+                    ms = 1000 * (time.perf_counter() - tc)
+                    found = [m.group(1) for t in texts for m in [ANSWER.search(t)] if m]
+                    if found:
+                        out["clicks_ms"].append(ms)
+                        out["answers"].append(found[-1])
+                    else:
+                        out["errors"].append(("click without answer", f"status {status}, {len(texts)} texts"))
+                    await asyncio.sleep(rng.uniform(0.3, 0.9))  # a student looks before clicking again
+            out["errors"] += [("exception element", e) for e in s.exceptions]
+    except TimeoutError:
+        out["errors"].append(("timeout", f"no script_finished within {timeout:.0f} s"))
+    except (OSError, websockets.exceptions.WebSocketException) as exc:
+        out["errors"].append(("connection", f"{type(exc).__name__}: {str(exc)[:150]}"))
+    return out
+
+
+async def drive(url: str, sessions: int, clicks: int, via: str, timeout: float) -> list[dict]:
+    """Run `sessions` students at once against `url`; returns their results."""
+    start = asyncio.Event()
+    tasks = [asyncio.create_task(student(url, i, clicks, via, timeout, start)) for i in range(sessions)]
+    await asyncio.sleep(0.1)
+    start.set()
+    return await asyncio.gather(*tasks)
+
+
+# ---------------------------------------------------------------- summary
+
+def stats(xs: list[float]) -> dict:
+    """Median, p95 (nearest rank), max and count of `xs`."""
+    if not xs:
+        return {"n": 0, "median": None, "p95": None, "max": None}
+    xs = sorted(xs)
+    return {"n": len(xs), "median": statistics.median(xs), "p95": xs[max(0, round(0.95 * len(xs)) - 1)],
+            "max": xs[-1]}
+
+
+def phase(name: str, url: str, sessions: int, args, pids: list[int], log: str | None) -> dict:
+    """Run one group of students against a server and summarise it (with that server's memory and trainings)."""
+    before = training_runs(log)["runs"] or 0
+    sampler = MemorySampler(pids)
+    sampler.start()
+    t0 = time.perf_counter()
+    try:
+        results = asyncio.run(drive(url, sessions, args.clicks, args.via, args.timeout))
+    finally:
+        sampler.stop()
+    errors = [(r["session"], kind, text) for r in results for kind, text in r["errors"]]
+    train = training_runs(log)
+    answers = [a for r in results for a in r["answers"]]
+    return {
+        "phase": name, "sessions": sessions, "clicks_per_session": args.clicks, "click_via": args.via, "wall_s": time.perf_counter() - t0,
+        "home_render_s": stats([r["home_s"] for r in results if r["home_s"] is not None]),
+        "latent_render_s": stats([r["latent_s"] for r in results if r["latent_s"] is not None]),
+        "click_to_decode_ms": stats([c for r in results for c in r["clicks_ms"]]),
+        "answers": {a: answers.count(a) for a in sorted(set(answers))},
+        "errors": len(errors), "error_examples": [f"session {i}: {k}: {t}" for i, k, t in errors[:10]],
+        "peak_rss_mb": round(max(sampler.peak.values(), default=0.0), 1) if pids else None,
+        "training_runs": (train["runs"] - before) if train["logged"] else None,
+    }
+
+
+def print_table(phases: list[dict]) -> None:
+    """The phases side by side: medians / p95s, errors, memory, trainings."""
+    def cell(st: dict, scale: float, fmt: str) -> str:
+        return "—" if not st["n"] else f"{st['median'] * scale:{fmt}} / {st['p95'] * scale:{fmt}}"
+
+    cols = [f"{p['phase']} ({p['sessions']})" for p in phases]
+    rows = [
+        ("default page render s (med / p95)", [cell(p["home_render_s"], 1, ".2f") for p in phases]),
+        ("latent page render s (med / p95)", [cell(p["latent_render_s"], 1, ".2f") for p in phases]),
+        ("click -> decoded ms (med / p95)", [cell(p["click_to_decode_ms"], 1, ".0f") for p in phases]),
+        ("clicks answered", [str(p["click_to_decode_ms"]["n"]) for p in phases]),
+        ("errors", [str(p["errors"]) for p in phases]),
+        ("peak server RSS MB", ["—" if p["peak_rss_mb"] is None else f"{p['peak_rss_mb']:.0f}" for p in phases]),
+        ("training runs", ["—" if p["training_runs"] is None else str(p["training_runs"]) for p in phases]),
+        ("wall s", [f"{p['wall_s']:.1f}" for p in phases]),
+    ]
+    print(f"\n{'':<36}" + "".join(f"{c:>22}" for c in cols))
+    for name, vals in rows:
+        print(f"{name:<36}" + "".join(f"{v:>22}" for v in vals))
+    for p in phases:
+        for ex in p["error_examples"]:
+            print(f"  [{p['phase']}] {ex}")
+
+
+def _start(log: str) -> tuple[subprocess.Popen, str]:
+    """A fresh aeviz server that logs its training runs to `log`."""
+    from conftest import start_server
+
+    return start_server(extra_env={"AEVIZ_TRAIN_LOG": log, "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"})
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def main() -> None:
+    """Run the protocol-level load test and print and save its summary."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sessions", type=int, default=30)
+    ap.add_argument("--clicks", type=int, default=3, help="clicks (z inputs set) per session")
+    ap.add_argument("--url", help="an existing server (default: start one; no RSS or training count then "
+                                  "unless --pids / --train-log are given)")
+    ap.add_argument("--pids", default="", help="with --url: server pids to watch, a,b")
+    ap.add_argument("--train-log", help="with --url: the server's AEVIZ_TRAIN_LOG file")
+    ap.add_argument("--via", choices=("map", "inputs"), default="inputs",
+                    help="click = type both z inputs (default) or send the map's plotly selection event")
+    ap.add_argument("--no-baseline", action="store_true", help="skip the single-student runs")
+    ap.add_argument("--timeout", type=float, default=600, help="seconds any one script run may take")
+    ap.add_argument("--out", default=str(RESULTS))
+    args = ap.parse_args()
+    load_before = list(os.getloadavg())
+    phases = []
+    if args.url:
+        url, pids = args.url.rstrip("/"), [int(p) for p in args.pids.split(",") if p]
+        if not args.no_baseline:
+            phases.append(phase("alone", url, 1, args, pids, args.train_log))
+        phases.append(phase("class", url, args.sessions, args, pids, args.train_log))
+    else:
+        tmp = tempfile.mkdtemp(prefix="aeviz-protocol-")
+        if not args.no_baseline:
+            proc, url = _start(f"{tmp}/alone.log")
+            try:
+                phases.append(phase("alone, cold", url, 1, args, [proc.pid], f"{tmp}/alone.log"))
+            finally:
+                _stop(proc)
+        proc, url = _start(f"{tmp}/class.log")
+        try:
+            phases.append(phase("class, cold", url, args.sessions, args, [proc.pid],
+                                f"{tmp}/class.log"))
+            if not args.no_baseline:
+                phases.append(phase("alone, warm", url, 1, args, [proc.pid],
+                                    f"{tmp}/class.log"))
+        finally:
+            _stop(proc)
+    print(f"\n{args.sessions} concurrent protocol-level sessions, {args.clicks} clicks each (via {args.via}), "
+          f"{os.cpu_count()} cores; 1-min load average {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after")
+    print_table(phases)
+    summary = {"url": args.url or "own server (tests/conftest.py start_server)", "cores": os.cpu_count(),
+               "load_average_before": load_before, "load_average_after": list(os.getloadavg()), "phases": phases}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(summary, indent=2) + "\n")
+    print(f"\nwritten to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""bench/load_protocol.py against a real server: two protocol-level students reach the latent page and
+get a hole answer for a click, with no errors (no browser needed; skipped if the server cannot start)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from conftest import start_server
+
+pytest.importorskip("websockets")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+import load_protocol
+
+
+@pytest.fixture(scope="module")
+def protocol_server():
+    """A fresh aeviz server of its own, with its training log; skips cleanly if it cannot start."""
+    log = str(Path(tempfile.mkdtemp(prefix="aeviz-protocol-test-")) / "train.log")
+    try:
+        proc, url = start_server(extra_env={"AEVIZ_TRAIN_LOG": log, "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"})
+    except (RuntimeError, OSError) as exc:
+        pytest.skip(f"the aeviz server did not start: {exc}")
+    yield url, proc.pid, log
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.mark.parametrize("via", ["inputs", "map"])
+def test_two_students_get_a_hole_answer(protocol_server, via):
+    url, pid, log = protocol_server
+    args = argparse.Namespace(clicks=1, via=via, timeout=120)
+    result = load_protocol.phase("test", url, 2, args, [pid], log)
+    assert result["errors"] == 0, result["error_examples"]
+    assert result["home_render_s"]["n"] == 2 and result["latent_render_s"]["n"] == 2
+    assert result["click_to_decode_ms"]["n"] == 2
+    assert sum(result["answers"].values()) == 2
+    assert set(result["answers"]) <= {"in a hole", "not a hole"}
+    assert result["peak_rss_mb"] > 0
+
+
+def test_an_exception_on_the_page_is_counted(protocol_server):
+    """A malformed click (the map's event not double-encoded) raises in the app: the bench must see it."""
+    url, _, _ = protocol_server
+
+    async def broken() -> list[str]:
+        import websockets
+        from streamlit.proto.ClientState_pb2 import ClientState
+
+        ws_url = url.replace("http", "ws", 1) + "/_stcore/stream"
+        async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None) as ws:
+            s = load_protocol.Session(ws, 120)
+            await s.run(ClientState())
+            await s.run(ClientState(page_name="latent"))
+            state = ClientState(page_script_hash=s.page_hash, fragment_id=s.map[1])
+            state.widget_states.widgets.add(id=s.map[0], json_value='{"selection": {"points": []}}')
+            await s.run(state)
+            return s.exceptions
+
+    assert any("TypeError" in e for e in asyncio.run(broken()))
