@@ -3,7 +3,6 @@
 import streamlit as st
 
 from aeviz import ui
-from aeviz.ui.share import share_sidebar
 
 st.set_page_config(page_title="aeviz — learn autoencoders", page_icon="⏳", layout="wide")
 
@@ -20,5 +19,5 @@ PAGES = [
 ui.serve_on_one_thread()
 nav = st.navigation(PAGES)
 ui.sidebar()
-share_sidebar(nav)
+ui.share_sidebar(nav)
 nav.run()

@@ -3,11 +3,12 @@ cached training, per-session state and the widgets pages share."""
 
 from .cache import current_run, dataset, finished_run, model_or_stop, serve_on_one_thread
 from .layout import intro, try_this
+from .share import share_sidebar
 from .live import live_training
 from .state import configs
 from .sidebar import sidebar
 
 __all__ = [
     "configs", "current_run", "dataset", "finished_run", "intro", "live_training", "model_or_stop",
-    "serve_on_one_thread", "sidebar", "try_this",
+    "serve_on_one_thread", "share_sidebar", "sidebar", "try_this",
 ]

@@ -18,6 +18,7 @@ from ..config import DataConfig, ModelConfig, TrainConfig
 from ..datasets import Dataset, load
 from ..models import build
 from ..train import Trainer
+from .share import uploaded_run
 from .state import LIVE, configs
 
 
@@ -104,6 +105,9 @@ def _log_training(*parts) -> None:
 def current_run() -> Trainer:
     """The trained model for this session's settings: its own finished live run, or the cached one."""
     cfgs = configs()
+    uploaded = uploaded_run(cfgs)  # weights this session uploaded for these settings come first
+    if uploaded is not None:
+        return uploaded
     live = st.session_state.get(LIVE)
     if live is not None and live.cfgs == cfgs and live.trainer.done:
         return live.trainer

@@ -232,6 +232,25 @@ def explorer(run: Trainer, data: Dataset, r: float) -> None:
 
 # ---------------------------------------------------------------- the other sections
 
+EVOLUTION_FRAMES = 11  # frames of the training replay
+EVOLUTION_POINTS = 800  # codes drawn in each frame
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _shared_figure(key: tuple, _build):
+    """A figure built once per server for `key` (configs, model, options) and shared by every session.
+
+    Building a Plotly figure (validation of every trace and frame) costs far more than sending it; a
+    class opening the same page at once would otherwise build the same figure thirty times.
+    The figure is never changed after it is built.
+    """
+    return _build()
+
+
+def _fig_key(run: Trainer, *options) -> tuple:
+    return (configs(), id(run.model), *options)
+
+
 def hole_rate_section(v: la.LatentView, r: float) -> None:
     """Draw N points from N(0, s²), mark the ones in holes, print the hole fraction."""
     state = _state()
@@ -243,8 +262,9 @@ def hole_rate_section(v: la.LatentView, r: float) -> None:
     rate = la.hole_rate(v.index, r, n=int(n), s=float(s), seed=state["hole_seed"])
     st.metric("Hole fraction", f"{rate.fraction:.0%}", help=f"{int(rate.holes.sum())} of {int(n)} draws "
               f"are farther than r = {r:.3g} from every training code.")
-    st.plotly_chart(fl.hole_samples_figure(v.coords, v.plane.project(rate.Z), rate.holes, rate.fraction,
-                                           axis_titles=axis_titles(v)), key="latent_hole_rate")
+    fig = _shared_figure((configs(), id(v), r, int(n), float(s), state["hole_seed"]), lambda: fl.hole_samples_figure(
+        v.coords, v.plane.project(rate.Z), rate.holes, rate.fraction, axis_titles=axis_titles(v)))
+    st.plotly_chart(fig, key="latent_hole_rate")
 
 
 def sweep_section(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig) -> None:
@@ -271,11 +291,12 @@ def grid_section(run: Trainer, data: Dataset, v: la.LatentView, r: float) -> Non
     st.caption(f"{int(g.holes.sum())} of {n * n} grid cells are in a hole (shaded red). Rows run bottom to top "
                "in z₂ and columns left to right in z₁, as on the map.")
     if data.kind == "points":
-        st.plotly_chart(fl.decoded_points_figure(data.X_train, g.X, g.holes, names=data.feature_names,
-                                                 title="The decoded grid in data space"), key="latent_grid")
+        build = partial(fl.decoded_points_figure, data.X_train, g.X, g.holes, names=data.feature_names,
+                        title="The decoded grid in data space")
     else:
-        st.plotly_chart(fl.tiles_figure(g.X, int(n), int(n), g.holes, data.kind, image_shape=data.image_shape,
-                                        title="The decoder's output over the map"), key="latent_grid")
+        build = partial(fl.tiles_figure, g.X, int(n), int(n), g.holes, data.kind, image_shape=data.image_shape,
+                        title="The decoder's output over the map")
+    st.plotly_chart(_shared_figure(_fig_key(run, "grid", int(n), r), build), key="latent_grid")
 
 
 def interpolation_section(run: Trainer, data: Dataset, v: la.LatentView, r: float) -> None:
@@ -319,9 +340,18 @@ def evolution_section(run: Trainer, data: Dataset, v: la.LatentView) -> None:
     if len(run.snapshots) < 2:
         st.info("This run kept a single snapshot: train for more epochs to watch the codes move.")
         return
-    frames = la.snapshot_coords(run.snapshots, v.plane)
-    if v.latent == 1:
-        jitter = np.random.default_rng(0).uniform(-1, 1, len(data.X)).astype(np.float32)
-        frames = [(e, np.stack([c[:, 0], jitter], axis=1)) for e, c in frames]
-    st.plotly_chart(fl.evolution_figure(frames, data.y, data.label_names, axis_titles=axis_titles(v)),
-                    key="latent_evolution")
+
+    def build():
+        frames = la.snapshot_coords(run.snapshots, v.plane)
+        if v.latent == 1:
+            jitter = np.random.default_rng(0).uniform(-1, 1, len(data.X)).astype(np.float32)
+            frames = [(e, np.stack([c[:, 0], jitter], axis=1)) for e, c in frames]
+        # at most EVOLUTION_FRAMES frames of EVOLUTION_POINTS points: the clusters forming read just as well,
+        # and every session receives a fraction of the data
+        step = max(1, -(-(len(frames) - 1) // (EVOLUTION_FRAMES - 1)))
+        frames = frames[:-1][::step] + frames[-1:]
+        keep = np.sort(np.random.default_rng(0).permutation(len(data.y))[:EVOLUTION_POINTS])
+        frames = [(e, c[keep]) for e, c in frames]
+        return fl.evolution_figure(frames, data.y[keep], data.label_names, axis_titles=axis_titles(v))
+
+    st.plotly_chart(_shared_figure(_fig_key(run, "evolution"), build), key="latent_evolution")

@@ -16,10 +16,9 @@ from ..analysis import encode
 from ..config import to_query
 from ..io import codes_csv, history_csv, restored_run, weights_to_bytes
 from ..train import Trainer
-from .state import LIVE, Configs, configs
+from .state import LIVE, UPLOADED, Configs, configs
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+!|~$:])")  # characters Markdown (or st.markdown's LaTeX) acts on
-UPLOADED = "aeviz_uploaded"  # this session's uploaded weights: UploadSlot or absent (never shared)
 
 
 @dataclass(frozen=True)

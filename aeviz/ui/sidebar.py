@@ -34,7 +34,8 @@ def parse_widths(text: str) -> tuple[int, ...]:
     try:
         widths = tuple(int(p) for p in parts)
     except ValueError:
-        raise ValueError(f"Hidden widths must be whole numbers separated by commas, e.g. 32, 16 (got {text!r}).")
+        raise ValueError(f"Hidden widths must be whole numbers separated by commas, e.g. 32, 16 "
+                         f"(got `{text.replace('`', chr(39))}`).")
     if any(w < 1 or w > 1024 for w in widths):
         raise ValueError("Each hidden width must be between 1 and 1024.")
     if len(widths) > 6:

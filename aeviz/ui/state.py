@@ -9,6 +9,7 @@ from ..config import DEFAULTS, DataConfig, ModelConfig, TrainConfig
 
 CONFIGS = "aeviz_configs"  # (DataConfig, ModelConfig, TrainConfig) chosen in the sidebar
 LIVE = "aeviz_live"  # the Train page's live run: LiveRun or absent
+UPLOADED = "aeviz_uploaded"  # this session's uploaded weights: share.UploadSlot or absent (never shared)
 
 Configs = tuple[DataConfig, ModelConfig, TrainConfig]
 
