@@ -189,6 +189,19 @@ async def drive(url: str, sessions: int, clicks: int, via: str, timeout: float) 
 
 # ---------------------------------------------------------------- summary
 
+def run_async(coro):
+    """asyncio.run(coro), in a thread of its own when this thread already runs an event loop
+    (as under pytest with Playwright's sync API alive)."""
+    import concurrent.futures
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def stats(xs: list[float]) -> dict:
     """Median, p95 (nearest rank), max and count of `xs`."""
     if not xs:
@@ -205,7 +218,7 @@ def phase(name: str, url: str, sessions: int, args, pids: list[int], log: str | 
     sampler.start()
     t0 = time.perf_counter()
     try:
-        results = asyncio.run(drive(url, sessions, args.clicks, args.via, args.timeout))
+        results = run_async(drive(url, sessions, args.clicks, args.via, args.timeout))
     finally:
         sampler.stop()
     errors = [(r["session"], kind, text) for r in results for kind, text in r["errors"]]

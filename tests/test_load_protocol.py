@@ -4,7 +4,6 @@ get a hole answer for a click, with no errors (no browser needed; skipped if the
 from __future__ import annotations
 
 import argparse
-import asyncio
 import subprocess
 import sys
 import tempfile
@@ -65,4 +64,4 @@ def test_an_exception_on_the_page_is_counted(protocol_server):
             await s.run(state)
             return s.exceptions
 
-    assert any("TypeError" in e for e in asyncio.run(broken()))
+    assert any("TypeError" in e for e in load_protocol.run_async(broken()))

@@ -98,11 +98,10 @@ def _on_click(v: la.LatentView, train_idx: np.ndarray) -> None:
     if isinstance(custom, list):
         custom = custom[0] if custom else None
     if isinstance(custom, (int, float)):  # a training code was hit: decode exactly its code
-        sample = int(custom)
-        row = int(np.searchsorted(train_idx, sample))
-        state["z"], state["source"] = v.codes[row], f"the code of training sample {sample}"
+        sample = int(custom)  # decoded from the code the page shows when it redraws (see _current)
+        state["z"], state["sample"], state["source"] = None, sample, f"the code of training sample {sample}"
     else:
-        state["z"], state["source"] = None, "a click"
+        state["z"], state["sample"], state["source"] = None, None, "a click"
     st.session_state[Z_KEYS[0]], st.session_state[Z_KEYS[1]] = a, b
     state["clicks"] = (state["clicks"] + [(a, b)])[-2:]
     if state["mark"] == "trace":
@@ -112,20 +111,25 @@ def _on_click(v: la.LatentView, train_idx: np.ndarray) -> None:
 def _on_typed() -> None:
     """The number inputs changed: they now define the point, drawn as a cross on the map."""
     state = _state()
-    state["z"], state["source"], state["mark"] = None, "the numbers you typed", "trace"
+    state["z"], state["sample"], state["source"], state["mark"] = None, None, "the numbers you typed", "trace"
 
 
 def _on_prior(latent: int) -> None:
     """Draw z ~ N(0, I) and decode it."""
     state = _state()
     state["draws"] += 1
-    state["z"] = la.sample_normal(1, latent, 1.0, seed=state["draws"])[0]
+    state["z"], state["sample"] = la.sample_normal(1, latent, 1.0, seed=state["draws"])[0], None
     state["source"], state["mark"] = "a draw from the prior N(0, I)", "trace"
 
 
-def _current(v: la.LatentView) -> np.ndarray | None:
+def _current(v: la.LatentView, train_idx: np.ndarray) -> np.ndarray | None:
     """The point to decode (latent,), or None before any click."""
     state = _state()
+    sample = state.get("sample")
+    if sample is not None:
+        row = int(np.searchsorted(train_idx, sample))
+        if row < len(train_idx) and train_idx[row] == sample:
+            return v.codes[row].astype(np.float32)
     if state["z"] is not None and np.asarray(state["z"]).size == v.latent:
         return np.asarray(state["z"], dtype=np.float32)
     a, b = (st.session_state.get(k) for k in Z_KEYS)
@@ -193,7 +197,7 @@ def _map_figure(cfgs, model_id: int, r: float, mark, _v: la.LatentView, _labels:
 @st.fragment
 def _explorer(run: Trainer, data: Dataset, r: float) -> None:
     v = view(run)
-    z = _current(v)
+    z = _current(v, data.train_idx)
     state = _state()
     if state["spec"] != (id(v), r):  # the map is redrawn anyway: mark the current point on it
         state["spec"], state["mark"] = (id(v), r), ("trace" if z is not None else None)
