@@ -30,7 +30,7 @@ def _epoch(pg) -> int:
 
 
 def test_play_moves_the_curve_and_pause_stops_it(server_url, page):
-    page.goto(server_url + "/train?t_epochs=400")
+    page.goto(server_url + "/train?t_epochs=1000&t_batch_size=8")  # slow enough to pause mid-run
     wait_for_app(page)
     page.get_by_role("button", name="Play", exact=True).click()
     page.locator('[data-testid="stProgress"]').first.wait_for(timeout=60_000)
@@ -43,7 +43,7 @@ def test_play_moves_the_curve_and_pause_stops_it(server_url, page):
     page.wait_for_function("() => document.body.innerText.includes('paused')", timeout=30_000)
     paused_at = _epoch(page)
     time.sleep(1.5)
-    assert _epoch(page) == paused_at < 400
+    assert _epoch(page) == paused_at < 1000
     page.get_by_role("button", name="Step (1 epoch)").click()
     page.wait_for_function(f"() => document.body.innerText.includes('Epoch {paused_at + 1} /')", timeout=30_000)
     assert page.locator(".js-plotly-plot").count() >= 1

@@ -63,6 +63,13 @@ def test_bad_hidden_widths_give_a_message_not_a_traceback():
 def test_learning_rate_10_shows_the_divergence_message():
     at = _open("pages/train.py", w_lr=10.0, w_epochs=20)
     _assert_clean(at)
+    assert any("not been trained yet" in i.value for i in at.info)  # waits for Play, trains nothing unseen
+    next(b for b in at.button if b.label.startswith("Step")).click().run()
+    _assert_clean(at)
+    assert any("Training stopped at epoch" in e.value for e in at.error)
+    at.switch_page("pages/architecture.py")
+    at.run()
+    _assert_clean(at)
     assert any("Training stopped at epoch" in e.value for e in at.error)
 
 

@@ -72,6 +72,14 @@ def training_slot():
         yield
 
 
+_FINISHED: set = set()  # configs whose finished run has been stored (server-wide, configs only, no user data)
+
+
+def has_finished_run(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig) -> bool:
+    """True if these settings have been trained to the end on this server (so showing them is instant)."""
+    return (data_cfg, model_cfg, train_cfg) in _FINISHED
+
+
 @st.cache_resource(max_entries=8, show_spinner=False)
 def dataset(cfg: DataConfig) -> Dataset:
     """The dataset a config names (built once per server)."""
@@ -83,6 +91,7 @@ def finished_run(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainC
                  _trainer: Trainer | None = None) -> Trainer:
     """A trainer run to the end for these configs; `_trainer`, if given, is a finished live run
     to store instead of training again (it is not part of the cache key)."""
+    _FINISHED.add((data_cfg, model_cfg, train_cfg))
     if _trainer is not None:
         return _trainer
     data = dataset(data_cfg)

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
+from ..config import DEFAULTS
 from ..figures import loss_figure
 from ..models import build
 from ..train import Trainer
-from .cache import dataset, finished_run, training_slot
+from .cache import dataset, finished_run, has_finished_run, training_slot
 from .state import LIVE, Configs
 
 CHUNK_SECONDS = 0.3  # least training time between two redraws of the curve
@@ -148,7 +149,12 @@ def _curve_and_numbers(tr: Trainer) -> None:
 
 
 def _show_cached(cfgs: Configs) -> None:
-    """Before any Play: the finished model every page uses, so the page is never empty."""
+    """Before any Play: the finished model every page uses (the default, or settings already trained),
+    so the page is never empty; other settings wait for Play rather than train out of sight."""
+    if cfgs != DEFAULTS and not has_finished_run(*cfgs):
+        st.info("These settings have not been trained yet. Press Play to watch them train, or Step to go one "
+                "epoch at a time; the other pages train them in one go when you open them.")
+        return
     try:
         tr = finished_run(*cfgs)
     except ValueError as exc:
