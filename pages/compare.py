@@ -46,6 +46,9 @@ cmp_ui.contraction(cfgs)
 ui.try_this([
     "Set β to 0 in the sidebar (variational variant): predict the VAE's hole fraction, then scroll up and look.",
     "Raise β to 4: the holes close further — what happens to the VAE's reconstruction error and decodings?",
+    "On digits with MSE and β = 1 the VAE's map is almost one line: one code unit carries nearly nothing "
+    "(posterior collapse — its KL cost outweighs what it adds to an MSE reconstruction). Lower β to 0.25, or "
+    "switch the reconstruction loss to bce, and compare the two maps.",
     "On digits, raise the latent size to 8: do the principal angles stay small, and what share of the variance "
     "do 8 components explain?",
     "Switch to gw: the code's AUC is almost the raw features' at an eighth of the numbers. Is it on digits?",
