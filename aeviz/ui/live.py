@@ -13,6 +13,7 @@ from ..figures import loss_figure
 from ..models import build
 from ..train import Trainer
 from .cache import dataset, finished_run, has_finished_run, training_slot
+from .share import uploaded_run
 from .state import LIVE, Configs
 
 CHUNK_SECONDS = 0.3  # least training time between two redraws of the curve
@@ -151,6 +152,12 @@ def _curve_and_numbers(tr: Trainer) -> None:
 def _show_cached(cfgs: Configs) -> None:
     """Before any Play: the finished model every page uses (the default, or settings already trained),
     so the page is never empty; other settings wait for Play rather than train out of sight."""
+    uploaded = uploaded_run(cfgs)
+    if uploaded is not None:
+        st.info("These are the weights you uploaded (sidebar, *Download or restore this model*): every page uses "
+                "them in your session. Press Play to train these settings from scratch instead.")
+        _curve_and_numbers(uploaded)
+        return
     if cfgs != DEFAULTS and not has_finished_run(*cfgs):
         st.info("These settings have not been trained yet. Press Play to watch them train, or Step to go one "
                 "epoch at a time; the other pages train them in one go when you open them.")
