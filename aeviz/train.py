@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+import uuid
 from contextlib import contextmanager
 from typing import Callable
 
@@ -137,6 +138,7 @@ class Trainer:
         self.history: list[dict[str, float]] = []
         self.snapshots: list[tuple[int, np.ndarray]] = [(0, self._codes())]
         self.error: str | None = None
+        self.run_id = uuid.uuid4().hex  # this run's identity: keys caches of things drawn from it
         model.eval()
         with torch.no_grad():
             self.initial_loss = float(model.loss(self._X_train)["total"])  # the untrained model's

@@ -32,14 +32,14 @@ if model_cfg.variant == "variational":
     st.info("This is a VAE: its decoder was trained on z = μ + σ·ε, so it also covers the space around the mean "
             "codes drawn here. Press *Sample from the prior* to decode z ~ N(0, I).")
 
-r = latent.radius_slider(view)
+r = latent.radius_slider(run, view)
 st.subheader("Click anywhere to decode")
 latent.explorer(run, data, r)
 
 st.subheader("Hole rate: sample the latent space")
 st.markdown("Draw N points from N(0, s²) in the latent space, the way one would sample a generator: red crosses "
             "land in holes, green pluses near a training code.")
-latent.hole_rate_section(view, r)
+latent.hole_rate_section(run, view, r)
 
 st.subheader("More dimensions, more holes")
 st.markdown("Train a small model at each latent size, standardise its codes (mean 0, std 1 per unit, so that "

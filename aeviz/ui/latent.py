@@ -36,14 +36,14 @@ def _state() -> dict:
 
 
 @st.cache_resource(max_entries=16, show_spinner="Encoding the training data…")
-def _view(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, model_id: int,
+def _view(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, run_id: str,
           _run: Trainer) -> la.LatentView:
     """The map of one trained model (keyed by its configs and the model object's identity)."""
     return la.latent_view(_run.model, _run.data)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _field(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, model_id: int,
+def _field(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, run_id: str,
            _view: la.LatentView) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distance to the nearest code over the map's box (what the hole shading draws)."""
     return la.distance_field(_view.plane, _view.index, _view.lo, _view.hi)
@@ -51,7 +51,7 @@ def _field(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig,
 
 def view(run: Trainer) -> la.LatentView:
     """The cached map of this session's trained model."""
-    return _view(*configs(), id(run.model), run)
+    return _view(*configs(), run.run_id, run)
 
 
 @st.cache_data(max_entries=16, show_spinner="Training one small model per latent size…")
@@ -70,12 +70,12 @@ def axis_titles(v: la.LatentView) -> tuple[str, str]:
     return "a (1st principal axis)", "b (2nd principal axis)"
 
 
-def radius_slider(v: la.LatentView) -> float:
+def radius_slider(run: Trainer, v: la.LatentView) -> float:
     """The hole radius r, defaulting to the codes' own spacing rule."""
     top = float(np.max(v.hi - v.lo)) / 2
     default = min(v.radius, top)
     return st.slider("Hole radius r (distance to the nearest training code)", 0.0, round(top, 4),
-                     round(default, 4), step=round(top / 400, 5) or None, key=f"latent_r_{id(v)}",
+                     round(default, 4), step=round(top / 400, 5) or None, key=f"latent_r_{run.run_id}",
                      help="Default: the 99th percentile of the distances between each training code and its "
                           "nearest neighbour, so 99 % of the codes have a neighbour closer than r.")
 
@@ -180,7 +180,7 @@ def _output(run: Trainer, data: Dataset, v: la.LatentView, z: np.ndarray, r: flo
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def _map_figure(cfgs, model_id: int, r: float, mark, _v: la.LatentView, _labels: np.ndarray, label_names,
+def _map_figure(cfgs, run_id: str, r: float, mark, _v: la.LatentView, _labels: np.ndarray, label_names,
                 _index: np.ndarray):
     """The map for one model, radius and mark (shared, never changed after it is built)."""
     point = selected = None
@@ -189,7 +189,7 @@ def _map_figure(cfgs, model_id: int, r: float, mark, _v: la.LatentView, _labels:
     elif isinstance(mark, tuple):
         selected = mark
     return fl.latent_map_figure(_v.coords, _labels, label_names, index=_index,
-                                field=_field(*cfgs, model_id, _v), r=r, click_grid=_v.click_grid, point=point,
+                                field=_field(*cfgs, run_id, _v), r=r, click_grid=_v.click_grid, point=point,
                                 selected=selected, strip=_v.latent == 1, axis_titles=axis_titles(_v),
                                 box=(_v.lo, _v.hi))
 
@@ -199,14 +199,14 @@ def _explorer(run: Trainer, data: Dataset, r: float) -> None:
     v = view(run)
     z = _current(v, data.train_idx)
     state = _state()
-    if state["spec"] != (id(v), r):  # the map is redrawn anyway: mark the current point on it
-        state["spec"], state["mark"] = (id(v), r), ("trace" if z is not None else None)
+    if state["spec"] != (run.run_id, r):  # the map is redrawn anyway: mark the current point on it
+        state["spec"], state["mark"] = (run.run_id, r), ("trace" if z is not None else None)
     mark = state["mark"]
     if mark == "trace":
         ab = v.plane.project(z[None])[0] if z is not None else None
         mark = None if ab is None else ("at", round(float(ab[0]), 6), round(float(ab[1]) if v.latent > 1 else 0.0, 6))
     titles = axis_titles(v)
-    fig = _map_figure(configs(), id(run.model), r, mark, v, data.y_train, data.label_names, data.train_idx)
+    fig = _map_figure(configs(), run.run_id, r, mark, v, data.y_train, data.label_names, data.train_idx)
     left, right = st.columns([3, 2], gap="medium")
     with left:
         st.plotly_chart(fig, key=MAP_KEY, on_select=partial(_on_click, v, data.train_idx), selection_mode="points",
@@ -252,10 +252,10 @@ def _shared_figure(key: tuple, _build):
 
 
 def _fig_key(run: Trainer, *options) -> tuple:
-    return (configs(), id(run.model), *options)
+    return (configs(), run.run_id, *options)
 
 
-def hole_rate_section(v: la.LatentView, r: float) -> None:
+def hole_rate_section(run: Trainer, v: la.LatentView, r: float) -> None:
     """Draw N points from N(0, s²), mark the ones in holes, print the hole fraction."""
     state = _state()
     c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
@@ -266,7 +266,7 @@ def hole_rate_section(v: la.LatentView, r: float) -> None:
     rate = la.hole_rate(v.index, r, n=int(n), s=float(s), seed=state["hole_seed"])
     st.metric("Hole fraction", f"{rate.fraction:.0%}", help=f"{int(rate.holes.sum())} of {int(n)} draws "
               f"are farther than r = {r:.3g} from every training code.")
-    fig = _shared_figure((configs(), id(v), r, int(n), float(s), state["hole_seed"]), lambda: fl.hole_samples_figure(
+    fig = _shared_figure(_fig_key(run, "holes", r, int(n), float(s), state["hole_seed"]), lambda: fl.hole_samples_figure(
         v.coords, v.plane.project(rate.Z), rate.holes, rate.fraction, axis_titles=axis_titles(v)))
     st.plotly_chart(fig, key="latent_hole_rate")
 
