@@ -35,6 +35,27 @@ def gw():
     return load(DataConfig("gw"))
 
 
+def assert_backprop_matches_autograd(model, x, before=lambda: None) -> None:
+    """model.backprop(x) writes the gradient autograd gets from model.loss(x), overwriting stale values;
+    `before()` runs ahead of each path (e.g. to reseed the same noise)."""
+    import numpy as np
+    import torch
+
+    model.train()
+    for p in model.parameters():
+        p.grad = torch.full_like(p, 7.0)  # stale values must be overwritten, not accumulated
+    before()
+    terms = model.backprop(x)
+    manual = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    before()
+    ref = model.loss(x)
+    ref["total"].backward()
+    assert float(terms["total"]) == pytest.approx(float(ref["total"].detach()), rel=1e-5)
+    for g, p in zip(manual, model.parameters()):
+        np.testing.assert_allclose(g.numpy(), p.grad.numpy(), rtol=1e-4, atol=1e-7)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

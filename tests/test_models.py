@@ -1,11 +1,11 @@
 """Every registered variant: shapes, finite named losses, gradients everywhere, parameter counts."""
 
-import numpy as np
 import pytest
 import torch
 
 from aeviz import VARIANTS, DataConfig, ModelConfig, build, layer_table, load
 from aeviz.config import ACTIVATIONS
+from conftest import assert_backprop_matches_autograd
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
@@ -63,18 +63,7 @@ def test_hand_written_backprop_equals_autograd(activation, dataset):
     data = load(DataConfig(dataset))
     model = build(ModelConfig(activation=activation, hidden=(24, 8), latent=3), data, seed=1)
     assert model.can_backprop()
-    x = torch.from_numpy(data.X[:40])
-    model.train()
-    for p in model.parameters():
-        p.grad = torch.full_like(p, 7.0)  # stale values must be overwritten, not accumulated
-    terms = model.backprop(x)
-    manual = [p.grad.clone() for p in model.parameters()]
-    model.zero_grad()
-    ref = model.loss(x)
-    ref["total"].backward()
-    assert float(terms["total"]) == pytest.approx(float(ref["total"].detach()), rel=1e-6)
-    for g, p in zip(manual, model.parameters()):
-        np.testing.assert_allclose(g.numpy(), p.grad.numpy(), rtol=1e-4, atol=1e-7)
+    assert_backprop_matches_autograd(model, torch.from_numpy(data.X[:40]))
 
 
 def test_impossible_settings_are_clear_errors(digits):

@@ -12,6 +12,7 @@ from scipy.linalg import subspace_angles
 
 from aeviz import VARIANTS, DataConfig, ModelConfig, TrainConfig, Trainer, build, load
 from aeviz.analysis import compare as C
+from conftest import assert_backprop_matches_autograd
 
 
 _RUNS: dict = {}
@@ -79,20 +80,7 @@ def test_manual_backprop_equals_autograd_where_offered(variant, dataset, mask_pr
     if not model.can_backprop():
         assert variant in ("sparse", "contractive", "variational")  # extra terms: autograd only
         return
-    x = torch.from_numpy(data.X[:40])  # (40, features)
-    model.train()
-    for p in model.parameters():
-        p.grad = torch.full_like(p, 3.0)  # stale values must be overwritten
-    _reset(model, 7)
-    terms = model.backprop(x)
-    manual = [p.grad.clone() for p in model.parameters()]
-    model.zero_grad()
-    _reset(model, 7)
-    ref = model.loss(x)
-    ref["total"].backward()
-    assert float(terms["total"]) == pytest.approx(float(ref["total"].detach()), rel=1e-5)
-    for g, p in zip(manual, model.parameters()):
-        np.testing.assert_allclose(g.numpy(), p.grad.numpy(), rtol=1e-4, atol=1e-7)
+    assert_backprop_matches_autograd(model, torch.from_numpy(data.X[:40]), before=lambda: _reset(model, 7))
 
 
 # ---------------------------------------------------------------- each variant does what it says
