@@ -60,13 +60,19 @@ def serve_on_one_thread() -> None:
         torch.set_num_threads(1)
 
 
-@contextmanager
-def training_slot():
-    """Hold a training slot; while waiting for one, say so on the page."""
+def _queue_note():
+    """A placeholder that says, if every training slot is busy, that this run waits for one."""
     note = st.empty()
     if SLOTS.full():
         note.info(f"All {SLOTS.n} training slots on this server are busy (others are training right now). "
                   "Your run starts as soon as one is free…", icon="⏳")
+    return note
+
+
+@contextmanager
+def training_slot():
+    """Hold a training slot; while waiting for one, say so on the page."""
+    note = _queue_note()
     with SLOTS.hold():
         note.empty()
         yield
@@ -120,10 +126,7 @@ def current_run() -> Trainer:
     live = st.session_state.get(LIVE)
     if live is not None and live.cfgs == cfgs and live.trainer.done:
         return live.trainer
-    note = st.empty()
-    if SLOTS.full():
-        note.info(f"All {SLOTS.n} training slots on this server are busy; this model trains as soon as one "
-                  "is free…", icon="⏳")
+    note = _queue_note()
     run = finished_run(*cfgs)
     note.empty()
     return run

@@ -20,7 +20,7 @@ from ..datasets import Dataset
 from ..figures import latent as fl
 from ..figures import sample_figure
 from ..train import Trainer
-from .cache import dataset
+from .cache import SLOTS, dataset
 from .state import configs
 
 STATE = "aeviz_latent"  # this session's explorer: {"z": full code or None, "source": str, "clicks": [...], ...}
@@ -58,7 +58,8 @@ def view(run: Trainer) -> la.LatentView:
 def sweep(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, sizes: tuple[int, ...],
           epochs: int) -> list[float]:
     """Hole fraction per latent size (standardised codes), cached per configuration."""
-    return la.latent_size_sweep(dataset(data_cfg), model_cfg, train_cfg, sizes=sizes, epochs=epochs)
+    with SLOTS.hold():
+        return la.latent_size_sweep(dataset(data_cfg), model_cfg, train_cfg, sizes=sizes, epochs=epochs)
 
 
 def axis_titles(v: la.LatentView) -> tuple[str, str]:
@@ -82,7 +83,7 @@ def radius_slider(run: Trainer, v: la.LatentView) -> float:
 
 # ---------------------------------------------------------------- the explorer (a fragment)
 
-def _on_click(v: la.LatentView, train_idx: np.ndarray) -> None:
+def _on_click() -> None:
     """A click on the map: decode that exact point (a training code's own code if one was hit).
 
     Plotly's selection already marks the clicked point in the browser, so the figure stays the same and
@@ -209,7 +210,7 @@ def _explorer(run: Trainer, data: Dataset, r: float) -> None:
     fig = _map_figure(configs(), run.run_id, r, mark, v, data.y_train, data.label_names, data.train_idx)
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        st.plotly_chart(fig, key=MAP_KEY, on_select=partial(_on_click, v, data.train_idx), selection_mode="points",
+        st.plotly_chart(fig, key=MAP_KEY, on_select=_on_click, selection_mode="points",
                         config={"scrollZoom": False, "displayModeBar": False})
         step = float(np.max(v.hi - v.lo)) / 200
         cols = st.columns(3 if run.model.cfg.variant == "variational" else 2, vertical_alignment="bottom")

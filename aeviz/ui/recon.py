@@ -10,8 +10,6 @@ from ..analysis import recon, reconstruct
 from ..config import DataConfig, ModelConfig, TrainConfig
 from ..datasets import Dataset
 from ..figures import recon as fig_recon
-from ..models import build
-from ..train import Trainer
 from .cache import dataset, finished_run
 
 _SELECTION_LABELS = {"index": "by index", "random": "random", "worst": "k worst", "best": "k best"}
@@ -73,15 +71,9 @@ def error_per_label(data: Dataset, errors: np.ndarray) -> None:
 @st.cache_resource(max_entries=6, show_spinner="Training one model per latent size (once per server)…")
 def latent_sweep(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig,
                  sizes: tuple[int, ...]) -> list[dict]:
-    """Final train/test loss for each latent size, keyed by the configs; the current size reuses its run."""
-    data = dataset(data_cfg)
-
-    def fit(cfg: ModelConfig):
-        if cfg == model_cfg:
-            return finished_run(data_cfg, model_cfg, train_cfg)
-        return Trainer(build(cfg, data, seed=train_cfg.seed), data, train_cfg).run()
-
-    return recon.latent_sweep(data, model_cfg, train_cfg, sizes, fit=fit)
+    """Final train/test loss for each latent size, keyed by the configs; every size is a shared finished run."""
+    return recon.latent_sweep(dataset(data_cfg), model_cfg, train_cfg, sizes,
+                              fit=lambda cfg: finished_run(data_cfg, cfg, train_cfg))
 
 
 def sweep_section(cfgs: tuple[DataConfig, ModelConfig, TrainConfig], data: Dataset) -> None:
