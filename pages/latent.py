@@ -1,4 +1,5 @@
-"""Latent space: click anywhere to decode, holes marked, hole rate, manifold grid, interpolation, evolution."""
+"""Latent space: point anywhere to decode (in the browser), holes marked, hole rate, manifold grid, interpolation,
+evolution."""
 
 import streamlit as st
 
@@ -23,18 +24,20 @@ st.caption("The colours are the dataset's labels. They colour the points only: t
            "training, which saw the inputs alone.")
 if view.latent > 2:
     st.info(f"The code has {view.latent} numbers, so the map shows the codes on their first two principal axes "
-            f"(PCA, {view.plane.explained.sum():.0%} of their variance). A click decodes the point on that plane, "
+            f"(PCA, {view.plane.explained.sum():.0%} of their variance). The pointer decodes the point on that plane, "
             "z = mean + a·u₁ + b·u₂; distances and holes are measured in the full latent space.")
 elif view.latent == 1:
     st.info("The code is a single number: the map is a strip along z₁ (the vertical spread is only there so "
-            "the points can be seen). Clicking anywhere at the same z₁ decodes the same point.")
+            "the points can be seen). Pointing anywhere at the same z₁ decodes the same point.")
 if model_cfg.variant == "variational":
     st.info("This is a VAE: its decoder was trained on z = μ + σ·ε, so it also covers the space around the mean "
             "codes drawn here. Press *Sample from the prior* to decode z ~ N(0, I).")
 
-r = latent.radius_slider(run, view)
-st.subheader("Click anywhere to decode")
-latent.explorer(run, data, r)
+st.subheader("Point anywhere to decode")
+st.markdown("Your browser runs the decoder itself: move over the map (or drag a finger) and the output beside it "
+            "follows, with the nearest training sample and whether the point is in a hole. Drag the radius r under "
+            "the map to see the holes grow and shrink.")
+r = latent.explorer(run, data)
 
 st.subheader("Hole rate: sample the latent space")
 st.markdown("Draw N points from N(0, s²) in the latent space, the way one would sample a generator: red crosses "
@@ -58,7 +61,7 @@ st.subheader("Evolution during training")
 latent.evolution_section(run, data, view)
 
 ui.try_this([
-    "Click an empty region far from every code: what does the decoder draw there, and does it look like any "
+    "Point at an empty region far from every code: what does the decoder draw there, and does it look like any "
     "training sample?",
     "Raise the latent size to 8 and rerun the sweep: what happens to the hole fraction, and why?",
     "Set the spread s of the draws to 0.5, then to 3: which gives more holes for this model, and what does that "
