@@ -270,8 +270,12 @@ function el(tag, cls, parent, attrs = {}) {
 function sizeCanvas(canvas, w, h, dpr) {
   const W = Math.max(1, Math.round(w * dpr)), H = Math.max(1, Math.round(h * dpr));
   if (canvas.width !== W || canvas.height !== H) { canvas.width = W; canvas.height = H; }
-  canvas.style.width = `${w}px`;
-  canvas.style.height = `${h}px`;
+  const size = `${w}x${h}`;
+  if (canvas.dataset.size !== size) {  // style writes only when the size changes: no layout per frame
+    canvas.style.width = `${w}px`;
+    canvas.style.height = `${h}px`;
+    canvas.dataset.size = size;
+  }
   const ctx = canvas.getContext("2d");
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   return ctx;
@@ -336,7 +340,11 @@ class LatentMap {
     m.addEventListener("keydown", (e) => this.onKey(e), opts);
     this.slider.addEventListener("input", () => this.setRadius(Number(this.slider.value), false), opts);
     this.slider.addEventListener("change", () => this.setRadius(Number(this.slider.value), true), opts);
-    this.ro = new ResizeObserver(() => this.layout());
+    const forget = () => { this.rect = null; };
+    document.addEventListener("scroll", forget, { capture: true, passive: true, signal: this.ac.signal });
+    window.addEventListener("resize", forget, opts);
+    m.addEventListener("pointerenter", forget, opts);
+    this.ro = new ResizeObserver(() => { this.rect = null; this.layout(); });
     this.ro.observe(mapCell);
   }
 
@@ -410,6 +418,16 @@ class LatentMap {
       this.refCaption = el("div", "lm-cap", this.panel);
       this.outCaption = null;
       this.cloud = null;
+      const decoded = s.kind === "tabular" ? "#3b82f6" : "#ef4444";
+      this.keys = [decoded, "#f97316"].map((colour) => {
+        const k = el("span", "lm-key", this.refCaption);
+        el("span", "lm-dot", k).style.background = colour;
+        return el("span", "", k);
+      });
+      if (s.kind === "points" && s.names.length > 2) {
+        el("span", "lm-note", this.refCaption).textContent =
+          `Seen from the side: ${s.names[s.view[0]]} against ${s.names[s.view[1]]}.`;
+      }
     }
   }
 
@@ -442,6 +460,8 @@ class LatentMap {
     this.H = h + margin.t + margin.b;
     this.dpr = window.devicePixelRatio || 1;
     this.map.style.height = `${this.H}px`;
+    this.textColour = getComputedStyle(this.root).getPropertyValue("--st-text-color").trim() || "#111827";
+    this.panelWidth = Math.floor(this.panel.clientWidth || 300);
     this.drawCodes();
     this.computeField();
     this.drawHoles();
@@ -592,7 +612,8 @@ class LatentMap {
   // ---------------------------------------------------------------- pointer, keys
 
   eventPlane(e) {
-    const rect = this.map.getBoundingClientRect();
+    // the map's place on the page, read once and forgotten on any scroll or resize (no layout per move)
+    const rect = this.rect || (this.rect = this.map.getBoundingClientRect());
     const px = Math.min(this.plot.x + this.plot.w, Math.max(this.plot.x, e.clientX - rect.left));
     const py = Math.min(this.plot.y + this.plot.h, Math.max(this.plot.y, e.clientY - rect.top));
     return this.fromPixel(px, py);
@@ -671,6 +692,7 @@ class LatentMap {
 
   /** Decode a point and repaint the output, status and overlay now (same frame as the event). */
   show(point, t0) {
+    const start = performance.now();
     const m = this.model;
     const x = decode(m.layers, point.z);
     const { dist, row } = nearest(m, point.z);
@@ -679,7 +701,7 @@ class LatentMap {
     this.repaint();
     if (t0 !== undefined) {
       this.root.dispatchEvent(new CustomEvent("aeviz-decoded", { bubbles: true, composed: true,
-        detail: { t0, a: point.a, b: point.b } }));
+        detail: { t0, start, a: point.a, b: point.b } }));
     }
   }
 
@@ -703,10 +725,10 @@ class LatentMap {
     this.badge.className = `lm-badge ${s.hole ? "hole" : "ok"}`;
     this.statusText.textContent = s.hole
       ? `The nearest training code is ${fmt(s.dist)} away, farther than r = ${this.r.toPrecision(3)}: `
-        + "nothing in training told the decoder what to output here."
+        + "training never told the decoder what to output here."
       : `The nearest training code is ${fmt(s.dist)} away, within r = ${this.r.toPrecision(3)}.`;
     const zs = Array.from(s.z.slice(0, 4), (v) => fmt(v)).join(", ") + (s.z.length > 4 ? ", …" : "");
-    this.zText.textContent = `z = (${zs}) from ${s.source}; nearest: training sample ${sample} (${label}).`;
+    this.zText.textContent = `z = (${zs}) · from ${s.source}`;
     this.paintOutput(s, sample, label);
   }
 
@@ -807,7 +829,7 @@ class LatentMap {
   paintBars(s, sample, label) {
     const smp = this.model.samples;
     const F = this.model.features;
-    const W = Math.max(200, Math.floor(this.panel.clientWidth || 300));
+    const W = Math.max(200, this.panelWidth);
     const rowH = 17, top = 8, bottom = 44, left = Math.min(120, Math.round(W * 0.36));
     const H = top + F * rowH + bottom;
     const ctx = sizeCanvas(this.outCanvas, W, H, this.dpr || 1);
@@ -819,7 +841,7 @@ class LatentMap {
     ctx.font = "11px sans-serif";
     ctx.textBaseline = "middle";
     ctx.textAlign = "right";
-    const text = getComputedStyle(this.root).getPropertyValue("--st-text-color").trim() || "#111827";
+    const text = this.textColour;
     for (let i = 0; i < F; i++) {
       const y = top + i * rowH + rowH / 2;
       ctx.fillStyle = text;
@@ -853,10 +875,8 @@ class LatentMap {
     ctx.textBaseline = "top";
     for (const t of niceTicks(x0, x1, 5)) ctx.fillText(String(+t.toPrecision(3)), X(t), top + F * rowH + 4);
     ctx.fillText("standardised value", left + (W - left) / 2, top + F * rowH + 19);
-    this.refCaption.innerHTML = "";
-    const key = (colour, txt) => { const k = el("span", "lm-key", this.refCaption); el("span", "lm-dot", k).style.background = colour; el("span", "", k).textContent = txt; };
-    key("#3b82f6", "decoded");
-    key("#f97316", s ? `nearest training event: sample ${sample} (${label})` : "nearest training event");
+    this.keys[0].textContent = "decoded";
+    this.keys[1].textContent = s ? `nearest training event: sample ${sample} (${label})` : "nearest training event";
     this.outCanvas.setAttribute("aria-label", "the decoded features as bars");
   }
 
@@ -864,7 +884,7 @@ class LatentMap {
     const smp = this.model.samples;
     const F = this.model.features;
     const [i0, i1] = smp.view;
-    const W = Math.max(200, Math.floor(this.panel.clientWidth || 300));
+    const W = Math.max(200, this.panelWidth);
     const H = Math.round(Math.min(320, 0.8 * W));
     const m = { l: 40, r: 8, t: 8, b: 34 };
     const x0 = smp.lo[i0], x1 = smp.hi[i0], y0 = smp.lo[i1], y1 = smp.hi[i1];
@@ -875,7 +895,7 @@ class LatentMap {
     if (!this.cloud || this.cloud.W !== W) {  // the data cloud, drawn once per size
       const c = document.createElement("canvas");
       const ctx = sizeCanvas(c, W, H, dpr);
-      const text = getComputedStyle(this.root).getPropertyValue("--st-text-color").trim() || "#111827";
+      const text = this.textColour;
       ctx.fillStyle = "#cbd5e1";
       const n = this.model.n;
       for (let i = 0; i < n; i++) ctx.fillRect(X(smp.x[i * F + i0]) - 1.5, Y(smp.x[i * F + i1]) - 1.5, 3, 3);
@@ -917,12 +937,9 @@ class LatentMap {
       ctx.moveTo(dx - 6, dy + 6); ctx.lineTo(dx + 6, dy - 6);
       ctx.stroke();
     }
-    this.refCaption.innerHTML = "";
-    const key = (colour, txt) => { const k = el("span", "lm-key", this.refCaption); el("span", "lm-dot", k).style.background = colour; el("span", "", k).textContent = txt; };
     const vals = s ? ` (${Array.from(s.x, (v) => fmt(v, 2)).join(", ")})` : "";
-    key("#ef4444", `decoded point${vals}`);
-    key("#f97316", s ? `nearest training sample ${sample} (${label})` : "nearest training sample");
-    if (F > 2) el("span", "lm-note", this.refCaption).textContent = `Seen from the side: ${smp.names[i0]} against ${smp.names[i1]}.`;
+    this.keys[0].textContent = `decoded point${vals}`;
+    this.keys[1].textContent = s ? `nearest training sample ${sample} (${label})` : "nearest training sample";
     this.outCanvas.setAttribute("aria-label", "the decoded point over the training data");
   }
 
