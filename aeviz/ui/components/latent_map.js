@@ -259,6 +259,10 @@ function fmt(x, digits = 3) {
   return (Math.abs(x) < 0.5 * 10 ** -digits ? 0 : x).toFixed(digits);
 }
 
+function setText(e, text) {
+  if (e.textContent !== text) e.textContent = text;
+}
+
 function el(tag, cls, parent, attrs = {}) {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
@@ -414,7 +418,9 @@ class LatentMap {
       this.outImage = this.outCanvas.getContext("2d").createImageData(w, h);
       this.refImage = this.refCanvas.getContext("2d").createImageData(w, h);
     } else {
-      this.outCanvas = el("canvas", "lm-plot", this.panel, { role: "img" });
+      this.outCanvas = el("canvas", "lm-plot", this.panel, { role: "img", "aria-label": s.kind === "tabular"
+        ? "the decoded features as bars, the nearest training event over them"
+        : "the decoded point over the training data" });
       this.refCaption = el("div", "lm-cap", this.panel);
       this.outCaption = null;
       this.cloud = null;
@@ -711,24 +717,25 @@ class LatentMap {
     const s = this.shown;
     const m = this.model;
     if (!s) {
-      this.badge.textContent = "";
-      this.badge.className = "lm-badge";
-      this.statusText.textContent = "Point at the map — at a code or at empty space — to decode that point.";
-      this.zText.textContent = "";
+      setText(this.badge, "");
+      if (this.badge.className !== "lm-badge") this.badge.className = "lm-badge";
+      setText(this.statusText, "Point at the map — at a code or at empty space — to decode that point.");
+      setText(this.zText, "");
       this.paintOutput(null);
       return;
     }
     s.hole = s.dist > this.r;
     const sample = m.sampleIds[s.row];
     const label = m.payload.label_names[m.labels[s.row]];
-    this.badge.textContent = s.hole ? "in a hole" : "not a hole";
-    this.badge.className = `lm-badge ${s.hole ? "hole" : "ok"}`;
-    this.statusText.textContent = s.hole
+    setText(this.badge, s.hole ? "in a hole" : "not a hole");
+    const cls = `lm-badge ${s.hole ? "hole" : "ok"}`;
+    if (this.badge.className !== cls) this.badge.className = cls;
+    setText(this.statusText, s.hole
       ? `The nearest training code is ${fmt(s.dist)} away, farther than r = ${this.r.toPrecision(3)}: `
         + "training never told the decoder what to output here."
-      : `The nearest training code is ${fmt(s.dist)} away, within r = ${this.r.toPrecision(3)}.`;
+      : `The nearest training code is ${fmt(s.dist)} away, within r = ${this.r.toPrecision(3)}.`);
     const zs = Array.from(s.z.slice(0, 4), (v) => fmt(v)).join(", ") + (s.z.length > 4 ? ", …" : "");
-    this.zText.textContent = `z = (${zs}) · from ${s.source}`;
+    setText(this.zText, `z = (${zs}) · from ${s.source}`);
     this.paintOutput(s, sample, label);
   }
 
@@ -815,15 +822,16 @@ class LatentMap {
     if (!s) {
       fill(this.outImage, () => 0);
       fill(this.refImage, () => 0);
-      this.refCaption.textContent = "nearest training sample";
+      setText(this.refCaption, "nearest training sample");
     } else {
       fill(this.outImage, (i) => s.x[i]);
       fill(this.refImage, (i) => smp.x[s.row * F + i] * smp.scale);
-      this.refCaption.textContent = `nearest: sample ${sample} (${label})`;
+      setText(this.refCaption, `nearest: sample ${sample} (${label})`);
     }
     this.outCanvas.getContext("2d").putImageData(this.outImage, 0, 0);
     this.refCanvas.getContext("2d").putImageData(this.refImage, 0, 0);
-    this.outCanvas.setAttribute("aria-label", s ? "the decoded image" : "no point decoded yet");
+    const aria = s ? "the decoded image" : "no point decoded yet";
+    if (this.outCanvas.getAttribute("aria-label") !== aria) this.outCanvas.setAttribute("aria-label", aria);
   }
 
   paintBars(s, sample, label) {
@@ -875,9 +883,8 @@ class LatentMap {
     ctx.textBaseline = "top";
     for (const t of niceTicks(x0, x1, 5)) ctx.fillText(String(+t.toPrecision(3)), X(t), top + F * rowH + 4);
     ctx.fillText("standardised value", left + (W - left) / 2, top + F * rowH + 19);
-    this.keys[0].textContent = "decoded";
-    this.keys[1].textContent = s ? `nearest training event: sample ${sample} (${label})` : "nearest training event";
-    this.outCanvas.setAttribute("aria-label", "the decoded features as bars");
+    setText(this.keys[0], "decoded");
+    setText(this.keys[1], s ? `nearest training event: sample ${sample} (${label})` : "nearest training event");
   }
 
   paintPoint(s, sample, label) {
@@ -938,9 +945,8 @@ class LatentMap {
       ctx.stroke();
     }
     const vals = s ? ` (${Array.from(s.x, (v) => fmt(v, 2)).join(", ")})` : "";
-    this.keys[0].textContent = `decoded point${vals}`;
-    this.keys[1].textContent = s ? `nearest training sample ${sample} (${label})` : "nearest training sample";
-    this.outCanvas.setAttribute("aria-label", "the decoded point over the training data");
+    setText(this.keys[0], `decoded point${vals}`);
+    setText(this.keys[1], s ? `nearest training sample ${sample} (${label})` : "nearest training sample");
   }
 
   // ---------------------------------------------------------------- for tests and benchmarks
@@ -948,6 +954,7 @@ class LatentMap {
   api() {
     const self = this;
     return {
+      get instance() { return self; },
       get model() { return self.model; },
       state() {
         const s = self.shown;
