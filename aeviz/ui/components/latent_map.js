@@ -431,7 +431,7 @@ class LatentMap {
         return el("span", "", k);
       });
       if (s.kind === "points" && s.names.length > 2) {
-        el("span", "lm-note", this.refCaption).textContent =
+        el("div", "lm-note", this.panel).textContent =
           `Seen from the side: ${s.names[s.view[0]]} against ${s.names[s.view[1]]}.`;
       }
     }
@@ -632,7 +632,7 @@ class LatentMap {
   onDown(e) {
     if (!this.model || (e.pointerType === "mouse" && e.button !== 0)) return;
     e.preventDefault();
-    this.map.focus({ preventScroll: true });
+    if (e.pointerType === "mouse") this.map.focus({ preventScroll: true });  // then the arrow keys move the point
     try { this.map.setPointerCapture(e.pointerId); } catch { /* synthetic events have no capture */ }
     this.dragging = e.pointerId;
     const [a, b] = this.eventPlane(e);
