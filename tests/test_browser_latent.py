@@ -7,6 +7,7 @@
    holes are shaded where aeviz.analysis says. Skipped unless Chromium and Playwright are installed.
 """
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -238,3 +239,13 @@ def test_holes_are_shaded_where_the_analysis_says(page, server_url):
         s.value = String(3 * Number(s.value)); s.dispatchEvent(new Event('input')); }}""")
     after = page.evaluate(f"(pts) => pts.map(p => {API}.shadeAt(p.x, p.y))", [p for p, _ in pts])
     assert sum(s > 0 for s in after) < before
+    # releasing the slider sends r to the server: the sections below count their holes with it
+    grid = page.get_by_text(re.compile(r"grid cells are in a hole")).first
+    counted = grid.inner_text()
+    page.evaluate(f"() => document.querySelector('{HOST}').shadowRoot.querySelector('.lm-radius input')"
+                  ".dispatchEvent(new Event('change'))")
+    page.wait_for_function("([want]) => ![...document.querySelectorAll('[data-testid=stCaptionContainer]')]"
+                           ".some(e => e.innerText === want)", arg=[counted], timeout=120_000)
+    wait_for_app(page)
+    slider = page.evaluate(f"() => Number(document.querySelector('{HOST}').shadowRoot.querySelector('.lm-radius input').value)")
+    assert page.evaluate(f"() => {API}.r") == pytest.approx(slider) and slider > 2.5 * r  # the server's r came back
