@@ -15,9 +15,9 @@ from ..datasets import Dataset
 from ..figures import anomaly as fig_anomaly
 from ..figures.recon import profile_overlay
 from ..figures.samples import image_figure
-from ..models import build
 from ..train import Trainer
-from .cache import SLOTS, dataset, model_or_stop, run_or_stop
+from .cache import dataset
+from .runs import model_or_stop, run_or_stop, shared_run
 
 _PRESET_LABELS = {"obvious": "Obvious (μ = 5, σ = 1.5)", "subtle": "Subtle (μ = 1, σ = 0.8)", "custom": "Custom"}
 _MODES = {"percentile": "percentile of normal errors", "raw": "raw error value"}
@@ -70,13 +70,12 @@ def controls(data: Dataset) -> anomaly.AnomalyConfig:
     return replace(base, distance=float(dist), k=int(k))
 
 
-@st.cache_resource(max_entries=8, show_spinner="Training on the normal classes only (once per server)…")
 def normal_classes_run(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig,
                        held_out: tuple[int, ...]) -> Trainer:
-    """A finished run trained without the `held_out` classes, keyed by the configs and the classes."""
+    """A finished run trained without the `held_out` classes, shared by the server under its settings and classes."""
     data = anomaly.normal_subset(dataset(data_cfg), held_out)
-    with SLOTS.hold():
-        return Trainer(build(model_cfg, data, seed=train_cfg.seed), data, train_cfg).run()
+    return shared_run(("normal classes", data_cfg, model_cfg, train_cfg, held_out), data, model_cfg, train_cfg,
+                      "Training on the normal classes only (once per server)")
 
 
 def model_for(cfgs: tuple[DataConfig, ModelConfig, TrainConfig], data: Dataset, acfg: anomaly.AnomalyConfig):

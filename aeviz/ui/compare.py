@@ -11,18 +11,17 @@ from ..analysis import compare as cmp
 from ..config import DataConfig, ModelConfig, TrainConfig
 from ..figures import compare as figs
 from ..train import Trainer
-from .cache import current_run, dataset, finished_run
-from .state import Configs, configs
+from .cache import dataset
+from .runs import run_for
+from .state import Configs
 
 DEFAULT_PENALTY = 1e-3  # the sparse / contractive weight compared when the sidebar's is 0
 DEFAULT_NOISE = 0.3  # the denoising noise compared when the sidebar's is 0
 
 
 def trained(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig) -> Trainer:
-    """A finished run: the session's own when these are the sidebar's settings, else a cached one."""
-    if (data_cfg, model_cfg, train_cfg) == configs():
-        return current_run()
-    return finished_run(data_cfg, model_cfg, train_cfg)  # the one server-wide cache of finished runs
+    """The finished run this session sees for these settings (its own upload or live run, else the shared one)."""
+    return run_for((data_cfg, model_cfg, train_cfg))
 
 
 def _ready(*cfgs: Configs) -> bool:
@@ -52,41 +51,48 @@ def _penalty(value: float) -> float:
     return value if value > 0 else DEFAULT_PENALTY
 
 
-# ---------------------------------------------------------------- cached numbers (keyed by configs)
+# ---------------------------------------------------------------- cached numbers (keyed by run ids)
+# Each takes the ids of the runs it reads first: the same settings can mean another run in another
+# session (uploaded weights), so settings alone never key a number.
+
+
+def _ids(*cfgs: Configs) -> tuple[str, ...]:
+    """The identities of the runs this session sees for these settings."""
+    return tuple(trained(*c).run_id for c in cfgs)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _generator_view(cfgs: Configs) -> dict:
+def _generator_view(run_ids: tuple[str, ...], cfgs: Configs) -> dict:
     return cmp.generator_view(trained(*cfgs).model, dataset(cfgs[0]))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _linear_vs_pca(cfgs: Configs, n_examples: int) -> dict:
+def _linear_vs_pca(run_ids: tuple[str, ...], cfgs: Configs, n_examples: int) -> dict:
     return cmp.linear_vs_pca(trained(*cfgs).model, dataset(cfgs[0]), n_examples)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _roll_views(cfgs: Configs) -> dict:
+def _roll_views(run_ids: tuple[str, ...], cfgs: Configs) -> dict:
     return cmp.roll_views(trained(*cfgs).model, dataset(cfgs[0]))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _usefulness(cfgs: Configs) -> dict:
+def _usefulness(run_ids: tuple[str, ...], cfgs: Configs) -> dict:
     return cmp.code_usefulness(trained(*cfgs).model, dataset(cfgs[0]), seed=cfgs[2].seed)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _sparsity(plain: Configs, sparse: Configs) -> dict:
+def _sparsity(run_ids: tuple[str, ...], plain: Configs, sparse: Configs) -> dict:
     return cmp.sparsity_view(trained(*plain).model, trained(*sparse).model, dataset(plain[0]).X_test)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _contraction(plain: Configs, contractive: Configs) -> dict:
+def _contraction(run_ids: tuple[str, ...], plain: Configs, contractive: Configs) -> dict:
     return cmp.contraction_view(trained(*plain).model, trained(*contractive).model, dataset(plain[0]).X_test)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _denoising(plain: Configs, denoising: Configs, indices: tuple[int, ...]) -> dict:
+def _denoising(run_ids: tuple[str, ...], plain: Configs, denoising: Configs, indices: tuple[int, ...]) -> dict:
     m = denoising[1]
     return cmp.denoising_view(trained(*plain).model, trained(*denoising).model, dataset(plain[0]), list(indices),
                               m.noise_std, m.mask_prob, seed=plain[2].seed)
@@ -113,7 +119,7 @@ def ae_vs_vae(cfgs: Configs) -> None:
         "training.")
     cols = st.columns(2)
     for col, (name, c) in zip(cols, pair.items()):
-        view = _generator_view(c)
+        view = _generator_view(_ids(c), c)
         with col:
             st.markdown(f"**{name}**")
             m1, m2 = st.columns(2)
@@ -145,7 +151,7 @@ def linear_vs_pca(cfgs: Configs) -> None:
     c = variant(cfgs, "linear")
     if not _ready(c):
         return
-    res = _linear_vs_pca(c, 6 if data.kind == "image" else 3)
+    res = _linear_vs_pca(_ids(c), c, 6 if data.kind == "image" else 3)
     a, b, e = st.columns(3)
     a.metric("Largest principal angle", f"{res['angles'].max():.2f}°")
     b.metric("Test error: linear AE / PCA", f"{res['ae_mse']:.4f} / {res['pca_mse']:.4f}")
@@ -169,7 +175,7 @@ def swiss_roll(cfgs: Configs) -> None:
         return
     st.caption(f"An autoencoder with your hidden widths ({', '.join(map(str, m.hidden))}) and {m.activation}, "
                "a 2-number code, trained on the swiss roll. Colour: position along the roll, never used in training.")
-    views = _roll_views(c)
+    views = _roll_views(_ids(c), c)
     left, right = st.columns(2)
     left.plotly_chart(figs.projection_figure(views["pca"], views["position"], "PCA: the roll squashed flat"),
                       key="cmp_roll_pca")
@@ -181,7 +187,7 @@ def usefulness(cfgs: Configs) -> None:
     """Logistic regression on the raw features vs on the codes: macro one-vs-rest ROC-AUC, same split."""
     if not _ready(cfgs):
         return
-    res = _usefulness(cfgs)
+    res = _usefulness(_ids(cfgs), cfgs)
     a, b = st.columns(2)
     a.metric(f"AUC on the raw features ({res['raw_dims']} numbers)", f"{res['raw_auc']:.3f}")
     b.metric(f"AUC on the codes ({res['code_dims']} numbers)", f"{res['code_auc']:.3f}",
@@ -197,7 +203,7 @@ def sparsity(cfgs: Configs) -> None:
     sparse = variant(cfgs, "sparse", sparsity=_penalty(cfgs[1].sparsity))
     if not _ready(plain, sparse):
         return
-    res = _sparsity(plain, sparse)
+    res = _sparsity(_ids(plain, sparse), plain, sparse)
     cols = st.columns(len(res["shares"]))
     for col, (name, share) in zip(cols, res["shares"].items()):
         col.metric(f"Activations near zero, {name}", f"{share:.1%}")
@@ -212,7 +218,7 @@ def contraction(cfgs: Configs) -> None:
     contractive = variant(cfgs, "contractive", contractive=_penalty(cfgs[1].contractive))
     if not _ready(plain, contractive):
         return
-    res = _contraction(plain, contractive)
+    res = _contraction(_ids(plain, contractive), plain, contractive)
     cols = st.columns(2)
     for col, (name, r) in zip(cols, res.items()):
         lam = f" (λ = {contractive[1].contractive:g})" if name == "contractive" else ""
@@ -244,7 +250,7 @@ def denoising_demo(cfgs: Configs, key: str = "dn") -> None:
         k = 5 if data.kind == "image" else 1
         start = int(st.number_input("First test sample", 0, max(0, n_test - k), 0, key=f"{key}_start"))
         indices = tuple(range(start, min(n_test, start + k)))
-    res = _denoising(plain, den, indices)
+    res = _denoising(_ids(plain, den), plain, den, indices)
     a, b, c = st.columns(3)
     a.metric("Noisy input vs clean", f"{res['noisy_mse']:.4f}")
     b.metric("Plain AE output vs clean", f"{res['plain_mse']:.4f}")

@@ -12,8 +12,8 @@ from ..config import DEFAULTS
 from ..figures import loss_figure
 from ..models import build
 from ..train import Trainer
-from .cache import dataset, finished_run, has_finished_run, training_slot
-from .share import uploaded_run
+from .cache import dataset, training_slot
+from .runs import finished_run, has_finished_run, uploaded_run
 from .state import LIVE, Configs
 
 CHUNK_SECONDS = 0.3  # least training time between two redraws of the curve

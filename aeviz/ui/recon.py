@@ -3,6 +3,8 @@ and the cached latent-size sweep."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import streamlit as st
 
@@ -10,7 +12,8 @@ from ..analysis import recon, reconstruct
 from ..config import DataConfig, ModelConfig, TrainConfig
 from ..datasets import Dataset
 from ..figures import recon as fig_recon
-from .cache import dataset, finished_run
+from .cache import dataset
+from .runs import finished_run
 
 _SELECTION_LABELS = {"index": "by index", "random": "random", "worst": "k worst", "best": "k best"}
 
@@ -68,12 +71,12 @@ def error_per_label(data: Dataset, errors: np.ndarray) -> None:
         "bottleneck is too small to represent it. (The labels only colour this plot; the model never saw them.)")
 
 
-@st.cache_resource(max_entries=6, show_spinner="Training one model per latent size (once per server)…")
 def latent_sweep(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig,
                  sizes: tuple[int, ...]) -> list[dict]:
-    """Final train/test loss for each latent size, keyed by the configs; every size is a shared finished run."""
-    return recon.latent_sweep(dataset(data_cfg), model_cfg, train_cfg, sizes,
-                              fit=lambda cfg: finished_run(data_cfg, cfg, train_cfg))
+    """Final train/test loss for each latent size; every size is the server's shared finished run
+    (trained once, budgeted and cancellable like any other)."""
+    runs = {k: finished_run(data_cfg, replace(model_cfg, latent=k), train_cfg) for k in sizes}
+    return recon.latent_sweep(dataset(data_cfg), model_cfg, train_cfg, sizes, fit=lambda cfg: runs[cfg.latent])
 
 
 def sweep_section(cfgs: tuple[DataConfig, ModelConfig, TrainConfig], data: Dataset) -> None:

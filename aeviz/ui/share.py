@@ -16,7 +16,9 @@ from ..analysis import encode
 from ..config import to_query
 from ..io import codes_csv, history_csv, restored_run, weights_to_bytes
 from ..train import Trainer
-from .state import LIVE, UPLOADED, Configs, configs
+from .cache import dataset
+from .runs import finished_run, session_run
+from .state import UPLOADED, Configs, configs
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+!|~$:])")  # characters Markdown (or st.markdown's LaTeX) acts on
 
@@ -33,14 +35,6 @@ class UploadSlot:
     widget: int = 0
 
 
-def uploaded_run(cfgs: Configs) -> Trainer | None:
-    """This session's uploaded model if it was loaded for exactly these settings, else None."""
-    slot = st.session_state.get(UPLOADED)
-    if isinstance(slot, UploadSlot) and slot.run is not None and slot.cfgs == cfgs:
-        return slot.run
-    return None
-
-
 def plain(text: str) -> str:
     """Text shown literally by Streamlit's Markdown: file names and the key names inside a file are
     the user's, so no link, emphasis, LaTeX or HTML tag in them is interpreted."""
@@ -54,27 +48,12 @@ def share_url(base: str | None, params: Mapping[str, str]) -> str:
     return f"{base}?{query}" if query else (base or "/")
 
 
-def _session_run(cfgs: Configs) -> Trainer | None:
-    """A run this session holds for these settings (uploaded, or a finished live run), if any."""
-    run = uploaded_run(cfgs)
-    if run is not None:
-        return run
-    live = st.session_state.get(LIVE)
-    if live is not None and live.cfgs == cfgs and live.trainer.done:
-        return live.trainer
-    return None
-
-
 def _run_getter(cfgs: Configs) -> Callable[[], Trainer]:
     """The current run, fetched only when a download is clicked (the shared cache trains it at most once)."""
-    held = _session_run(cfgs)
+    held = session_run(cfgs)
 
     def get() -> Trainer:
-        if held is not None:
-            return held
-        from .cache import finished_run  # late: cache.current_run calls back into this module
-
-        return finished_run(*cfgs)
+        return held if held is not None else finished_run(*cfgs)
 
     return get
 
@@ -123,8 +102,6 @@ def _upload(cfgs: Configs) -> None:
                                  "widths and latent size. It replaces the model in your session only.")
     if file is not None and file.file_id != slot.file_id:
         data_cfg, model_cfg, train_cfg = cfgs
-        from .cache import dataset  # late: cache.current_run calls back into this module
-
         try:
             run = restored_run(file.getvalue(), dataset(data_cfg), model_cfg, train_cfg)
         except ValueError as exc:
