@@ -10,6 +10,7 @@ from ..config import ACTIVATIONS, DataConfig, ModelConfig, TrainConfig, from_que
 from ..datasets import DATASETS
 from ..models import VARIANTS
 from .cache import dataset
+from .runs import budget_message
 from .state import Configs, set_configs
 
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 10.0)
@@ -109,6 +110,9 @@ def sidebar() -> Configs:
     if train_cfg.batch_size >= len(data.train_idx):
         sb.info(f"The batch is larger than the {len(data.train_idx)} training rows: each epoch is one full-batch step.")
     cfgs = (data_cfg, model_cfg, train_cfg)
+    too_costly = budget_message(*cfgs, data)
+    if too_costly:  # said here at once; every page refuses to train it with the same message
+        sb.error(too_costly, icon=":material/block:")
     set_configs(cfgs)
     _sync_url(cfgs)
     return cfgs
