@@ -18,7 +18,7 @@ from .models import layer_table
 SECONDS_PER_PARAM_SAMPLE = 0.15e-9  # forward + backward + Adam, per parameter and training sample (large nets)
 SECONDS_PER_STEP = 0.3e-3  # fixed cost of one optimiser step on the hand-written path
 AUTOGRAD_STEP_FACTOR = 2.5  # variants with extra loss terms go through autograd: slower steps
-MAX_PARAMS = 1_500_000  # a hard cap whatever the budget: the memory of one run stays a few tens of MB
+MAX_PARAMS = 300_000  # a hard cap whatever the budget: one run holds at most ~7 MB of weights and optimiser state
 DEFAULT_SECONDS = 60.0  # AEVIZ_TRAIN_BUDGET_S when unset
 
 

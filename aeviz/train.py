@@ -34,6 +34,7 @@ class TrainingDiverged(RuntimeError):
 
 
 MAX_SNAPSHOTS = 41  # a run keeps at most this many latent snapshots (thinned evenly as it goes)
+SNAPSHOT_BYTES = 4_000_000  # ... and at most about this many bytes of them (fewer snapshots of wide codes)
 EXPLODED = 1e4  # a training loss this many times the untrained model's counts as blown up
 
 _CAUSES = {
@@ -83,6 +84,7 @@ class Trainer:
         self.history: list[dict[str, float]] = []
         self._snapshot_every = max(1, cfg.snapshot_every)
         self.snapshots: list[tuple[int, np.ndarray]] = [(0, self._codes())]
+        self.max_snapshots = int(min(MAX_SNAPSHOTS, max(6, SNAPSHOT_BYTES // max(1, self.snapshots[0][1].nbytes))))
         self.error: str | None = None
         self.run_id = uuid.uuid4().hex  # this run's identity: keys caches of things drawn from it
         model.eval()
@@ -110,7 +112,7 @@ class Trainer:
         if self.snapshots and self.snapshots[-1][0] == self.epoch:
             return
         self.snapshots.append((self.epoch, self._codes()))
-        if len(self.snapshots) > MAX_SNAPSHOTS:
+        if len(self.snapshots) > self.max_snapshots:
             last = self.snapshots[-1]
             kept = self.snapshots[:-1:2]
             self.snapshots = kept + [last]

@@ -16,7 +16,7 @@ from aeviz.budget import MAX_PARAMS, limit_seconds, over_budget, training_cost
 from aeviz.config import DEFAULTS
 from aeviz.fastpath import FlatAdam, GradientsNotAllocated, mse_backprop
 from aeviz.jobs import Jobs, RunStore, TrainingSlots
-from aeviz.train import MAX_SNAPSHOTS, Trainer
+from aeviz.train import MAX_SNAPSHOTS, SNAPSHOT_BYTES, Trainer
 
 from conftest import ROOT
 
@@ -69,7 +69,7 @@ def test_the_limit_comes_from_the_environment(monkeypatch, digits):
 
 
 def test_too_many_parameters_are_refused_whatever_the_epochs(digits):
-    wide = ModelConfig(hidden=(4096, 4096))
+    wide = ModelConfig(hidden=(1024, 512))
     assert training_cost(wide, TrainConfig(), *_cost_args(digits)).params > MAX_PARAMS
     msg = over_budget(wide, TrainConfig(epochs=1), *_cost_args(digits), limit=1e9)
     assert msg is not None and "parameters" in msg
@@ -191,7 +191,8 @@ def test_the_hostile_runs_memory_is_bounded(digits):
                  TrainConfig(epochs=300, snapshot_every=1, batch_size=512))
     tr.run()
     one = tr.snapshots[0][1].nbytes
-    assert sum(c.nbytes for _, c in tr.snapshots) <= MAX_SNAPSHOTS * one
+    assert len(tr.snapshots) <= tr.max_snapshots < MAX_SNAPSHOTS  # wide codes: fewer snapshots
+    assert sum(c.nbytes for _, c in tr.snapshots) <= SNAPSHOT_BYTES + one
     assert tr.nbytes() < (MAX_SNAPSHOTS + 2) * one + 6 * 4 * sum(p.numel() for p in tr.model.parameters()) + 10**5
 
 
