@@ -284,7 +284,7 @@ def _looks_utf16(raw: bytes) -> bool:
 
 def _split(line: str, delimiter: str) -> list[str]:
     try:
-        return next(csv.reader([line], delimiter=delimiter), [])
+        return next(csv.reader([line], delimiter=delimiter, skipinitialspace=True), [])
     except csv.Error:
         return [line]
 
@@ -313,8 +313,8 @@ def read_csv(raw: bytes, columns: tuple[str, ...], *, max_bytes: int = MAX_UPLOA
     column where it can).
     """
     if len(raw) > max_bytes:
-        return CsvResult(error=f"The file is too large ({len(raw) / 1e6:.1f} MB); the limit is "
-                               f"{max_bytes / 1e6:.1f} MB. Upload fewer rows.")
+        return CsvResult(error=f"The file is too large ({len(raw) / 2**20:.1f} MB); the limit is "
+                               f"{max_bytes / 2**20:.3g} MB. Upload fewer rows.")
     try:
         text = _decode(raw)
     except ValueError as exc:
@@ -365,7 +365,7 @@ def read_csv(raw: bytes, columns: tuple[str, ...], *, max_bytes: int = MAX_UPLOA
         return CsvResult(error=f"The file is missing {len(missing)} of the {len(columns)} required columns: {shown}. "
                                f"The header must name every feature: {', '.join(columns[:4])}, …{hint}")
     where = [header.index(c) for c in columns]
-    reader = csv.reader(io.StringIO(text[offset:], newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text[offset:], newline=""), delimiter=delimiter, skipinitialspace=True)
     values: list[list[float]] = []
     line_of: list[int] = []
     first_bad: dict[str, tuple[int, int, int, str]] = {}
