@@ -256,8 +256,8 @@ def _weights_cases() -> dict[str, tuple[bytes, list[str]]]:
         "text": (b"epoch,loss\n1,0.5\n", ["not the zip archive"]),
         "a plain pickle": (pickle.dumps({"encoder.0.weight": 1}), ["not the zip archive"]),
         "a pickle that runs code": (pickle.dumps({"encoder.0.weight": _Payload()}), ["not the zip archive"]),
-        "the legacy torch format": (_saved(good, _use_new_zipfile_serialization=False), ["not the zip archive",
-                                                                                         "torch.save(model.state_dict()"]),
+        "the legacy torch format": (_saved(good, _use_new_zipfile_serialization=False),
+                                    ["not the zip archive", "torch.save(model.state_dict()"]),
         "truncated": (weights_to_bytes(build(ModelConfig(), DIGITS))[:500], ["not the zip archive"]),
         "a zip of a CSV": (_zip({"data.csv": b"a,b\n1,2\n"}), ["cannot be read as a PyTorch state dict"]),
         "a zip bomb, 16 MB of zeros": (zip_bomb(numel=1 << 22), ["would unpack to 16.8 MB", "at most 108.3 kB",
@@ -446,7 +446,8 @@ def _open(page: str | None = None, **params) -> AppTest:
 
 
 @pytest.mark.parametrize("params, words", [
-    ({"m_variant": "denoising", "m_noise_std": "nan", "t_epochs": "2"}, "m_noise_std=nan was ignored (not a finite number)"),
+    ({"m_variant": "denoising", "m_noise_std": "nan", "t_epochs": "2"},
+     "m_noise_std=nan was ignored (not a finite number)"),
     ({"t_lr": "inf", "t_epochs": "2"}, "t_lr=inf was ignored"),
     ({"m_latent": "-3", "t_epochs": "2"}, "m_latent=-3 was ignored (outside 1 to 64)"),
     ({"m_variant": "variational", "m_beta": "1e999", "t_epochs": "2"}, "m_beta=1e999 was ignored"),

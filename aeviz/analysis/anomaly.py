@@ -233,8 +233,8 @@ _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 FLOAT32_MAX = float(np.finfo(np.float32).max)  # the model computes in float32; larger values become infinite
 
 
-def _where(row: int, col: str, line: int | None = None) -> str:
-    return f"row {row + 1} (line {line if line is not None else row + 2} of the file), column {_quote(col)}"
+def _where(row: int, col: str, line: int) -> str:
+    return f"row {row + 1} (line {line} of the file), column {_quote(col)}"
 
 
 def _quote(text: str, limit: int = 40) -> str:
@@ -367,7 +367,6 @@ def read_csv(raw: bytes, columns: tuple[str, ...], *, max_bytes: int = MAX_UPLOA
     where = [header.index(c) for c in columns]
     reader = csv.reader(io.StringIO(text[offset:], newline=""), delimiter=delimiter, skipinitialspace=True)
     values: list[list[float]] = []
-    line_of: list[int] = []
     first_bad: dict[str, tuple[int, int, int, str]] = {}
     n_bad: Counter = Counter()
     try:
@@ -379,11 +378,13 @@ def read_csv(raw: bytes, columns: tuple[str, ...], *, max_bytes: int = MAX_UPLOA
                 row.pop()  # trailing separators with nothing after them
             r = len(values)
             if len(row) != len(header):
-                return CsvResult(error=f"Row {r + 1} (line {line} of the file) has {len(row)} fields but the header has "
-                                       f"{len(header)}: every row needs exactly one value per column, and a value "
-                                       f"containing a {DELIMITERS.get(delimiter, 'separator')} must be in double quotes.")
+                return CsvResult(error=f"Row {r + 1} (line {line} of the file) has {len(row)} fields but the header "
+                                       f"has {len(header)}: every row needs exactly one value per column, and a value "
+                                       f"containing a {DELIMITERS.get(delimiter, 'separator')} must be in double "
+                                       "quotes.")
             if r == max_rows:
-                return CsvResult(error=f"The file has too many rows (more than {max_rows:,}); the limit is {max_rows:,}.")
+                return CsvResult(error=f"The file has too many rows (more than {max_rows:,}); the limit is "
+                                       f"{max_rows:,}.")
             try:  # the common case: every cell a number of float32's range (float() ignores spaces)
                 parsed = [float(row[i]) for i in where]
                 usable = sum(map(abs, parsed)) <= FLOAT32_MAX  # bounds every |value|; False for NaN
@@ -399,7 +400,6 @@ def read_csv(raw: bytes, columns: tuple[str, ...], *, max_bytes: int = MAX_UPLOA
                         first_bad.setdefault(kind, (r, c, line, cell))
                     parsed.append(v)
             values.append(parsed)
-            line_of.append(line)
     except csv.Error as exc:
         return CsvResult(error=f"The file could not be read as CSV near line {consumed + reader.line_num}: "
                                f"{exc}.")
@@ -453,7 +453,8 @@ def upload_errors(model, X: np.ndarray) -> np.ndarray:
     errors = ((recon - np.asarray(X, dtype=np.float64)) ** 2).mean(axis=1)
     bad = np.flatnonzero(~np.isfinite(errors))
     if len(bad):
-        raise ValueError(f"The model cannot reconstruct row {bad[0] + 1}{f' (and {len(bad) - 1} more)' if len(bad) > 1 else ''}: "
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        raise ValueError(f"The model cannot reconstruct row {bad[0] + 1}{more}: "
                          "its values are so large that the network's numbers overflow. Check that the file uses the "
                          "dataset's units.")
     return errors
