@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 import streamlit as st
 
-from ..analysis import anomaly, reconstruction_errors
+from ..analysis import anomaly
 from ..config import DataConfig, ModelConfig, TrainConfig
 from ..datasets import Dataset
 from ..figures import anomaly as fig_anomaly
@@ -18,9 +18,11 @@ from ..figures.samples import image_figure
 from ..train import Trainer
 from .cache import dataset
 from .runs import model_or_stop, run_or_stop, shared_run
+from .share import plain
 
 _PRESET_LABELS = {"obvious": "Obvious (μ = 5, σ = 1.5)", "subtle": "Subtle (μ = 1, σ = 0.8)", "custom": "Custom"}
 _MODES = {"percentile": "percentile of normal errors", "raw": "raw error value"}
+_PARSED = "an_upload_parsed"  # ((file id, columns, bounded), CsvResult): the uploaded CSV, read once
 
 
 def _apply_preset() -> None:
@@ -153,21 +155,43 @@ def _upload(data: Dataset, model, thr: float, scn: anomaly.Scenario) -> np.ndarr
     st.download_button("Download an example CSV (5 normal rows, then 5 anomalies)",
                        anomaly.to_csv(example, data.feature_names), file_name=f"{data.name}_example.csv",
                        mime="text/csv", key="an_example")
-    file = st.file_uploader("Your CSV file", type=["csv"], key="an_upload")
+    file = st.file_uploader("Your CSV file", type=["csv", "tsv", "txt"], key="an_upload",
+                            max_upload_size=anomaly.MAX_UPLOAD_MB,
+                            help=f"At most {anomaly.MAX_UPLOAD_MB} MB and {anomaly.MAX_UPLOAD_ROWS:,} rows, in UTF-8 "
+                                 "(or UTF-16 with a byte-order mark), separated by commas, semicolons, tabs or |.")
     if file is None:
         return None
-    return score_upload(file.getvalue(), data, model, thr, scn)
+    return score_upload(file.getvalue(), data, model, thr, scn, file_id=file.file_id)
 
 
-def score_upload(raw: bytes, data: Dataset, model, thr: float, scn: anomaly.Scenario) -> np.ndarray | None:
-    """Validate uploaded bytes and show each row's error and flag; a bad file gets one clear st.error."""
+def _parsed(raw: bytes, data: Dataset, file_id: str | None) -> anomaly.CsvResult:
+    """read_csv's result, remembered per session for the uploaded file (moving the threshold reruns
+    this panel; the file is read once)."""
+    key = (file_id, data.feature_names, data.bounded)
+    memo = st.session_state.get(_PARSED)
+    if file_id is not None and memo is not None and memo[0] == key:
+        return memo[1]
     result = anomaly.read_csv(raw, data.feature_names, bounded=data.bounded)
-    if result.error:
-        st.error(f"Could not score this file. {result.error}")
+    if file_id is not None:
+        st.session_state[_PARSED] = (key, result)
+    return result
+
+
+def score_upload(raw: bytes, data: Dataset, model, thr: float, scn: anomaly.Scenario, *,
+                 file_id: str | None = None) -> np.ndarray | None:
+    """Validate uploaded bytes and show each row's error and flag; a bad file gets one clear st.error.
+    With the uploader's `file_id`, the file is parsed once per session, not on every rerun."""
+    result = _parsed(raw, data, file_id)
+    if result.error:  # it quotes the file's column names and cells: shown as text, never Markdown
+        st.error(plain(f"Could not score this file. {result.error}"))
         return None
     for note in result.notes:
-        st.info(note)
-    errors = reconstruction_errors(model, result.X)
+        st.info(plain(note))
+    try:
+        errors = anomaly.upload_errors(model, result.X)  # (rows,) float64
+    except ValueError as exc:
+        st.error(plain(f"Could not score this file. {exc}"))
+        return None
     flagged = errors > thr
     pct = np.searchsorted(np.sort(scn.normal), errors, side="right") / len(scn.normal) * 100
     st.markdown(f"**{int(flagged.sum())} of {len(errors)}** uploaded rows are above the threshold.")

@@ -6,11 +6,12 @@ from dataclasses import replace
 
 import streamlit as st
 
-from ..config import ACTIVATIONS, DataConfig, ModelConfig, TrainConfig, from_query, to_query
+from ..config import ACTIVATIONS, DataConfig, ModelConfig, TrainConfig, from_query, query_problems, to_query
 from ..datasets import DATASETS
 from ..models import VARIANTS
 from .cache import dataset
 from .runs import budget_message
+from .share import plain
 from .state import Configs, set_configs
 
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 10.0)
@@ -23,6 +24,7 @@ VARIANT_TITLES = {"autoencoder": "Autoencoder (MLP)", "linear": "Linear autoenco
 PENALTIES = (0.0, 1e-4, 1e-3, 1e-2, 0.1, 1.0)
 BETAS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
 _PREFIXED = ("d_", "m_", "t_")
+_URL_NOTES = "aeviz_url_notes"  # (what the link asked for that was refused, the settings they were shown with)
 
 
 def _nearest(options, value: float):
@@ -50,6 +52,7 @@ def _seed_widgets_from_url() -> None:
         return
     params = {k: st.query_params[k] for k in st.query_params}
     d, m, t = (from_query(params, cls) for cls in (DataConfig, ModelConfig, TrainConfig))
+    st.session_state[_URL_NOTES] = (tuple(query_problems(params)), None)
     st.session_state.update({
         "w_dataset": d.name if d.name in DATASETS else "digits",
         "w_variant": m.variant if m.variant in VARIANTS else "autoencoder",
@@ -113,9 +116,19 @@ def sidebar() -> Configs:
     too_costly = budget_message(*cfgs, data)
     if too_costly:  # said here at once; every page refuses to train it with the same message
         sb.error(too_costly, icon=":material/block:")
+    _url_notes(sb, cfgs)
     set_configs(cfgs)
     _sync_url(cfgs)
     return cfgs
+
+
+def _url_notes(sb, cfgs: Configs) -> None:
+    """Say which of the link's values were refused, until the student changes a setting."""
+    notes, shown_with = st.session_state.get(_URL_NOTES, ((), None))
+    if notes and shown_with in (None, cfgs):
+        st.session_state[_URL_NOTES] = (notes, cfgs)
+        for note in notes:  # they quote the link: shown as text
+            sb.warning(plain(note))
 
 
 def _variant_knobs(sb, cfg: ModelConfig, bounded: bool) -> ModelConfig:
