@@ -94,9 +94,9 @@ def latent_map_figure(coords: np.ndarray, labels: np.ndarray, label_names, *, in
 
 
 def hole_samples_figure(coords: np.ndarray, samples: np.ndarray, holes: np.ndarray, fraction: float,
-                        axis_titles=("z₁", "z₂"), height: int = 420) -> go.Figure:
-    """Codes in grey; draws from N(0, s²) (m, 2) as red crosses (in a hole) and green pluses (not)."""
-    fig = go.Figure(go.Scatter(x=coords[:, 0], y=coords[:, 1], mode="markers", name="training codes",
+                        axis_titles=("z₁", "z₂"), height: int = 420, codes_name: str = "training codes") -> go.Figure:
+    """Reference codes (n, 2) in grey; draws (m, 2) as red crosses (in a hole) and green pluses (not)."""
+    fig = go.Figure(go.Scatter(x=coords[:, 0], y=coords[:, 1], mode="markers", name=codes_name,
                                marker=dict(size=4, color=CODE_GREY), hoverinfo="skip"))
     for mask, name, symbol, colour in ((holes, "in a hole", "x-thin", HOLE_COLOUR),
                                        (~holes, "not a hole", "cross-thin", OK_COLOUR)):
@@ -110,14 +110,19 @@ def hole_samples_figure(coords: np.ndarray, samples: np.ndarray, holes: np.ndarr
                  legend=dict(orientation="h", y=-0.15))
 
 
-def sweep_figure(sizes, fractions, height: int = 320) -> go.Figure:
-    """Hole fraction against latent size."""
+def sweep_figure(sizes, fractions, height: int = 320, current: int | None = None) -> go.Figure:
+    """Hole fraction against latent size; the `current` size (the page's own model) ringed."""
     fig = go.Figure(go.Scatter(x=list(sizes), y=list(fractions), mode="lines+markers", name="hole fraction",
                                line=dict(color=HOLE_COLOUR, width=2), marker=dict(size=9),
                                hovertemplate="latent %{x}: %{y:.0%} in holes<extra></extra>"))
+    if current is not None and current in list(sizes):
+        y = list(fractions)[list(sizes).index(current)]
+        fig.add_trace(go.Scatter(x=[current], y=[y], mode="markers", name="your model",
+                                 marker=dict(size=18, color="rgba(0,0,0,0)", line=dict(width=2, color="#222")),
+                                 hovertemplate="your model, latent %{x}: %{y:.0%} in holes<extra></extra>"))
     fig.update_xaxes(title="latent size", tickvals=list(sizes))
     fig.update_yaxes(title="hole fraction", range=[0, 1.05], tickformat=".0%")
-    return tight(fig, height=height, title="Hole fraction against latent size (standardised codes)")
+    return tight(fig, height=height, title="Hole fraction against latent size (the one hole rule)")
 
 
 def _tile_profiles(X: np.ndarray, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
