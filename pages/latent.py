@@ -61,8 +61,10 @@ st.subheader("Evolution during training")
 latent.evolution_section(run, data, view)
 
 ui.try_this([
-    "Click an empty region far from every code: what does the decoder draw there, and does it look like any "
-    "training sample?",
+    "Click an empty region far from every code, such as a corner of the map: the page says *in a hole*, yet the "
+    "decoder still draws a crisp digit much like some real one — it carries on the nearest cluster's pattern, "
+    "though nothing in training asked for anything there. Which digit does it draw, and is it the nearest "
+    "training sample's?",
     "Run the sweep: for the plain autoencoder the hole fraction climbs with the latent size, far above the 1 % "
     "of codes that fill the Gaussian. Then set the latent size to 8 in the sidebar: the hole fraction above now "
     "reads the sweep's value at 8. Why does a bigger code leave more of the space empty?",

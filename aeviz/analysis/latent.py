@@ -348,6 +348,13 @@ class LatentView:
         return self.codes.shape[1]
 
 
+def radius_on_plane(view: LatentView, r: float) -> tuple[float, float]:
+    """Half-widths (along the map's two axes) of the ball of standardised radius r, in map units: for
+    plane axis u, r·‖D u‖ with D the codes' per-unit standard deviations (the scale mark on the map)."""
+    widths = [float(r * np.linalg.norm(u * view.index.scale)) for u in view.plane.axes]
+    return widths[0], widths[-1]
+
+
 def latent_view(model: Autoencoder, data: Dataset, click_n: int = 32) -> LatentView:
     """Encode the training data and prepare the map (a one-row strip of clickable points for latent 1)."""
     codes = encode(model, data.X_train)  # (n_train, latent)

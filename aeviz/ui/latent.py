@@ -196,7 +196,7 @@ def _map_figure(cfgs, run_id: str, r: float, mark, _v: la.LatentView, _labels: n
     return fl.latent_map_figure(_v.coords, _labels, label_names, index=_index,
                                 field=_field(*cfgs, run_id, _v), r=r, click_grid=_v.click_grid, point=point,
                                 selected=selected, strip=_v.latent == 1, axis_titles=axis_titles(_v),
-                                box=(_v.lo, _v.hi))
+                                box=(_v.lo, _v.hi), r_axes=la.radius_on_plane(_v, r))
 
 
 @st.fragment
@@ -297,7 +297,8 @@ def _collapse_note(run: Trainer) -> None:
     parts = ", ".join(f"z{_sub(j + 1)} {x:.0%}" for j, x in enumerate(share[:8]))
     if dead:
         names = ", ".join(f"z{_sub(j + 1)}" for j in dead)
-        st.warning(f"**Posterior collapse:** {len(dead)} of {len(share)} code units ({names}) carry almost nothing "
+        verb = "carries" if len(dead) == 1 else "carry"
+        st.warning(f"**Posterior collapse:** {len(dead)} of {len(share)} code units ({names}) {verb} almost nothing "
                    f"about the input (share of each unit's variance that comes from the input: {parts}). Such a "
                    "unit is pure noise z ~ N(0, 1) that the decoder learned to ignore: the draws fill it easily, "
                    f"so the hole fraction looks good, but the map of μ loses that direction. β = {run.model.cfg.beta:g}"
@@ -334,13 +335,22 @@ def sweep_section(run: Trainer, v: la.LatentView, draws: tuple[int, float, int])
                 fractions.append(_size_fraction(data_cfg, replace(model_cfg, latent=k), train_cfg, n, s, seed))
     st.plotly_chart(fl.sweep_figure(sizes, fractions, current=v.latent), key="latent_sweep")
     lo, hi = fractions[0], fractions[-1]
-    st.markdown(f"From {lo:.0%} of the draws in holes at latent size {sizes[0]} to {hi:.0%} at size {sizes[-1]}, "
-                f"with your settings ({model_cfg.variant}, widths {', '.join(map(str, model_cfg.hidden))}, "
-                f"{model_cfg.activation}) and the same {n:,} draws (s = {s:g}) at every size; codes that filled the "
-                "Gaussian evenly would leave about 1 % in holes at any size. Each model's r comes from its own codes, "
-                "so the slider above does not move this curve. A plain autoencoder spreads the same number of codes "
-                "over a space with more directions, along a thin sheet: almost all of a high-dimensional Gaussian's "
-                "volume lies away from any code — the curse of dimensionality, now inside the latent space.")
+    text = (f"From {lo:.0%} of the draws in holes at latent size {sizes[0]} to {hi:.0%} at size {sizes[-1]}, with "
+            f"your settings ({model_cfg.variant}, widths {', '.join(map(str, model_cfg.hidden))}, "
+            f"{model_cfg.activation}) and the same {n:,} draws (s = {s:g}) at every size; codes that filled the "
+            "Gaussian evenly would leave about 1 % in holes at any size. Each model's r comes from its own codes, "
+            "so the radius slider above does not move this curve. ")
+    if hi > lo + 0.2:
+        text += ("The same number of codes is spread over a space with more directions, along a thin sheet: almost "
+                 "all of a high-dimensional Gaussian's volume lies away from any code — the curse of "
+                 "dimensionality, now inside the latent space.")
+    elif model_cfg.variant == "variational":
+        text += ("The curve stays low: the KL term keeps the codes the decoder sees filling the Gaussian at every "
+                 "size (a unit the model does not need collapses to pure noise, which fills its direction too). "
+                 "Switch to the plain autoencoder to watch the curse of dimensionality instead.")
+    else:
+        text += "The curve barely climbs with these settings: compare the plain autoencoder at the defaults."
+    st.markdown(text)
 
 
 def grid_section(run: Trainer, data: Dataset, v: la.LatentView, r: float) -> None:
