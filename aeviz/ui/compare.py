@@ -112,8 +112,9 @@ def ae_vs_vae(cfgs: Configs) -> None:
         "units — what you would decode to *generate* new samples.")
     st.caption(la.HOLE_RULE)
     cols = st.columns(2)
+    views = {}
     for col, (name, c) in zip(cols, pair.items()):
-        view = _generator_view(c)
+        view = views[name] = _generator_view(c)
         with col:
             st.markdown(f"**{name}**")
             m1, m2 = st.columns(2)
@@ -137,9 +138,18 @@ def ae_vs_vae(cfgs: Configs) -> None:
                 dead = int((share < la.COLLAPSED_SHARE).sum())
                 st.warning(f"Posterior collapse: {dead} of {len(share)} code units carry almost nothing about the "
                            "input (pure noise the decoder ignores), so the μ map loses that direction. Lower β.")
+    ae, vae = views["Autoencoder"], views["VAE"]
+    cost = (f"here at a cost in reconstruction ({vae['test_mse']:.4f} against {ae['test_mse']:.4f})"
+            if vae["test_mse"] > ae["test_mse"] else
+            f"and at this β without a cost in reconstruction ({vae['test_mse']:.4f} against {ae['test_mse']:.4f}, "
+            "decoding μ); raise β and the error climbs")
+    if vae["hole_fraction"] >= ae["hole_fraction"]:
+        st.info(f"At β = {cfgs[1].beta:g} the VAE has as many holes as the autoencoder ({vae['hole_fraction']:.0%} "
+                f"against {ae['hole_fraction']:.0%}): the KL term is too weak to pull its codes into N(0, I). Raise β.")
+        return
     st.info("**The lesson in one line:** the KL term fills the holes — it pulls the codes towards N(0, I) and "
             "blurs each into a cloud of width σ, so the decoder learns to decode everywhere the prior "
-            "samples — at some cost in reconstruction.")
+            f"samples ({vae['hole_fraction']:.0%} of the draws in holes against {ae['hole_fraction']:.0%}), {cost}.")
 
 
 def linear_vs_pca(cfgs: Configs) -> None:
