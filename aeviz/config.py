@@ -36,7 +36,7 @@ class ModelConfig:
     sparsity: float = 1e-3
     sparse_hidden: bool = False
     contractive: float = 1e-3
-    beta: float = 1.0
+    beta: float = 0.25  # β = 1 collapses a 2-D VAE on digits to one line (one unit pure noise); 0.25 keeps both
 
 
 @dataclass(frozen=True)

@@ -232,9 +232,12 @@ class VariationalAutoencoder(Autoencoder):
 
     def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Reconstruction + β · KL, the KL summed over latent units and averaged over the batch,
-        divided by the feature count so it sits on the per-element scale of the reconstruction."""
+        divided by the feature count so it sits on the per-element scale of the reconstruction.
+
+        Training reconstructs from a sampled z; evaluation (`model.eval()`) from μ, so the same weights
+        always give the same errors (no ε drawn, whatever state a generator is in)."""
         mu, logvar = self.encode_stats(x)
-        z = self.reparameterize(mu, logvar)
+        z = self.reparameterize(mu, logvar) if self.training else mu
         recon = self.reconstruction_loss(self.decode(z), x)
         kl = -0.5 * (1 + logvar - mu**2 - logvar.exp()).sum(dim=1).mean() / self.n_features
         return {"total": recon + self.cfg.beta * kl, "recon": recon, "kl": kl}

@@ -209,11 +209,19 @@ class Trainer:
         return self
 
     def final(self, term: str = "recon") -> tuple[float, float]:
-        """(train, test) value of a loss term at the last completed epoch."""
+        """(train, test) value of a loss term for the model after the last completed epoch, both computed on
+        the whole split in eval mode (a VAE decodes μ), so the same weights always give the same numbers.
+        The history's train values are averages over each epoch's batches while the weights still moved."""
         if not self.history:
             return float("nan"), float("nan")
         last = self.history[-1]
-        return last[f"train_{term}"], last[f"test_{term}"]
+        key = (self.epoch, len(self.history), term)
+        if getattr(self, "_final", (None,))[0] != key:
+            self.model.eval()
+            with torch.no_grad():
+                train = float(self.model.loss(self._X_train)[term])
+            self._final = (key, train)
+        return self._final[1], last[f"test_{term}"]
 
 
 def fit(model: Autoencoder, data: Dataset, cfg: TrainConfig, callback=None) -> Trainer:

@@ -9,7 +9,6 @@ from scipy.linalg import subspace_angles
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.neighbors import NearestNeighbors
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -126,41 +125,10 @@ def jacobian_penalty(model: Autoencoder, X: np.ndarray) -> float:
 
 
 # ---------------------------------------------------------------- AE vs VAE: holes and sampling
-# The hole test itself (nearest training code, N(0, s² I) draws) is the latent page's, from latent.py.
-# The radius differs on purpose: to compare two *generators* we ask both to decode N(0, I), and use ONE
-# radius for both, the spacing codes would have if they filled N(0, I) exactly. The latent page's rule
-# (each model's own code spacing) would hand a model that spreads its codes thinly a wider radius,
-# excusing exactly the gaps this comparison is about.
+# The hole rule is the latent page's, whole (latent.py's module docstring): the same reference codes (the
+# decoder's own training codes: sampled z for a VAE), the same standardised units and radius, the same draws.
 
-
-@torch.no_grad()
-def decoder_training_codes(model: Autoencoder, X: np.ndarray, seed: int = 0) -> np.ndarray:
-    """The codes (n, latent) the decoder sees in training: the code itself, or z = μ + σ·ε for a VAE."""
-    model.eval()
-    x = torch.as_tensor(np.asarray(X, dtype=np.float32))  # (n, features)
-    if not hasattr(model, "encode_stats"):
-        return model.encode(x).numpy()
-    mu, logvar = model.encode_stats(x)  # (n, latent) each
-    eps = torch.randn(mu.shape, generator=torch.Generator().manual_seed(seed))  # (n, latent)
-    return (mu + torch.exp(0.5 * logvar) * eps).numpy()
-
-
-def prior_radius(n_codes: int, latent: int, factor: float = 3.0, seed: int = 0) -> float:
-    """The radius rule: `factor` times the median nearest-neighbour gap of n_codes draws from N(0, I),
-    i.e. of codes that filled the prior perfectly. One radius for every model of that size."""
-    z = latent_mod.sample_normal(n_codes, latent, 1.0, seed)  # (n_codes, latent)
-    dist, _ = NearestNeighbors(n_neighbors=2).fit(z).kneighbors(z)  # column 0 is the point itself
-    return factor * float(np.median(dist[:, 1]))
-
-
-def prior_holes(codes: np.ndarray, n: int = 1000, seed: int = 0) -> dict:
-    """Draw n points from N(0, I) and mark those farther than the prior radius from every code.
-
-    Returns the samples (n, latent), their hole mask (n,), the radius and the hole fraction.
-    """
-    radius = prior_radius(len(codes), codes.shape[1])
-    rate = latent_mod.hole_rate(latent_mod.index_codes(codes), radius, n=n, s=1.0, seed=seed)
-    return {"samples": rate.Z, "holes": rate.holes, "radius": radius, "fraction": rate.fraction}
+decoder_training_codes = latent_mod.decoder_training_codes  # the reference codes of the one hole rule
 
 
 # ---------------------------------------------------------------- one bundle of numbers per comparison
@@ -177,20 +145,20 @@ def to_plane(reference: np.ndarray, *arrays: np.ndarray) -> list[np.ndarray]:
     return [pca.transform(a) for a in (reference, *arrays)]
 
 
-def generator_view(model: Autoencoder, data, n_samples: int = 1000, n_shown: int = 200, n_decoded: int = 8,
-                   seed: int = 0) -> dict:
-    """How well N(0, I) samples decode for this model: map codes, hole test, eight decodings, test error."""
+def generator_view(model: Autoencoder, data, n_shown: int = 200, n_decoded: int = 8) -> dict:
+    """How well Gaussian draws decode for this model, by the one hole rule (latent.model_hole_rate, its
+    default draws): map codes, reference codes, the draws and their holes, eight decodings, test error."""
     mu = encode(model, data.X_train).astype(np.float64)  # (n_train, latent): μ for a VAE
-    trained_on = decoder_training_codes(model, data.X_train, seed)  # (n_train, latent)
-    holes = prior_holes(trained_on, n_samples, seed)
+    trained_on = latent_mod.decoder_training_codes(model, data.X_train)  # (n_train, latent)
+    rate = latent_mod.model_hole_rate(model, data.X_train)
     is_vae = hasattr(model, "encode_stats")
-    shown = holes["samples"][:n_shown]
-    plane = to_plane(mu, trained_on, shown)
-    Z = latent_mod.sample_normal(n_decoded, mu.shape[1], 1.0, seed + 1)  # (n_decoded, latent)
+    plane = to_plane(mu, trained_on, rate.Z[:n_shown])
     return {
         "codes": plane[0], "labels": data.y_train, "background": plane[1] if is_vae else None,
-        "samples": plane[2], "holes": holes["holes"][:n_shown], "hole_fraction": holes["fraction"],
-        "radius": holes["radius"], "decoded": decode(model, Z),
+        "samples": plane[2], "holes": rate.holes[:n_shown], "hole_fraction": rate.fraction,
+        "n_draws": len(rate.holes), "radius": rate.radius,
+        "decoded": decode(model, rate.Z[:n_decoded]), "decoded_holes": rate.holes[:n_decoded],
+        "unit_signal": latent_mod.unit_signal(model, data.X_train),
         "test_mse": mse(data.X_test, reconstruct(model, data.X_test)),
     }
 

@@ -8,6 +8,7 @@ from dataclasses import replace
 import streamlit as st
 
 from ..analysis import compare as cmp
+from ..analysis import latent as la
 from ..config import DataConfig, ModelConfig, TrainConfig
 from ..figures import compare as figs
 from ..train import Trainer
@@ -112,18 +113,20 @@ def ae_vs_vae(cfgs: Configs) -> None:
     if not _ready(*pair.values()):
         return
     st.markdown(
-        f"Same data, architecture and seed, trained both ways (β = {cfgs[1].beta:g}). We draw 1,000 points "
-        "from N(0, I) — what you would decode to *generate* new samples — and call a point a **hole** when no "
-        "code the decoder trained on lies within r of it. r is the same for both: three times the typical gap "
-        "between codes that filled N(0, I) exactly. Colours are the labels, used for colour only, never in "
-        "training.")
+        f"Same data, architecture and seed, trained both ways (β = {cfgs[1].beta:g}). Both models get the latent "
+        f"page's hole rule and its draws: {la.HOLE_DRAWS:,} points from N(0, I) in each model's standardised code "
+        "units — what you would decode to *generate* new samples.")
+    st.caption(la.HOLE_RULE)
     cols = st.columns(2)
+    views = {}
     for col, (name, c) in zip(cols, pair.items()):
-        view = _generator_view(_ids(c), c)
+        view = views[name] = _generator_view(_ids(c), c)
         with col:
             st.markdown(f"**{name}**")
             m1, m2 = st.columns(2)
-            m1.metric("Hole fraction of N(0, I) draws", f"{view['hole_fraction']:.0%}")
+            m1.metric("Hole fraction", f"{view['hole_fraction']:.0%}",
+                      help=f"Of {view['n_draws']:,} draws, the share farther than r = {view['radius']:.3g} from every "
+                           "code the decoder was trained on (standardised units).")
             m2.metric("Test reconstruction error", f"{view['test_mse']:.4f}")
             title = "codes μ (grey: sampled z the decoder saw)" if name == "VAE" else "codes"
             if cfgs[1].latent > 2:
@@ -132,12 +135,27 @@ def ae_vs_vae(cfgs: Configs) -> None:
                                          background=view["background"], samples=view["samples"],
                                          holes=view["holes"])
             st.plotly_chart(fig, key=f"cmp_map_{name}")
-            st.caption("Eight decodings of N(0, I) samples:")
+            k = len(view["decoded_holes"])
+            st.caption(f"The first {k} of those draws, decoded ({int(view['decoded_holes'].sum())} of them in a hole):")
             st.plotly_chart(figs.decodings_figure(view["decoded"], data.kind, data=data.X, **_kw(data)),
                             key=f"cmp_dec_{name}")
+            share = view["unit_signal"]
+            if share is not None and (share < la.COLLAPSED_SHARE).any():
+                dead = int((share < la.COLLAPSED_SHARE).sum())
+                st.warning(f"Posterior collapse: {dead} of {len(share)} code units carry almost nothing about the "
+                           "input (pure noise the decoder ignores), so the μ map loses that direction. Lower β.")
+    ae, vae = views["Autoencoder"], views["VAE"]
+    cost = (f"here at a cost in reconstruction ({vae['test_mse']:.4f} against {ae['test_mse']:.4f})"
+            if vae["test_mse"] > ae["test_mse"] else
+            f"and at this β without a cost in reconstruction ({vae['test_mse']:.4f} against {ae['test_mse']:.4f}, "
+            "decoding μ); raise β and the error climbs")
+    if vae["hole_fraction"] >= ae["hole_fraction"]:
+        st.info(f"At β = {cfgs[1].beta:g} the VAE has as many holes as the autoencoder ({vae['hole_fraction']:.0%} "
+                f"against {ae['hole_fraction']:.0%}): the KL term is too weak to pull its codes into N(0, I). Raise β.")
+        return
     st.info("**The lesson in one line:** the KL term fills the holes — it pulls the codes towards N(0, I) and "
             "blurs each into a cloud of width σ, so the decoder learns to decode everywhere the prior "
-            "samples — at some cost in reconstruction.")
+            f"samples ({vae['hole_fraction']:.0%} of the draws in holes against {ae['hole_fraction']:.0%}), {cost}.")
 
 
 def linear_vs_pca(cfgs: Configs) -> None:
