@@ -25,6 +25,8 @@ st.header("Linear autoencoder vs PCA")
 st.markdown("Without activations an autoencoder is linear, and its best possible code spans the same subspace "
             "as PCA's first d components: **same subspace, not necessarily the same axes**.")
 cmp_ui.linear_vs_pca(cfgs)
+with st.expander("Worked example: the line, by hand and trained", expanded=cfgs[0].name == "line"):
+    cmp_ui.line_toy(cfgs)
 
 st.header("Curves PCA cannot follow")
 st.markdown("PCA can only project the swiss roll flat, so far-apart points on the sheet land on top of each "

@@ -11,7 +11,7 @@ from ..analysis import compare as cmp
 from ..config import DataConfig, ModelConfig, TrainConfig
 from ..figures import compare as figs
 from ..train import Trainer
-from .cache import current_run, dataset, finished_run
+from .cache import SLOTS, current_run, dataset, finished_run
 from .state import Configs, configs
 
 DEFAULT_PENALTY = 1e-3  # the sparse / contractive weight compared when the sidebar's is 0
@@ -60,9 +60,26 @@ def _generator_view(cfgs: Configs) -> dict:
     return cmp.generator_view(trained(*cfgs).model, dataset(cfgs[0]))
 
 
+@st.cache_resource(max_entries=8, show_spinner="Training the linear autoencoder until its angle to PCA stops "
+                                               "moving (once per server)…")
+def _linear_run(cfgs: Configs) -> dict:
+    """The linear autoencoder of these settings trained to convergence, with its angle trace (shared, read-only)."""
+    d, m, t = cfgs
+    data = dataset(d)
+    with SLOTS.hold():
+        return cmp.train_linear(data, m, t)
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def _linear_vs_pca(cfgs: Configs, n_examples: int) -> dict:
-    return cmp.linear_vs_pca(trained(*cfgs).model, dataset(cfgs[0]), n_examples)
+    return cmp.linear_vs_pca(_linear_run(cfgs)["trainer"].model, dataset(cfgs[0]), n_examples)
+
+
+@st.cache_data(max_entries=4, show_spinner="Training the one-layer linear autoencoder on the line (once per server)…")
+def _line_toy(seed: int) -> dict:
+    d = DataConfig(name="line", seed=seed)
+    t = replace(cmp.TOY_TRAIN, seed=seed)
+    return cmp.line_toy(finished_run(d, cmp.TOY_MODEL, t).model)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -134,30 +151,90 @@ def ae_vs_vae(cfgs: Configs) -> None:
             "samples — at some cost in reconstruction.")
 
 
+_STOPPED = {
+    "same_subspace": "its largest angle to PCA's subspace fell below {same:g}°",
+    "stopped_moving": "its largest angle stopped moving (less than {still:g}° in {window} epochs) with its training "
+                      "error within 1% of PCA's",
+    "max_epochs": "it reached the limit of {max_epochs:,} epochs — the angle was still moving: not converged",
+    "diverged": "training diverged",
+}
+
+
 def linear_vs_pca(cfgs: Configs) -> None:
-    """Principal angles, explained variance, and both reconstructions side by side."""
+    """A linear autoencoder trained until its subspace stops moving: the angle falling during training,
+    the final principal angles, explained variance, and both reconstructions side by side."""
     data = dataset(cfgs[0])
     d = cfgs[1].latent
     if d >= data.n_features:
         st.info(f"The code ({d}) is as wide as the input ({data.n_features}): both span the whole space. "
-                "Lower the latent size to compare.")
+                "Lower the latent size to compare (the worked example below needs no setting).")
         return
-    c = variant(cfgs, "linear")
-    if not _ready(c):
+    c = (cfgs[0], cmp.linear_config(cfgs[1]), cfgs[2])
+    try:
+        run = _linear_run(c)
+    except ValueError as exc:
+        st.error(f"These settings cannot be built: {exc}")
+        return
+    if run["reason"] == "diverged":
+        st.error(f"The linear model: {run['trainer'].error}")
         return
     res = _linear_vs_pca(c, 6 if data.kind == "image" else 3)
+    stopped = _STOPPED[run["reason"]].format(same=cmp.LINEAR_SAME_DEG, still=cmp.LINEAR_STILL_DEG,
+                                             window=cmp.LINEAR_WINDOW, max_epochs=cmp.LINEAR_MAX_EPOCHS)
+    first = run["trace"][min(len(run["trace"]) - 1, 10)]
+    st.markdown(f"The linear autoencoder (your widths {', '.join(map(str, c[1].hidden)) or 'none'}, no activations, "
+                f"MSE, learning rate {c[2].lr:g}) is trained until it has converged, not for the sidebar's "
+                f"{c[2].epochs} epochs: it stopped after **{run['epochs']:,} epochs**, when {stopped}. After "
+                f"{first['epoch']} epochs the largest angle was still {first['angles'].max():.1f}°.")
     a, b, e = st.columns(3)
     a.metric("Largest principal angle", f"{res['angles'].max():.2f}°")
     b.metric("Test error: linear AE / PCA", f"{res['ae_mse']:.4f} / {res['pca_mse']:.4f}")
     e.metric(f"Variance PCA's {d} components explain", f"{res['explained_d']:.1%}")
+    st.plotly_chart(figs.angle_trace_figure(run["trace"], cmp.LINEAR_SAME_DEG), key="cmp_angle_trace")
     st.caption("Principal angles between the decoder's column space and PCA's top-d subspace "
-               "(scipy.linalg.subspace_angles): " + ", ".join(f"{x:.2f}°" for x in res["angles"]) + ". "
-               "Near 0° means the same subspace — though the autoencoder's axes are any mix of PCA's, "
-               "neither orthogonal nor ordered by variance.")
+               "(scipy.linalg.subspace_angles), at the end: " + ", ".join(f"{x:.2f}°" for x in res["angles"]) +
+               ". Near 0° means the same subspace — though the autoencoder's axes are any mix of PCA's, neither "
+               "orthogonal nor ordered by variance. The error usually reaches PCA's long before the angle closes: "
+               "directions of nearly equal variance cost almost nothing to get wrong.")
     left, right = st.columns([2, 3])
     left.plotly_chart(figs.explained_variance_figure(res["explained"], d), key="cmp_explained")
     right.plotly_chart(figs.sample_grid_figure(res["examples"], data.kind, data=data.X, **_kw(data)),
                        key="cmp_pca_examples")
+
+
+def _vec(v) -> str:
+    return "(" + ", ".join(f"{x:.3f}" for x in v) + ")"
+
+
+def line_toy(cfgs: Configs) -> None:
+    """The line's worked example by hand beside a trained one-layer linear autoencoder's own numbers."""
+    res = _line_toy(cfgs[0].seed)
+    hand, tr = res["hand"], res["trained"]
+    st.markdown(
+        "On the line dataset (points near x₂ = 0.9·x₁) one number is enough. By hand: encode with "
+        "w = (1, 0.9)/1.81, so z = w·x, and decode with v = (1, 0.9), so x̂ = v z. A point on the line comes back "
+        "exactly; a point 0.6 above it comes back on the line, and the squared distance is its error. Beside it, "
+        "a one-layer linear autoencoder (z = w·x + b, x̂ = v z + c) trained on the line, full batch, to its optimum.")
+    rows = []
+    for h, t in zip(hand["rows"], tr["rows"]):
+        x = f"x = {_vec(h['x'])}"
+        rows += [
+            {"": f"{x}: code z", "by hand": f"{h['z']:.3f}", "trained model": f"{t['z']:.3f}"},
+            {"": f"{x}: reconstruction x̂", "by hand": _vec(h["x_hat"]), "trained model": _vec(t["x_hat"])},
+            {"": f"{x}: error ‖x − x̂‖²", "by hand": f"{h['sq_error']:.3f}", "trained model": f"{t['sq_error']:.3f}"},
+        ]
+    rows += [
+        {"": "encoder w", "by hand": _vec(hand["w"]), "trained model": f"{_vec(tr['w'])}, b = {tr['b']:.3f}"},
+        {"": "decoder v", "by hand": _vec(hand["v"]), "trained model": f"{_vec(tr['v'])}, c = {_vec(tr['c'])}"},
+        {"": "v wᵀ (what the pair does)", "by hand": _vec(hand["projection"].ravel()),
+         "trained model": _vec(tr["projection"].ravel())},
+    ]
+    st.dataframe(rows, hide_index=True, key="cmp_line_toy")
+    st.caption(
+        f"The trained decoder points {tr['angle_to_hand']:.2f}° away from (1, 0.9). Its code z is on another scale: "
+        "w → a·w with v → v/a reconstructs identically for any a, so compare the reconstructions, the errors and "
+        "v wᵀ (listed row by row), not z. The app's error is the mean over the 2 features, half of ‖x − x̂‖² "
+        f"(by hand {hand['rows'][1]['mean_error']:.3f}).")
 
 
 def swiss_roll(cfgs: Configs) -> None:
