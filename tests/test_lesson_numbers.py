@@ -82,3 +82,77 @@ def test_reconstruction_page_shows_both_errors_and_says_which_answers_the_questi
     assert "Is the bottleneck too small?" in text and "answers the question" in text
     shares = " / ".join(f"{v:.2f}" for v in table["error ÷ own variance"])
     assert shares in text
+
+
+# ---- the linear autoencoder against PCA, trained to convergence -------------------------------------------
+
+from aeviz import DataConfig, ModelConfig, TrainConfig  # noqa: E402
+from aeviz.analysis import compare as C  # noqa: E402
+
+
+def test_linear_run_reaches_pcas_subspace_and_the_trace_shows_the_angle_falling():
+    data = load(DataConfig("line"))
+    run = C.train_linear(data, ModelConfig(hidden=(), latent=1), TrainConfig())
+    largest = [float(r["angles"].max()) for r in run["trace"]]
+    assert run["reason"] == "same_subspace" and largest[-1] <= C.LINEAR_SAME_DEG
+    assert largest[0] > 20  # it started far away: the angle at 100 epochs would not have been the answer
+    assert run["epochs"] > 100 and run["trace"][-1]["epoch"] == run["epochs"]
+    assert run["trainer"].model.cfg.variant == "linear"
+
+
+def test_digits_at_latent_8_converges_long_after_100_epochs():
+    data = load(DataConfig("digits"))
+    run = C.train_linear(data, ModelConfig(latent=8), TrainConfig())
+    at_100 = next(r for r in run["trace"] if r["epoch"] == 100)
+    assert at_100["angles"].max() > 45  # the old comparison stopped here
+    res = C.linear_vs_pca(run["trainer"].model, data)
+    assert run["epochs"] > 100 and res["angles"].max() < 5
+    assert res["ae_mse"] == pytest.approx(res["pca_mse"], rel=0.05)
+
+
+def test_an_early_plateau_far_from_pcas_error_is_not_called_converged():
+    data = load(DataConfig("digits"))
+    run = C.train_linear(data, ModelConfig(hidden=(), latent=2), TrainConfig(), max_epochs=300)
+    assert run["reason"] == "max_epochs"  # the angle sits near 88° early on, but the error is far above PCA's
+
+
+def test_linear_comparison_trains_on_mse_even_when_the_sidebar_says_bce():
+    cfg = C.linear_config(ModelConfig(recon_loss="bce", variant="variational"))
+    assert cfg.variant == "linear" and cfg.recon_loss == "mse"
+
+
+def test_angle_trace_figure_draws_the_largest_angle_and_the_error_ratio():
+    from aeviz.figures.compare import angle_trace_figure
+
+    trace = [{"epoch": e, "angles": np.array([a, a / 2]), "error_ratio": 1 + a / 100} for e, a in
+             ((0, 80.0), (10, 40.0), (20, 1.0))]
+    fig = angle_trace_figure(trace, 2.0)
+    largest = next(t for t in fig.data if t.name == "largest angle")
+    assert list(largest.y) == [80.0, 40.0, 1.0] and list(largest.x) == [0, 10, 20]
+    assert any(t.name == "train error ÷ PCA's" for t in fig.data)
+
+
+# ---- the line's hand-computed toy ----------------------------------------------------------------------
+
+def test_line_toy_hand_numbers_are_the_lessons():
+    data = load(DataConfig("line"))
+    model = Trainer(build(C.TOY_MODEL, data, seed=42), data, C.TOY_TRAIN).run().model
+    res = C.line_toy(model)
+    on, off = res["hand"]["rows"]
+    assert on["z"] == pytest.approx(2.0) and on["x_hat"] == pytest.approx([2.0, 1.8]) and on["sq_error"] < 1e-12
+    assert off["z"] == pytest.approx(2.298, abs=5e-4) and off["sq_error"] == pytest.approx(0.199, abs=5e-4)
+    t_on, t_off = res["trained"]["rows"]
+    assert res["trained"]["angle_to_hand"] < 1.0  # training finds the line the hand arithmetic assumed
+    assert t_on["sq_error"] < 0.01 and t_off["sq_error"] == pytest.approx(0.199, abs=0.02)
+    np.testing.assert_allclose(res["trained"]["projection"], res["hand"]["projection"], atol=0.02)
+
+
+def test_compare_page_shows_the_toy_and_the_converged_linear_run():
+    at = _open("pages/compare.py", d_name="line", m_latent="1")
+    toy = next(df.value for df in at.dataframe if "by hand" in df.value.columns)
+    hand = " ".join(toy["by hand"])
+    assert "2.298" in hand and "0.199" in hand and "(2.000, 1.800)" in hand
+    trained = " ".join(toy["trained model"])
+    assert "b = " in trained and "c = " in trained
+    text = " ".join(m.value for m in at.markdown)
+    assert "it stopped after" in text
