@@ -30,7 +30,8 @@ with st.expander("Worked example: the line, by hand and trained", expanded=cfgs[
 
 st.header("Curves PCA cannot follow")
 st.markdown("PCA can only project the swiss roll flat, so far-apart points on the sheet land on top of each "
-            "other; a non-linear encoder can try to unroll it.")
+            "other. A non-linear encoder can pull the turns apart; whether it also lays the sheet out flat is "
+            "measured below, not assumed.")
 cmp_ui.swiss_roll(cfgs)
 
 st.header("Is the code useful?")

@@ -156,3 +156,47 @@ def test_compare_page_shows_the_toy_and_the_converged_linear_run():
     assert "b = " in trained and "c = " in trained
     text = " ".join(m.value for m in at.markdown)
     assert "it stopped after" in text
+
+
+# ---- the swiss roll: measured, not assumed --------------------------------------------------------------
+
+from aeviz.analysis import encode  # noqa: E402
+
+
+def test_unrolling_scores_on_a_flat_sheet_and_on_noise():
+    rng = np.random.default_rng(0)
+    t = rng.uniform(0, 10, 500)
+    flat = np.stack([t * 0.6 + 1, rng.uniform(0, 1, 500)], axis=1)  # the position along one straight direction
+    good = C.unrolling_scores(flat, t)
+    assert good["spearman"] > 0.99 and good["readout_r2"] > 0.95
+    bad = C.unrolling_scores(rng.normal(size=(500, 2)), t)
+    assert bad["spearman"] < 0.2 and bad["readout_r2"] < 0.1
+    assert C.roll_verdict(good, bad) == "unrolled" and C.roll_verdict(bad, bad) == "fails"
+
+
+@pytest.fixture(scope="module")
+def roll_runs():
+    d, m, t = defaults_for("swiss_roll")
+    data = load(d)
+    new = Trainer(build(m, data, seed=t.seed), data, t).run()
+    old = Trainer(build(ModelConfig(), data, seed=42), data, TrainConfig()).run()  # the global defaults
+    return data, new, old
+
+
+def test_swiss_roll_defaults_pull_the_turns_apart_but_do_not_unroll_it_flat(roll_runs):
+    data, new, old = roll_runs
+    v_new = C.roll_views(new.model, data)
+    v_old = C.roll_views(old.model, data)
+    pca, codes = v_new["scores"]["pca"], v_new["scores"]["codes"]
+    assert codes["readout_r2"] >= 0.85 and codes["readout_r2"] >= pca["readout_r2"] + 0.2
+    assert v_old["scores"]["codes"]["readout_r2"] < codes["readout_r2"] - 0.2  # the old defaults mixed the turns
+    assert codes["spearman"] < C.ROLL_STRAIGHT  # ... and no straight direction follows the roll: the page says so
+    assert v_new["verdict"] == "apart_but_curled" and v_old["verdict"] == "fails"
+
+
+def test_compare_page_states_the_swiss_roll_verdict_with_its_numbers():
+    at = _open("pages/compare.py", d_name="swiss_roll")
+    text = " ".join(m.value for m in at.markdown)
+    assert "do not unroll it flat" in text and "Spearman's rank correlation" in text
+    labels = [m.label for m in at.metric]
+    assert any("Rank correlation with the position" in x for x in labels)

@@ -8,10 +8,12 @@ from dataclasses import replace
 import numpy as np
 import torch
 from scipy.linalg import subspace_angles
+from scipy.stats import spearmanr
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.neighbors import NearestNeighbors
+from sklearn.model_selection import KFold, cross_val_score
+from sklearn.neighbors import KNeighborsRegressor, NearestNeighbors
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -302,10 +304,47 @@ def linear_vs_pca(model: Autoencoder, data, n_examples: int = 6) -> dict:
     }
 
 
+def unrolling_scores(P: np.ndarray, position: np.ndarray, seed: int = 0) -> dict[str, float]:
+    """How well a 2-D embedding P (n, 2) unrolls a sheet, against the true position along it (n,).
+
+    `spearman`: the largest |Spearman rank correlation| between the position and P along any straight
+    direction (1 means some straight line through the codes orders every point as the roll does: unrolled
+    flat). `readout_r2`: the cross-validated R² of a 10-nearest-neighbour read-out of the position from P
+    (near 1 means nearby codes have nearby positions, i.e. the layers are pulled apart, even if curled).
+    """
+    P = np.asarray(P, dtype=np.float64)
+    position = np.asarray(position, dtype=np.float64)
+    angles = np.linspace(0, np.pi, 180, endpoint=False)
+    directions = np.stack([np.cos(angles), np.sin(angles)])  # (2, 180)
+    rho = spearmanr(P @ directions, position[:, None]).statistic  # (181, 181): the last row is the position
+    best = int(np.nanargmax(np.abs(rho[-1, :-1])))
+    folds = KFold(5, shuffle=True, random_state=seed)
+    r2 = cross_val_score(KNeighborsRegressor(10), P, position, cv=folds, scoring="r2").mean()
+    return {"spearman": float(abs(rho[-1, best])), "direction_deg": float(np.degrees(angles[best])),
+            "readout_r2": float(r2)}
+
+
+ROLL_STRAIGHT = 0.9  # a straight direction this rank-correlated with the position: unrolled flat
+ROLL_APART = 0.8  # a nearest-neighbour read-out this good: the layers are pulled apart
+
+
+def roll_verdict(codes: dict[str, float], pca: dict[str, float]) -> str:
+    """"unrolled" (straight), "apart_but_curled" (layers separated, not straight) or "fails" (mixes like PCA)."""
+    if codes["spearman"] >= ROLL_STRAIGHT:
+        return "unrolled"
+    if codes["readout_r2"] >= max(ROLL_APART, pca["readout_r2"] + 0.1):
+        return "apart_but_curled"
+    return "fails"
+
+
 def roll_views(model: Autoencoder, data) -> dict:
-    """PCA's 2-D projection and the autoencoder's 2-D codes of every point, with the position along the roll."""
-    return {"pca": fit_pca(data.X, 2).transform(data.X), "codes": to_plane(encode(model, data.X))[0],
-            "position": data.position if data.position is not None else data.y.astype(float)}
+    """PCA's 2-D projection and the autoencoder's 2-D codes of every point, with the position along the roll
+    and how well each unrolls it."""
+    position = data.position if data.position is not None else data.y.astype(float)
+    pca, codes = fit_pca(data.X, 2).transform(data.X), to_plane(encode(model, data.X))[0]
+    scores = {"pca": unrolling_scores(pca, position), "codes": unrolling_scores(codes, position)}
+    return {"pca": pca, "codes": codes, "position": position, "scores": scores,
+            "verdict": roll_verdict(scores["codes"], scores["pca"])}
 
 
 def sparsity_view(plain: Autoencoder, sparse: Autoencoder, X: np.ndarray, tol: float = 0.05) -> dict:
