@@ -173,6 +173,9 @@ def angle_trace_figure(trace: list[dict], same_deg: float | None = None) -> go.F
                       annotation_text=f"{same_deg:g}°", annotation_position="top right")
     fig.update_xaxes(title="epoch")
     fig.update_yaxes(title="principal angle (°)", range=[0, 91], secondary_y=False)
-    fig.update_yaxes(title="train error ÷ PCA's", type="log", showgrid=False, secondary_y=True)
+    ratios = [r["error_ratio"] for r in trace]
+    ticks = [v for v in (1, 1.01, 1.1, 2, 10, 100, 1000) if v <= max(ratios) * 1.5] or [1]
+    fig.update_yaxes(title="train error ÷ PCA's", type="log", showgrid=False, tickvals=ticks,
+                     ticktext=[f"{v:g}×" for v in ticks], secondary_y=True)
     return tight(fig, height=320, title="The angle to PCA's subspace during training",
                  legend=dict(orientation="h", y=-0.3))

@@ -181,11 +181,12 @@ def linear_vs_pca(cfgs: Configs) -> None:
     res = _linear_vs_pca(c, 6 if data.kind == "image" else 3)
     stopped = _STOPPED[run["reason"]].format(same=cmp.LINEAR_SAME_DEG, still=cmp.LINEAR_STILL_DEG,
                                              window=cmp.LINEAR_WINDOW, max_epochs=cmp.LINEAR_MAX_EPOCHS)
-    first = run["trace"][min(len(run["trace"]) - 1, 10)]
+    at_sidebar = [r for r in run["trace"] if r["epoch"] <= c[2].epochs][-1]
+    then = (f" At the sidebar's {at_sidebar['epoch']} epochs the largest angle was still "
+            f"{at_sidebar['angles'].max():.1f}°." if run["epochs"] > c[2].epochs else "")
     st.markdown(f"The linear autoencoder (your widths {', '.join(map(str, c[1].hidden)) or 'none'}, no activations, "
-                f"MSE, learning rate {c[2].lr:g}) is trained until it has converged, not for the sidebar's "
-                f"{c[2].epochs} epochs: it stopped after **{run['epochs']:,} epochs**, when {stopped}. After "
-                f"{first['epoch']} epochs the largest angle was still {first['angles'].max():.1f}°.")
+                f"MSE, learning rate {c[2].lr:g}) is trained until it has converged, not for a fixed number of "
+                f"epochs: it stopped after **{run['epochs']:,} epochs**, when {stopped}.{then}")
     a, b, e = st.columns(3)
     a.metric("Largest principal angle", f"{res['angles'].max():.2f}°")
     b.metric("Test error: linear AE / PCA", f"{res['ae_mse']:.4f} / {res['pca_mse']:.4f}")
