@@ -152,6 +152,7 @@ def test_compare_page_shows_the_toy_and_the_converged_linear_run():
     toy = next(df.value for df in at.dataframe if "by hand" in df.value.columns)
     hand = " ".join(toy["by hand"])
     assert "2.298" in hand and "0.199" in hand and "(2.000, 1.800)" in hand
+    assert any(label.startswith("(2.0, 2.4)") for label in toy[""])
     trained = " ".join(toy["trained model"])
     assert "b = " in trained and "c = " in trained
     text = " ".join(m.value for m in at.markdown)

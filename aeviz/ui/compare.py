@@ -218,11 +218,11 @@ def line_toy(cfgs: Configs) -> None:
         "a one-layer linear autoencoder (z = w·x + b, x̂ = v z + c) trained on the line, full batch, to its optimum.")
     rows = []
     for h, t in zip(hand["rows"], tr["rows"]):
-        x = f"x = {_vec(h['x'])}"
+        x = "(" + ", ".join(f"{v:.1f}" for v in h["x"]) + ")"
         rows += [
-            {"": f"{x}: code z", "by hand": f"{h['z']:.3f}", "trained model": f"{t['z']:.3f}"},
-            {"": f"{x}: reconstruction x̂", "by hand": _vec(h["x_hat"]), "trained model": _vec(t["x_hat"])},
-            {"": f"{x}: error ‖x − x̂‖²", "by hand": f"{h['sq_error']:.3f}", "trained model": f"{t['sq_error']:.3f}"},
+            {"": f"{x} → code z", "by hand": f"{h['z']:.3f}", "trained model": f"{t['z']:.3f}"},
+            {"": f"{x} → x̂", "by hand": _vec(h["x_hat"]), "trained model": _vec(t["x_hat"])},
+            {"": f"{x} → ‖x − x̂‖²", "by hand": f"{h['sq_error']:.3f}", "trained model": f"{t['sq_error']:.3f}"},
         ]
     rows += [
         {"": "encoder w", "by hand": _vec(hand["w"]), "trained model": f"{_vec(tr['w'])}, b = {tr['b']:.3f}"},
