@@ -75,7 +75,7 @@ def forward_pass_figure(rows: list[dict], activations: list[np.ndarray]) -> go.F
     """One sample flowing through the network: a column of cells per layer, coloured by activation.
 
     Frame k lights layers 0..k; later layers stay grey. Blue is positive, red negative, white zero; the
-    colour bar beside the input column says so. Plotly's play button and slider step
+    colour bar at the right (carried by the always-lit input column) says so. Plotly's play button and slider step
     through the frames in the browser, with no round trip to the server.
     """
     xs, hs = _block_geometry(rows)
