@@ -22,7 +22,8 @@ st.dataframe(rows, hide_index=True, column_config={"params": st.column_config.Nu
 
 st.subheader("One sample's forward pass")
 st.markdown("Press ▶ to follow one input through the trained network, layer by layer: blue is positive, "
-            "red negative. Watch the numbers squeeze into the code and spread back out.")
+            "red negative, white near zero (the colour bar on the right gives the scale). Watch the "
+            "numbers squeeze into the code and spread back out.")
 run = ui.model_or_stop()
 index = st.number_input("Sample index", 0, len(data.X) - 1, 0, key="arch_sample")
 x = data.X[index]

@@ -25,10 +25,13 @@ st.header("Linear autoencoder vs PCA")
 st.markdown("Without activations an autoencoder is linear, and its best possible code spans the same subspace "
             "as PCA's first d components: **same subspace, not necessarily the same axes**.")
 cmp_ui.linear_vs_pca(cfgs)
+with st.expander("Worked example: the line, by hand and trained", expanded=cfgs[0].name == "line"):
+    cmp_ui.line_toy(cfgs)
 
 st.header("Curves PCA cannot follow")
 st.markdown("PCA can only project the swiss roll flat, so far-apart points on the sheet land on top of each "
-            "other; a non-linear encoder can try to unroll it.")
+            "other. A non-linear encoder can pull the turns apart; whether it also lays the sheet out flat is "
+            "measured below, not assumed.")
 cmp_ui.swiss_roll(cfgs)
 
 st.header("Is the code useful?")

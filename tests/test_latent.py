@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from aeviz import DATASETS, DataConfig, ModelConfig, TrainConfig, Trainer, build, load
 from aeviz.analysis import decode, encode
 from aeviz.analysis import latent as la
+from aeviz.config import defaults_for
 from aeviz.figures import latent as fl
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -192,7 +193,8 @@ def test_page_decodes_a_hole_and_a_code_on_every_dataset(dataset):
     assert any("Decoded at" in m.value for m in at.markdown)
     # the first training sample's own code is no hole
     data = load(DataConfig(name=dataset))
-    run = Trainer(build(ModelConfig(latent=latent), data, seed=42), data, replace(TrainConfig(), epochs=3)).run()
+    _, model_cfg, train_cfg = defaults_for(dataset)  # the page's model: the dataset's own defaults
+    run = Trainer(build(replace(model_cfg, latent=latent), data, seed=42), data, replace(train_cfg, epochs=3)).run()
     code = encode(run.model, data.X_train[:1])[0]
     _type(at, float(code[0]), float(code[1]) if latent > 1 else None)
     assert any("not a hole" in s.value for s in at.success), [e.value for e in at.error]
