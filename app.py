@@ -17,7 +17,8 @@ PAGES = [
 ]
 
 ui.serve_on_one_thread()
-nav = st.navigation(PAGES)
-ui.sidebar()
-ui.share_sidebar(nav)
-nav.run()
+with ui.entry_script():  # marks this run as one that went through app.py (see ui.state)
+    nav = st.navigation(PAGES)
+    ui.sidebar()
+    ui.share_sidebar(nav)
+    nav.run()

@@ -27,6 +27,8 @@ class Dataset:
     test_idx: np.ndarray
     image_shape: tuple[int, int] | None = None
     position: np.ndarray | None = None  # (n,) a continuous coordinate along the data, if any
+    feature_mean: np.ndarray | None = None  # (features,) if standardised: raw = X * feature_scale + feature_mean,
+    feature_scale: np.ndarray | None = None  # (features,) both fitted on the training rows only
     description: str = ""
 
     @property
@@ -107,33 +109,84 @@ GW_FEATURES = (
     "final_spin",
 )
 GW_POPULATIONS = (("stellar BBH", 400), ("high-mass BBH", 250), ("BNS", 150))
+SNR_THRESHOLD = 8.0  # an event is in the catalogue only if its measured network SNR reaches this
+
+
+def _truncated(rng: np.random.Generator, draw: Callable[[int], np.ndarray], lo: float, hi: float,
+               n: int) -> np.ndarray:
+    """n draws of `draw(k)` kept only inside [lo, hi] (redrawn, not clipped, so nothing piles at the bounds)."""
+    out = np.empty(0)
+    while out.size < n:
+        x = draw(2 * (n - out.size) + 8)
+        out = np.concatenate([out, x[(x >= lo) & (x <= hi)]])
+    return out[:n]
 
 
 def _gw_population(rng: np.random.Generator, kind: str, n: int) -> dict[str, np.ndarray]:
-    """Physical parameters of one population: masses (solar), spins, distance (Mpc)."""
+    """Physical parameters of n sources of one population: masses (solar, m1 >= m2), spins, distance (Mpc).
+
+    Distances are uniform in volume out to the population's horizon; most of them are too far to be
+    detected, and the catalogue keeps only those that are (see `_gw_detected`).
+    """
     if kind == "BNS":
-        m1 = np.clip(rng.normal(1.45, 0.12, n), 1.1, 2.2)
-        m2 = np.minimum(np.clip(rng.normal(1.3, 0.1, n), 1.0, 2.0), m1)
+        a = _truncated(rng, lambda k: rng.normal(1.45, 0.12, k), 1.1, 2.2, n)
+        b = _truncated(rng, lambda k: rng.normal(1.3, 0.1, k), 1.0, 2.0, n)
+        m1, m2 = np.maximum(a, b), np.minimum(a, b)  # the heavier is m1, by convention
         a1, a2 = rng.uniform(0, 0.05, n), rng.uniform(0, 0.05, n)
-        dist = 300 * rng.uniform(0.05, 1, n) ** (1 / 3)
+        dist = 300 * rng.uniform(0.001, 1, n) ** (1 / 3)
     elif kind == "stellar BBH":
-        m1 = np.clip(rng.lognormal(np.log(14), 0.35, n), 5, 48)
-        m2 = np.maximum(m1 * rng.uniform(0.35, 1.0, n), 3.0)
+        m1 = _truncated(rng, lambda k: rng.lognormal(np.log(14), 0.35, k), 5, 48, n)
+        lo = np.maximum(0.35, 3.0 / m1)  # m2 >= 3 by drawing q above 3 / m1, not by flooring m2
+        m2 = m1 * (lo + (1 - lo) * rng.uniform(0, 1, n))
         a1, a2 = rng.beta(2, 6, n), rng.beta(2, 6, n)
-        dist = 2200 * rng.uniform(0.02, 1, n) ** (1 / 3)
+        dist = 2200 * rng.uniform(0.001, 1, n) ** (1 / 3)
     else:  # high-mass BBH
-        m1 = np.clip(rng.lognormal(np.log(58), 0.2, n), 35, 110)
+        m1 = _truncated(rng, lambda k: rng.lognormal(np.log(58), 0.2, k), 35, 110, n)
         m2 = m1 * rng.uniform(0.5, 1.0, n)
         a1, a2 = rng.beta(3, 3, n), rng.beta(3, 3, n)
-        dist = 5000 * rng.uniform(0.02, 1, n) ** (1 / 3)
+        dist = 5000 * rng.uniform(0.001, 1, n) ** (1 / 3)
     cos1, cos2 = rng.uniform(-0.3, 1, n), rng.uniform(-0.3, 1, n)  # mostly aligned spins
     return dict(m1=m1, m2=m2, a1=a1, a2=a2, cos1=cos1, cos2=cos2, dist=dist)
 
 
-def _gw_features(p: dict[str, np.ndarray], rng: np.random.Generator) -> np.ndarray:
-    """Derive the 16 observable features from physical parameters (approximate formulae)."""
+def _redshift(dist: np.ndarray) -> np.ndarray:
+    return dist / 4283.0 / (1 + 0.5 * dist / 4283.0)  # low-redshift Hubble law, H0 = 70
+
+
+def _measured_snr(p: dict[str, np.ndarray], rng: np.random.Generator) -> np.ndarray:
+    """The network SNR a search measures: the optimal SNR (chirp mass^(5/6) / distance, times an orientation
+    factor) plus the matched filter's unit Gaussian noise."""
     m1, m2, dist = p["m1"], p["m2"], p["dist"]
-    n = len(m1)
+    mc_det = (m1 * m2) ** 0.6 / (m1 + m2) ** 0.2 * (1 + _redshift(dist))
+    optimal = 9.0 * (mc_det / 1.2) ** (5 / 6) * (180.0 / dist) * rng.uniform(0.35, 1.0, len(m1))
+    return optimal + rng.normal(0.0, 1.0, len(m1))
+
+
+def _gw_detected(rng: np.random.Generator, kind: str, n: int) -> dict[str, np.ndarray]:
+    """n detected events of one population: sources are drawn, those whose measured SNR falls below
+    SNR_THRESHOLD are dropped (never pushed up to it), and more are drawn until n are detected."""
+    kept: list[dict[str, np.ndarray]] = []
+    found = 0
+    while found < n:
+        p = _gw_population(rng, kind, 4 * n)
+        p["snr"] = _measured_snr(p, rng)
+        keep = p["snr"] >= SNR_THRESHOLD
+        kept.append({k: v[keep] for k, v in p.items()})
+        found += int(keep.sum())
+    return {k: np.concatenate([b[k] for b in kept])[:n] for k in kept[0]}
+
+
+def _gw_features(p: dict[str, np.ndarray], rng: np.random.Generator) -> np.ndarray:
+    """The 16 observable features of detected events (approximate formulae), with measurement noise.
+
+    The component masses are measured with a few percent of noise and relabelled so that m1 >= m2;
+    every mass feature is computed from those measured masses, so q <= 1 and eta <= 1/4 hold exactly.
+    The SNR is the measured one (noisy already); the other features get noise of a few percent of their spread.
+    """
+    n = len(p["m1"])
+    a, b = p["m1"] * np.exp(rng.normal(0, 0.03, n)), p["m2"] * np.exp(rng.normal(0, 0.03, n))
+    m1, m2 = np.maximum(a, b), np.minimum(a, b)
+    dist, snr = p["dist"], p["snr"]
     M = m1 + m2
     q = m2 / m1
     eta = m1 * m2 / M**2
@@ -141,36 +194,40 @@ def _gw_features(p: dict[str, np.ndarray], rng: np.random.Generator) -> np.ndarr
     chi_eff = (m1 * p["a1"] * p["cos1"] + m2 * p["a2"] * p["cos2"]) / M
     sin1, sin2 = np.sqrt(1 - p["cos1"] ** 2), np.sqrt(1 - p["cos2"] ** 2)
     chi_p = np.maximum(p["a1"] * sin1, (3 + 4 * q) / (4 + 3 * q) * q * p["a2"] * sin2)
-    z = dist / 4283.0 / (1 + 0.5 * dist / 4283.0)  # low-redshift Hubble law, H0 = 70
+    z = _redshift(dist)
     mc_det, M_det = mc * (1 + z), M * (1 + z)
-    # SNR scales as chirp mass^(5/6) / distance; an orientation factor spreads it.
-    snr = 9.0 * (mc_det / 1.2) ** (5 / 6) * (180.0 / dist) * rng.uniform(0.35, 1.0, n)
-    snr = np.maximum(snr, 6.0) + rng.gamma(2.0, 0.5, n)
     f_peak = 4400.0 / M_det * (1 + 0.6 * chi_eff)  # innermost stable orbit, spin-shifted
     duration = 2.18 * (1.21 / mc_det) ** (5 / 3) * (100.0 / 20.0) ** (8 / 3)  # from 20 Hz
     n_cycles = 1.6e4 * (10.0 / 20.0) ** (5 / 3) * (1.2 / mc_det) ** (5 / 3)
     e_rad = M * 0.0572 * 4 * eta * (1 + 0.4 * chi_eff)  # radiated energy, solar masses
     final_spin = np.clip(2 * np.sqrt(3) * eta - 3.871 * eta**2 + 4.028 * eta**3 + chi_eff * (1 - 2 * eta), 0, 0.998)
-    cols = [
-        np.log10(m1), np.log10(m2), np.log10(M), np.log10(mc), q, eta, chi_eff, chi_p,
-        np.log10(dist), z, np.log10(snr), np.log10(f_peak), np.log10(duration),
-        np.log10(n_cycles), np.log10(M - e_rad), final_spin,
-    ]
-    X = np.stack(cols, axis=1)  # (n, 16)
-    # measurement noise: a few percent of each feature's spread
-    return X + rng.normal(0, 0.04, X.shape) * X.std(axis=0, keepdims=True)
+    measured = [np.log10(m1), np.log10(m2), np.log10(M), np.log10(mc), q, eta]  # already noisy
+    derived = [chi_eff, chi_p, np.log10(dist), z]
+    timing = [np.log10(f_peak), np.log10(duration), np.log10(n_cycles), np.log10(M - e_rad), final_spin]
+    D, T = np.stack(derived, axis=1), np.stack(timing, axis=1)  # (n, 4), (n, 5)
+    D = D + rng.normal(0, 0.04, D.shape) * D.std(axis=0, keepdims=True)  # a few percent of each spread
+    T = T + rng.normal(0, 0.04, T.shape) * T.std(axis=0, keepdims=True)
+    snr_col = np.log10(snr)[:, None]  # the measured SNR is noisy already and stays above the threshold
+    return np.concatenate([np.stack(measured, axis=1), D, snr_col, T], axis=1)  # (n, 16), GW_FEATURES order
+
+
+def _standardise(X: np.ndarray, train: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Standardise every row with the training rows' mean and spread only: (X_std, mean, scale)."""
+    scaler = StandardScaler().fit(X[train])
+    return scaler.transform(X).astype(np.float32), scaler.mean_, scaler.scale_
 
 
 def make_gw(*, test_size: float = 0.2, random_state=None) -> Dataset:
-    """Synthetic catalogue of 800 gravitational-wave triggers from three populations, standardised."""
+    """Synthetic catalogue of 800 detected gravitational-wave events from three populations, standardised
+    with the training split's statistics."""
     rng = np.random.default_rng(random_state)
     blocks, labels = [], []
     for label, (kind, n) in enumerate(GW_POPULATIONS):
-        blocks.append(_gw_features(_gw_population(rng, kind, n), rng))
+        blocks.append(_gw_features(_gw_detected(rng, kind, n), rng))
         labels.append(np.full(n, label))
-    X = StandardScaler().fit_transform(np.concatenate(blocks)).astype(np.float32)
     y = np.concatenate(labels).astype(np.int64)
     train, test = _split(y, test_size, random_state)
+    X, mean, scale = _standardise(np.concatenate(blocks), train)
     return Dataset(
         name="gw",
         X=X,
@@ -180,8 +237,10 @@ def make_gw(*, test_size: float = 0.2, random_state=None) -> Dataset:
         kind="tabular",
         train_idx=train,
         test_idx=test,
-        description="800 synthetic gravitational-wave triggers, 16 standardised features derived "
-        "from masses, spins and distance.",
+        feature_mean=mean,
+        feature_scale=scale,
+        description=f"800 synthetic gravitational-wave events (measured SNR ≥ {SNR_THRESHOLD:g}), 16 features "
+        "derived from masses, spins and distance, standardised with the training rows' statistics.",
     )
 
 
@@ -210,12 +269,12 @@ def make_line(n_samples: int = 400, *, noise: float = 0.1, slope: float = 0.9, t
 
 def make_roll(n_samples: int = 1000, *, noise: float = 0.3, test_size: float = 0.2,
               random_state=None) -> Dataset:
-    """scikit-learn's 3-D swiss roll, standardised: a curved 2-D sheet."""
+    """scikit-learn's 3-D swiss roll, standardised with the training rows' statistics: a curved 2-D sheet."""
     X, t = make_swiss_roll(n_samples, noise=noise, random_state=random_state)
-    X = StandardScaler().fit_transform(X).astype(np.float32)
     edges = np.quantile(t, [0.2, 0.4, 0.6, 0.8])
     y = np.digitize(t, edges).astype(np.int64)
     train, test = _split(y, test_size, random_state)
+    X, mean, scale = _standardise(X, train)
     return Dataset(
         name="swiss_roll",
         X=X,
@@ -226,6 +285,8 @@ def make_roll(n_samples: int = 1000, *, noise: float = 0.3, test_size: float = 0
         train_idx=train,
         test_idx=test,
         position=t.astype(np.float32),
+        feature_mean=mean,
+        feature_scale=scale,
         description=f"{n_samples} points on scikit-learn's swiss roll, a rolled-up 2-D sheet in 3-D.",
     )
 

@@ -2,13 +2,20 @@
 
 Weights go out with `torch.save(model.state_dict())` and come back with `torch.load(...,
 weights_only=True)` only, so a file can hold tensors but never code. A loaded file is checked
-against the configured model (every key, every shape, finite values) before it touches a model,
-and every way it can be wrong ends in a ValueError whose message a student can act on.
+against the configured model (every key, every shape, finite values of a trained model's size)
+before it touches a model, and every way it can be wrong ends in a ValueError whose message a
+student can act on.
+
+A .pt file is a zip archive, and `torch.load` inflates every entry before it looks at a shape: a
+few megabytes of deflated zeros would unpack to gigabytes. So the archive's directory is read first
+(`zipfile`, which inflates nothing) and a file whose entries claim more bytes, or more entries, than
+the model it must fit could need is refused before `torch.load` runs.
 """
 
 from __future__ import annotations
 
 import io
+import zipfile
 from typing import Any, Mapping
 
 import numpy as np
@@ -21,6 +28,21 @@ from .models import Autoencoder, build
 from .train import Trainer
 
 NOT_WEIGHTS = "Not an aeviz weights file"
+# The bytes a file may unpack to beyond its tensors' values: data.pkl (about 100 bytes per tensor),
+# version, byteorder and the other small records torch.save writes (under 100 bytes each).
+METADATA_ALLOWANCE = 64 * 1024
+# Records beyond one per tensor: data.pkl, version, byteorder, .format_version, .storage_alignment,
+# .data/serialization_id (torch 2.x), with room for a few more in later releases.
+EXTRA_ENTRIES = 16
+# Without a model to compare with: the largest model the settings allow (six hidden layers of 1024,
+# 64 inputs, latent 64: about 11 million parameters) at 8 bytes per value, rounded up.
+ANY_MODEL_BYTES = 128 * 1024 * 1024
+ANY_MODEL_ENTRIES = 64
+# The largest |weight| accepted. Trained aeviz models sit far below it: their inputs are pixels in
+# [0, 1] or features standardised to unit variance, and across datasets, variants, batch sizes and
+# learning rates up to 10 the largest weight of a run that did not diverge was under 50. Values near
+# float32's limit (3.4e38) would overflow in the first layer and break every figure.
+MAX_ABS_WEIGHT = 1e4
 
 
 def weights_to_bytes(model: torch.nn.Module) -> bytes:
@@ -32,10 +54,45 @@ def weights_to_bytes(model: torch.nn.Module) -> bytes:
     return buf.getvalue()
 
 
-def weights_from_bytes(data: bytes) -> dict[str, torch.Tensor]:
-    """Load a state dict from bytes with weights_only=True; ValueError if it is not one."""
+def weights_budget(model: torch.nn.Module | None) -> tuple[int, int]:
+    """(bytes, entries) a saved state dict of `model` may unpack to: its values at 8 bytes each (the
+    widest floating-point type) plus the pickle and metadata records; generous caps without a model."""
+    if model is None:
+        return ANY_MODEL_BYTES, ANY_MODEL_ENTRIES
+    state = model.state_dict()
+    return 8 * sum(v.numel() for v in state.values()) + METADATA_ALLOWANCE, len(state) + EXTRA_ENTRIES
+
+
+def _check_archive(data: bytes, model: torch.nn.Module | None) -> None:
+    """Refuse, from the zip directory alone (nothing inflated), a file that is not a zip archive or
+    whose entries claim more bytes or entries than a state dict of `model` needs."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        raise ValueError(f"{NOT_WEIGHTS}: it is not the zip archive torch.save writes. Upload the .pt from "
+                         "'Download weights', or save it with torch.save(model.state_dict(), path).") from None
+    max_bytes, max_entries = weights_budget(model)
+    if len(entries) > max_entries:
+        raise ValueError(f"{NOT_WEIGHTS}: it holds {len(entries):,} entries, but weights for these settings hold "
+                         f"at most {max_entries}. Upload the .pt from 'Download weights'.")
+    claimed = sum(e.file_size for e in entries)
+    if claimed > max_bytes:
+        raise ValueError(f"{NOT_WEIGHTS}: it would unpack to {_size(claimed)}, but weights for these settings "
+                         f"need at most {_size(max_bytes)}; it was refused unread. Choose the settings the file "
+                         "was saved with, or upload the .pt from 'Download weights'.")
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:,.1f} MB" if n >= 1_000_000 else f"{n / 1e3:,.1f} kB"
+
+
+def weights_from_bytes(data: bytes, model: torch.nn.Module | None = None) -> dict[str, torch.Tensor]:
+    """Load a state dict from bytes with weights_only=True; ValueError if it is not one, or if it would
+    unpack to more than a state dict of `model` (the model it must fit) needs."""
     if not data:
         raise ValueError(f"{NOT_WEIGHTS}: it is empty.")
+    _check_archive(data, model)
     try:
         state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception:  # pickle, zip and torch errors alike: a file we cannot read as weights
@@ -93,11 +150,16 @@ def check_weights(state: Mapping[str, torch.Tensor], model: torch.nn.Module) -> 
         if not torch.isfinite(v).all():
             raise ValueError(f"These weights are not usable: {k} contains NaN or infinite values "
                              "(were they saved from a run that diverged?).")
+        largest = float(v.abs().max()) if v.numel() else 0.0
+        if largest > MAX_ABS_WEIGHT:
+            raise ValueError(f"These weights are not from a trained aeviz model: {k} holds a value of size "
+                             f"{largest:.3g}, while trained models keep every weight below {MAX_ABS_WEIGHT:g}. "
+                             "Upload the .pt from 'Download weights'.")
 
 
 def load_weights(model: Autoencoder, data: bytes) -> Autoencoder:
     """Read, check and copy saved weights into `model` (a fresh one; returned for chaining)."""
-    state = weights_from_bytes(data)
+    state = weights_from_bytes(data, model)
     check_weights(state, model)
     model.load_state_dict({k: v.to(torch.float32) for k, v in state.items()})
     model.eval()
@@ -118,6 +180,9 @@ def restored_run(data: bytes, dataset: Dataset, model_cfg: ModelConfig, train_cf
         record = {f"train_{k}": float(v) for k, v in model.loss(X_train).items()}
         record.update({f"test_{k}": float(v) for k, v in model.loss(X_test).items()})
         codes = model.encode(torch.from_numpy(dataset.X)).numpy().copy()  # (n, latent)
+    if not (np.isfinite(codes).all() and all(np.isfinite(v) for v in record.values())):
+        raise ValueError("These weights are not usable with this dataset: its samples' codes or losses come out "
+                         "NaN or infinite (the numbers overflow). Upload the .pt from 'Download weights'.")
     # the weights arrive already trained: mark the run finished at its last epoch
     trainer.epoch = train_cfg.epochs
     trainer.history = [{"epoch": train_cfg.epochs, **record, "seconds": 0.0}]

@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .config import ACTIVATIONS, ModelConfig
+from .fastpath import mse_backprop
 
 _ACT = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "elu": nn.ELU, "leaky_relu": nn.LeakyReLU}
 assert set(_ACT) == set(ACTIVATIONS)
@@ -24,17 +25,6 @@ def _mlp(widths: list[int], activation: str | None, last_activation: nn.Module |
     if last_activation is not None:
         layers.append(last_activation)
     return nn.Sequential(*layers)
-
-
-_aten = torch.ops.aten
-# d(loss)/d(input) of each activation from d(loss)/d(output) and the output alone
-_BACKWARD = {
-    nn.ReLU: lambda g, out: _aten.threshold_backward(g, out, 0),
-    nn.Tanh: lambda g, out: _aten.tanh_backward(g, out),
-    nn.Sigmoid: lambda g, out: _aten.sigmoid_backward(g, out),
-    nn.ELU: lambda g, out: _aten.elu_backward(g, 1.0, 1, 1, True, out),
-    nn.LeakyReLU: lambda g, out: _aten.leaky_relu_backward(g, out, 0.01, True),
-}
 
 
 def init_parameters(model: nn.Module, generator: torch.Generator) -> None:
@@ -112,22 +102,7 @@ class Autoencoder(nn.Module):
         gives (a test compares them), in half the time for nets this small, because no graph is
         recorded. Gradients are overwritten, not accumulated.
         """
-        layers = [*self.encoder, *self.decoder]
-        outs = [self.training_input(x)]  # outs[i] is the input of layers[i]
-        for layer in layers:
-            outs.append(layer(outs[-1]))
-        diff = outs[-1] - x  # (batch, features)
-        recon = diff.pow(2).mean()
-        g = diff.mul_(2.0 / diff.numel())  # d recon / d x_hat
-        for i in range(len(layers) - 1, -1, -1):
-            layer = layers[i]
-            if isinstance(layer, nn.Linear):
-                torch.mm(g.t(), outs[i], out=layer.weight.grad)  # (out, in)
-                torch.sum(g, 0, out=layer.bias.grad)  # (out,)
-                if i > 0:
-                    g = torch.mm(g, layer.weight)  # (batch, in)
-            else:
-                g = _BACKWARD[type(layer)](g, outs[i + 1])
+        recon = mse_backprop(layers=[*self.encoder, *self.decoder], inputs=self.training_input(x), target=x)
         return {"total": recon, "recon": recon}
 
 
@@ -257,9 +232,12 @@ class VariationalAutoencoder(Autoencoder):
 
     def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Reconstruction + β · KL, the KL summed over latent units and averaged over the batch,
-        divided by the feature count so it sits on the per-element scale of the reconstruction."""
+        divided by the feature count so it sits on the per-element scale of the reconstruction.
+
+        Training reconstructs from a sampled z; evaluation (`model.eval()`) from μ, so the same weights
+        always give the same errors (no ε drawn, whatever state a generator is in)."""
         mu, logvar = self.encode_stats(x)
-        z = self.reparameterize(mu, logvar)
+        z = self.reparameterize(mu, logvar) if self.training else mu
         recon = self.reconstruction_loss(self.decode(z), x)
         kl = -0.5 * (1 + logvar - mu**2 - logvar.exp()).sum(dim=1).mean() / self.n_features
         return {"total": recon + self.cfg.beta * kl, "recon": recon, "kl": kl}

@@ -13,27 +13,8 @@ import torch
 
 from .config import TrainConfig
 from .datasets import Dataset
+from .fastpath import FlatAdam, flatten_parameters
 from .models import Autoencoder
-
-
-def _flatten_parameters(model: torch.nn.Module) -> tuple[torch.nn.Parameter, torch.Tensor]:
-    """Re-home every parameter and its gradient as views into two flat buffers.
-
-    Small networks spend their time in per-tensor overhead, not arithmetic: with one flat
-    buffer the optimiser makes a single fused update per step and zeroing the gradients is
-    one call. Autograd accumulates into the existing gradient views in place.
-    """
-    params = list(model.parameters())
-    flat = torch.nn.Parameter(torch.cat([p.detach().reshape(-1) for p in params]))
-    grad = torch.zeros_like(flat)
-    flat.grad = grad
-    offset = 0
-    for p in params:
-        n = p.numel()
-        p.data = flat.data[offset:offset + n].view_as(p)
-        p.grad = grad[offset:offset + n].view_as(p)
-        offset += n
-    return flat, grad
 
 
 @contextmanager
@@ -48,47 +29,12 @@ def _one_thread():
         torch.set_num_threads(before)
 
 
-class FlatAdam:
-    """Adam (Kingma & Ba, 2015) over one flat parameter buffer, in five in-place tensor ops.
-
-    Same update as torch.optim.Adam with default betas and eps (a test checks it step by step),
-    without the per-call bookkeeping that dominates the step time of a net this small.
-    """
-
-    def __init__(self, param: torch.Tensor, grad: torch.Tensor, lr: float,
-                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
-        self.param, self.grad, self.lr, self.betas, self.eps = param, grad, lr, betas, eps
-        self.m = torch.zeros_like(param)  # first moment
-        self.v = torch.zeros_like(param)  # second moment
-        self.t = 0
-        self._denom = torch.empty_like(param)
-
-    @torch.no_grad()
-    def step(self) -> None:
-        """One Adam update of `param` from the gradient currently in `grad`."""
-        b1, b2 = self.betas
-        self.t += 1
-        bc1, bc2 = 1 - b1**self.t, 1 - b2**self.t
-        self.m.lerp_(self.grad, 1 - b1)
-        self.v.mul_(b2).addcmul_(self.grad, self.grad, value=1 - b2)
-        torch.sqrt(self.v, out=self._denom).div_(math.sqrt(bc2)).add_(self.eps)
-        self.param.addcdiv_(self.m, self._denom, value=-self.lr / bc1)
-
-    def state(self) -> tuple[torch.Tensor, torch.Tensor, int]:
-        """A copy of the moments and step count (for rollback)."""
-        return self.m.clone(), self.v.clone(), self.t
-
-    def restore(self, state: tuple[torch.Tensor, torch.Tensor, int]) -> None:
-        """Put back a state taken with `state()`."""
-        self.m.copy_(state[0])
-        self.v.copy_(state[1])
-        self.t = state[2]
-
-
 class TrainingDiverged(RuntimeError):
     """The loss became NaN or infinite; the message says why and what to change."""
 
 
+MAX_SNAPSHOTS = 41  # a run keeps at most this many latent snapshots (thinned evenly as it goes)
+SNAPSHOT_BYTES = 4_000_000  # ... and at most about this many bytes of them (fewer snapshots of wide codes)
 EXPLODED = 1e4  # a training loss this many times the untrained model's counts as blown up
 
 _CAUSES = {
@@ -127,7 +73,7 @@ class Trainer:
         self.cfg = cfg
         self.generator = torch.Generator().manual_seed(cfg.seed)
         model.generator = self.generator
-        self._flat, self._grad = _flatten_parameters(model)
+        self._flat, self._grad = flatten_parameters(model)
         # one Adam update over one flat buffer instead of a loop over every tensor
         self.optimizer = FlatAdam(self._flat.data, self._grad, cfg.lr)
         self._X_train = torch.from_numpy(data.X_train)  # (n_train, features)
@@ -136,7 +82,9 @@ class Trainer:
         self.epoch = 0
         self.seconds = 0.0
         self.history: list[dict[str, float]] = []
+        self._snapshot_every = max(1, cfg.snapshot_every)
         self.snapshots: list[tuple[int, np.ndarray]] = [(0, self._codes())]
+        self.max_snapshots = int(min(MAX_SNAPSHOTS, max(6, SNAPSHOT_BYTES // max(1, self.snapshots[0][1].nbytes))))
         self.error: str | None = None
         self.run_id = uuid.uuid4().hex  # this run's identity: keys caches of things drawn from it
         model.eval()
@@ -157,6 +105,24 @@ class Trainer:
         self.model.eval()
         with torch.no_grad():
             return self.model.encode(self._X_all).numpy().copy()  # (n, latent)
+
+    def _snapshot(self) -> None:
+        """Keep the codes at this epoch; past MAX_SNAPSHOTS, drop every other one and snapshot half as
+        often, so a run's memory is bounded whatever its epochs (the first and the latest always stay)."""
+        if self.snapshots and self.snapshots[-1][0] == self.epoch:
+            return
+        self.snapshots.append((self.epoch, self._codes()))
+        if len(self.snapshots) > self.max_snapshots:
+            last = self.snapshots[-1]
+            kept = self.snapshots[:-1:2]
+            self.snapshots = kept + [last]
+            self._snapshot_every *= 2
+
+    def nbytes(self) -> int:
+        """Bytes this run holds of its own (parameters, gradients, Adam's moments, snapshots); the
+        dataset is shared with other runs and not counted."""
+        tensors = 6 * self._flat.numel() * self._flat.element_size()  # params, grad, m, v, denom, rollback
+        return tensors + sum(codes.nbytes for _, codes in self.snapshots) + 200 * len(self.history)
 
     def _epoch(self) -> dict[str, float]:
         model, opt, X = self.model, self.optimizer, self._X_train
@@ -219,8 +185,8 @@ class Trainer:
             record = {"epoch": self.epoch, **record, "seconds": self.seconds}
             self.history.append(record)
             new.append(record)
-            if self.epoch % max(1, self.cfg.snapshot_every) == 0 or self.epoch == self.cfg.epochs:
-                self.snapshots.append((self.epoch, self._codes()))
+            if self.epoch % self._snapshot_every == 0 or self.epoch == self.cfg.epochs:
+                self._snapshot()
         return new
 
     def step_for(self, seconds: float) -> list[dict[str, float]]:
@@ -243,11 +209,19 @@ class Trainer:
         return self
 
     def final(self, term: str = "recon") -> tuple[float, float]:
-        """(train, test) value of a loss term at the last completed epoch."""
+        """(train, test) value of a loss term for the model after the last completed epoch, both computed on
+        the whole split in eval mode (a VAE decodes μ), so the same weights always give the same numbers.
+        The history's train values are averages over each epoch's batches while the weights still moved."""
         if not self.history:
             return float("nan"), float("nan")
         last = self.history[-1]
-        return last[f"train_{term}"], last[f"test_{term}"]
+        key = (self.epoch, len(self.history), term)
+        if getattr(self, "_final", (None,))[0] != key:
+            self.model.eval()
+            with torch.no_grad():
+                train = float(self.model.loss(self._X_train)[term])
+            self._final = (key, train)
+        return self._final[1], last[f"test_{term}"]
 
 
 def fit(model: Autoencoder, data: Dataset, cfg: TrainConfig, callback=None) -> Trainer:

@@ -1,6 +1,6 @@
 """A class at once, without browsers: N concurrent sessions that speak Streamlit's websocket protocol.
 
-    python bench/load_protocol.py [--sessions 30] [--clicks 3] [--no-baseline] [--url http://127.0.0.1:8501]
+    python bench/load_protocol.py [--sessions 30] [--clicks 3] [--no-baseline] [--gc-compare] [--url http://127.0.0.1:8501]
 
 bench/load_test.py drives real Chromium contexts; on a small machine their rendering dominates its
 latencies. Here each simulated student is one websocket on /_stcore/stream sending the BackMsgs the
@@ -260,11 +260,12 @@ def print_table(phases: list[dict]) -> None:
             print(f"  [{p['phase']}] {ex}")
 
 
-def _start(log: str) -> tuple[subprocess.Popen, str]:
-    """A fresh aeviz server that logs its training runs to `log`."""
+def _start(log: str, env: dict | None = None) -> tuple[subprocess.Popen, str]:
+    """A fresh aeviz server that logs its training runs to `log` (with `env` added to its environment)."""
     from conftest import start_server
 
-    return start_server(extra_env={"AEVIZ_TRAIN_LOG": log, "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"})
+    return start_server(extra_env={"AEVIZ_TRAIN_LOG": log, "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
+                                   **(env or {})})
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -288,6 +289,9 @@ def main() -> None:
                     help="click = type both z inputs (default) or send the map's plotly selection event")
     ap.add_argument("--no-baseline", action="store_true", help="skip the single-student runs")
     ap.add_argument("--timeout", type=float, default=600, help="seconds any one script run may take")
+    ap.add_argument("--gc-compare", action="store_true",
+                    help="run the class twice on fresh servers, with Streamlit's full gc.collect() after every "
+                         "script run (runner.postScriptGC) forced on, then off, and compare")
     ap.add_argument("--out", default=str(RESULTS))
     args = ap.parse_args()
     load_before = list(os.getloadavg())
@@ -297,6 +301,14 @@ def main() -> None:
         if not args.no_baseline:
             phases.append(phase("alone", url, 1, args, pids, args.train_log))
         phases.append(phase("class", url, args.sessions, args, pids, args.train_log))
+    elif args.gc_compare:
+        tmp = tempfile.mkdtemp(prefix="aeviz-protocol-")
+        for label, value in (("class, post-run GC on", "true"), ("class, post-run GC off", "false")):
+            proc, url = _start(f"{tmp}/{value}.log", {"STREAMLIT_RUNNER_POST_SCRIPT_GC": value})
+            try:
+                phases.append(phase(label, url, args.sessions, args, [proc.pid], f"{tmp}/{value}.log"))
+            finally:
+                _stop(proc)
     else:
         tmp = tempfile.mkdtemp(prefix="aeviz-protocol-")
         if not args.no_baseline:

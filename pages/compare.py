@@ -25,10 +25,13 @@ st.header("Linear autoencoder vs PCA")
 st.markdown("Without activations an autoencoder is linear, and its best possible code spans the same subspace "
             "as PCA's first d components: **same subspace, not necessarily the same axes**.")
 cmp_ui.linear_vs_pca(cfgs)
+with st.expander("Worked example: the line, by hand and trained", expanded=cfgs[0].name == "line"):
+    cmp_ui.line_toy(cfgs)
 
 st.header("Curves PCA cannot follow")
 st.markdown("PCA can only project the swiss roll flat, so far-apart points on the sheet land on top of each "
-            "other; a non-linear encoder can try to unroll it.")
+            "other. A non-linear encoder can pull the turns apart; whether it also lays the sheet out flat is "
+            "measured below, not assumed.")
 cmp_ui.swiss_roll(cfgs)
 
 st.header("Is the code useful?")
@@ -46,9 +49,10 @@ cmp_ui.contraction(cfgs)
 ui.try_this([
     "Set β to 0 in the sidebar (variational variant): predict the VAE's hole fraction, then scroll up and look.",
     "Raise β to 4: the holes close further — what happens to the VAE's reconstruction error and decodings?",
-    "On digits with MSE and β = 1 the VAE's map is almost one line: one code unit carries nearly nothing "
-    "(posterior collapse — its KL cost outweighs what it adds to an MSE reconstruction). Lower β to 0.25, or "
-    "switch the reconstruction loss to bce, and compare the two maps.",
+    "Raise β to 1 on digits: the VAE's map of μ becomes almost one line — one code unit carries nearly nothing "
+    "(posterior collapse: its KL cost outweighs what it adds to an MSE reconstruction). The hole fraction stays "
+    "low, because that unit is pure noise the decoder ignores; the warning under the map says which. Back at "
+    "β = 0.25 (the default), or with the reconstruction loss set to bce, both units carry the digits.",
     "On digits, raise the latent size to 8: do the principal angles stay small, and what share of the variance "
     "do 8 components explain?",
     "Switch to gw: the code's AUC is almost the raw features' at an eighth of the numbers. Is it on digits?",

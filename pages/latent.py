@@ -14,10 +14,11 @@ ui.intro(
     "Each training sample is encoded to a code z; the map shows where the codes landed. The encoder puts "
     "them wherever reconstruction is easiest, and nothing in the loss organises the space *between* them: "
     "away from the codes the decoder's output means nothing. Those regions are **holes**, and they are why a "
-    "plain autoencoder is a poor generator. A point is in a hole when its nearest training code is farther "
-    "than a radius r:",
-    r"\text{hole}(z) \iff \min_i \lVert z - f_\theta(x_i) \rVert > r",
+    "plain autoencoder is a poor generator. With z₁ … zₙ the codes the decoder was trained on and D their "
+    "per-unit standard deviations, a point is in a hole when",
+    r"\text{hole}(z) \iff \min_i \big\lVert D^{-1}(z - z_i) \big\rVert > r",
 )
+st.markdown(latent.HOLE_RULE)
 run = ui.model_or_stop()
 view = latent.view(run)
 st.caption("The colours are the dataset's labels. They colour the points only: they were never used in "
@@ -30,24 +31,26 @@ elif view.latent == 1:
     st.info("The code is a single number: the map is a strip along z₁ (the vertical spread is only there so "
             "the points can be seen). Pointing anywhere at the same z₁ decodes the same point.")
 if model_cfg.variant == "variational":
-    st.info("This is a VAE: its decoder was trained on z = μ + σ·ε, so it also covers the space around the mean "
-            "codes drawn here. Press *Sample from the prior* to decode z ~ N(0, I).")
+    st.info("This is a VAE: the map shows the mean codes μ, but its decoder was trained on z = μ + σ·ε, so the "
+            "holes are measured from one such sampled z per training sample (grey in the hole-rate plot below). "
+            "Press *Sample from the prior* to decode z ~ N(0, I).")
 
 st.subheader("Point anywhere to decode")
 st.markdown("Your browser runs the decoder itself: move over the map (or drag a finger) and the output beside it "
             "follows, with the nearest training sample and whether the point is in a hole. Drag the radius r under "
-            "the map to see the holes grow and shrink.")
+            "the map (in code standard deviations, like every distance here) to see the holes grow and shrink.")
 r = latent.explorer(run, data)
 
 st.subheader("Hole rate: sample the latent space")
-st.markdown("Draw N points from N(0, s²) in the latent space, the way one would sample a generator: red crosses "
-            "land in holes, green pluses near a training code.")
-latent.hole_rate_section(run, view, r)
+st.markdown("Draw N points from N(0, s²) in the codes' standardised units, the way one would sample a generator "
+            "(s = 1: a Gaussian as wide as the codes, for a VAE its prior N(0, I)): red crosses land in holes, green "
+            "pluses near a training code. The Variants & comparisons page uses these same draws.")
+draws = latent.hole_rate_section(run, view, r)
 
 st.subheader("More dimensions, more holes")
-st.markdown("Train a small model at each latent size, standardise its codes (mean 0, std 1 per unit, so that "
-            "r = 0.8 means the same at every size), and measure the hole fraction of 200 draws from N(0, 1.5²).")
-latent.sweep_section(data_cfg, model_cfg, train_cfg)
+st.markdown("Train your settings — same dataset, variant, widths, activation, training and seed — at each latent "
+            "size, and measure each model's hole fraction with the same draws and the same rule.")
+latent.sweep_section(run, view, draws)
 
 st.subheader("The manifold grid")
 st.markdown("Decode a regular grid over the codes' bounding box in one batch: the decoder's whole map at once.")
@@ -61,12 +64,18 @@ st.subheader("Evolution during training")
 latent.evolution_section(run, data, view)
 
 ui.try_this([
-    "Point at an empty region far from every code: what does the decoder draw there, and does it look like any "
-    "training sample?",
-    "Raise the latent size to 8 and rerun the sweep: what happens to the hole fraction, and why?",
+    "Point at an empty region far from every code, such as a corner of the map: the map says *in a hole*, yet "
+    "the decoder still draws a crisp digit much like some real one — it carries on the nearest cluster's pattern, "
+    "though nothing in training asked for anything there. Which digit does it draw, and is it the nearest "
+    "training sample's?",
+    "Run the sweep: for the plain autoencoder the hole fraction climbs with the latent size, far above the 1 % "
+    "of codes that fill the Gaussian. Then set the latent size to 8 in the sidebar: the hole fraction above now "
+    "reads the sweep's value at 8. Why does a bigger code leave more of the space empty?",
     "Set the spread s of the draws to 0.5, then to 3: which gives more holes for this model, and what does that "
     "say about where the codes sit?",
-    "Switch to the variational variant and press *Sample from the prior* a few times: compare the hole fraction "
-    "with the plain autoencoder's.",
-    "Interpolate between a 0 and a 1: where does the path leave the codes, and what do the decodings look like there?",
+    "Switch to the variational variant (β = 0.25) and compare its hole fraction with the plain autoencoder's: "
+    "it falls to a few percent, because its decoder was trained on clouds z = μ + σ·ε that fill the Gaussian. "
+    "Then raise β to 1: the holes stay few, but read the note beside the draws — one code unit has collapsed.",
+    "Interpolate between the default samples A (a 0) and B (a 1): at latent size 2 the path never leaves the "
+    "codes, yet the decodings in the middle are not a blend of 0 and 1. Which digits does the path pass through?",
 ])

@@ -32,7 +32,7 @@ elif data.kind == "points":
                "the line or sheet it has learned, and the segment's length is the error.")
 
 st.subheader("Error per label")
-recon_ui.error_per_label(data, errors)
+recon_ui.error_per_label(data, errors, X, X_hat)
 
 st.subheader("Test error against latent size")
 recon_ui.sweep_section(cfgs, data)

@@ -52,12 +52,75 @@ def test_gw_populations_imbalanced_standardised_and_separable():
 
     d = load(DataConfig("gw"))
     assert np.bincount(d.y).tolist() == [400, 250, 150]
-    np.testing.assert_allclose(d.X.mean(axis=0), 0, atol=1e-4)
-    np.testing.assert_allclose(d.X.std(axis=0), 1, atol=1e-3)
+    np.testing.assert_allclose(d.X_train.mean(axis=0), 0, atol=1e-4)
+    np.testing.assert_allclose(d.X_train.std(axis=0), 1, atol=1e-3)
     acc = LogisticRegression(max_iter=2000).fit(d.X_train, d.y_train).score(d.X_test, d.y_test)
     assert 0.85 < acc  # separable ...
     corr = np.corrcoef(d.X.T)
     assert np.abs(corr[np.triu_indices(16, 1)]).max() > 0.9  # ... with strongly correlated features
+
+
+@pytest.mark.parametrize("name", ["gw", "swiss_roll"])
+def test_standardised_with_the_training_rows_statistics_only(name):
+    d = load(DataConfig(name))
+    np.testing.assert_allclose(d.X_train.mean(axis=0), 0, atol=1e-5)
+    np.testing.assert_allclose(d.X_train.std(axis=0), 1, atol=1e-4)
+    # the test rows were not used: their mean is not forced to zero
+    assert np.abs(d.X_test.mean(axis=0)).max() > 1e-3
+    # and the stored statistics are the training rows' own
+    raw = d.X.astype(np.float64) * d.feature_scale + d.feature_mean
+    np.testing.assert_allclose(raw[d.train_idx].mean(axis=0), d.feature_mean, rtol=1e-5, atol=1e-5)
+    assert not np.allclose(raw.mean(axis=0), d.feature_mean, rtol=1e-5, atol=1e-5)
+
+
+def _gw_raw():
+    d = load(DataConfig("gw"))
+    return d, d.X.astype(np.float64) * d.feature_scale + d.feature_mean  # (800, 16) physical units
+
+
+def test_gw_every_event_is_above_the_detection_threshold():
+    from aeviz.datasets import GW_FEATURES, SNR_THRESHOLD
+
+    d, raw = _gw_raw()
+    snr = 10 ** raw[:, GW_FEATURES.index("log_snr")]
+    assert snr.min() >= SNR_THRESHOLD * (1 - 1e-5)
+    # no floor: nothing piles up at the threshold (the old max(snr, 6) put two thirds at the floor)
+    assert np.mean(snr < SNR_THRESHOLD * 1.05) < 0.15
+
+
+def test_gw_detection_drops_and_redraws_undetected_sources():
+    from aeviz.datasets import SNR_THRESHOLD, _gw_detected, _gw_population, _measured_snr
+
+    rng = np.random.default_rng(0)
+    drawn = _gw_population(rng, "stellar BBH", 2000)
+    assert np.mean(_measured_snr(drawn, rng) >= SNR_THRESHOLD) < 0.5  # most sources are too faint
+    events = _gw_detected(np.random.default_rng(0), "stellar BBH", 400)
+    assert len(events["snr"]) == 400 and events["snr"].min() >= SNR_THRESHOLD
+
+
+def test_gw_mass_ratio_and_symmetric_mass_ratio_stay_physical_after_noise():
+    from aeviz.datasets import GW_FEATURES, _gw_detected, _gw_features
+
+    _, raw = _gw_raw()
+    q, eta = raw[:, GW_FEATURES.index("mass_ratio")], raw[:, GW_FEATURES.index("sym_mass_ratio")]
+    assert q.max() <= 1 + 1e-5 and eta.max() <= 0.25 + 1e-6 and q.min() > 0
+    rng = np.random.default_rng(3)
+    for kind in ("stellar BBH", "high-mass BBH", "BNS"):  # exact, before float32 storage
+        X = _gw_features(_gw_detected(rng, kind, 500), rng)
+        assert X[:, 4].max() <= 1.0 and X[:, 5].max() <= 0.25
+        np.testing.assert_allclose(X[:, 4], 10 ** (X[:, 1] - X[:, 0]), rtol=1e-9)  # q = m2 / m1
+
+
+def test_gw_secondary_masses_do_not_pile_at_a_floor():
+    from aeviz.datasets import GW_FEATURES
+
+    d, raw = _gw_raw()
+    m2 = 10 ** raw[:, GW_FEATURES.index("log_mass_2")]
+    assert not np.any(np.abs(m2 - 3.0) < 1e-3)
+    stellar = np.sort(m2[d.y == 0])
+    assert stellar[0] >= 3.0 * 0.9  # the 3-solar-mass lower bound, up to measurement noise
+    assert np.min(np.diff(stellar[:20])) > 0  # the lowest values are spread out, not repeated
+    assert np.mean(stellar < 3.3) < 0.05
 
 
 def test_line_is_near_slope_point_nine():

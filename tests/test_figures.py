@@ -36,6 +36,24 @@ def test_forward_pass_has_one_frame_per_layer_lighting_in_turn():
     assert fig.layout.updatemenus[0].buttons[0].method == "animate"
 
 
+def test_forward_pass_draws_positive_blue_negative_red_with_a_colour_bar():
+    from plotly.colors import sample_colorscale
+
+    rows = layer_table(ModelConfig(hidden=(3,), latent=1), 2)
+    acts = [np.array([1.0, -1.0]), np.array([0.5, -0.5, 0.0]), np.array([0.2]), np.array([0.1, 0.1, 0.1]),
+            np.array([1.0, -1.0])]
+    fig = forward_pass_figure(rows, acts)
+    m = fig.data[0].marker
+    assert m.showscale and m.colorbar.ticktext[-1].endswith("(blue)")
+    assert sum(bool(t.marker.showscale) for t in fig.data) == 1  # one bar, not one per layer
+    assert all(bool(t.marker.showscale) == (i == 0) for fr in fig.frames for i, t in enumerate(fr.data))
+    assert not m.reversescale
+    hi, lo = sample_colorscale([list(s) for s in m.colorscale], [1.0, 0.0])  # what +max and -max are drawn in
+    r_hi, _, b_hi = (int(v) for v in hi[4:-1].split(","))
+    r_lo, _, b_lo = (int(v) for v in lo[4:-1].split(","))
+    assert b_hi > r_hi and r_lo > b_lo  # positive is blue, negative is red
+
+
 def test_loss_figure_draws_train_and_test_per_term():
     data = load(DataConfig("line"))
     tr = Trainer(build(ModelConfig(variant="variational"), data, 0), data, TrainConfig(epochs=3)).run()

@@ -37,10 +37,15 @@ def test_default_payload_fits_the_budget_and_round_trips(default_payload):
     size = lm.payload_size(p)
     assert 20_000 < size <= BUDGET, size
     assert json.loads(json.dumps(p)) == p  # plain JSON: no arrays Streamlit would turn into Arrow tables
-    assert (p["n"], p["latent"], p["radius"]) == (len(data.train_idx), 2, pytest.approx(v.radius))
-    codes = lm.dequantise(p["codes"], p["n"])
-    span = v.codes.max(0) - v.codes.min(0)
-    assert np.abs(codes - v.codes).max() <= span.max() / 65535  # 16-bit steps over the codes' range
+    assert (p["n"], p["latent"], p["radius"]) == (len(data.train_idx), 2, v.radius)  # the rule's exact r
+    assert p["radius_max"] == max(v.radius_max, v.radius)
+    # a plain autoencoder's reference codes are its codes: sent once, exact, with the rule's mean and spread
+    assert p["codes"] is None
+    ref = lm.unb64(p["ref"]["x"], "<f4").reshape(p["n"], 2)
+    assert np.array_equal(ref, v.index.codes) and np.array_equal(ref, v.codes)
+    assert np.array_equal(np.float32(p["ref"]["center"]), v.index.center)
+    assert np.array_equal(np.float32(p["ref"]["scale"]), v.index.scale)
+    assert np.array_equal(lm.drawn_codes(p), v.codes)
     labels = lm.unpack_nibbles(p["labels"], p["n"])
     assert np.array_equal(labels, data.y_train)
     mask = np.unpackbits(lm.unb64(p["train_mask"], "u1"), bitorder="little")[:len(data.X)]
@@ -48,6 +53,18 @@ def test_default_payload_fits_the_budget_and_round_trips(default_payload):
     pixels = lm.unpack_nibbles(p["samples"]["x"], p["n"] * 64).reshape(-1, 64) / p["samples"]["levels"]
     assert np.abs(pixels - data.X_train).max() <= 0.5 / 15 + 1e-6  # 4-bit grey levels, for display
     assert p["samples"]["shape"] == [8, 8] and len(p["colours"]) == 10
+
+
+def test_vae_payload_sends_the_sampled_reference_and_the_drawn_means():
+    p, run, data, v = _payload(variant="variational")
+    ref = lm.unb64(p["ref"]["x"], "<f4").reshape(p["n"], 2)
+    assert np.array_equal(ref, la.decoder_training_codes(run.model, data.X_train))  # z = μ + σ·ε, seeded
+    assert p["radius"] == la.default_radius(ref) == v.radius
+    mu = lm.drawn_codes(p)  # the map draws μ (display only: 16-bit steps over their range)
+    span = v.codes.max(0) - v.codes.min(0)
+    assert np.abs(mu - v.codes).max() <= span.max() / 65535 + 1e-7
+    assert np.abs(ref - v.codes).max() > 10 * span.max() / 65535  # the two differ: both are needed
+    print(f"VAE payload {lm.payload_size(p) / 1000:.1f} kB")
 
 
 def test_decoder_layers_are_exact_float32_with_every_activation():
@@ -139,7 +156,7 @@ def test_page_sends_the_payload_once_keyed_and_within_budget():
     data = _data(at)
     assert lm.payload_size(data["payload"]) <= BUDGET
     assert data["payload"]["latent"] == 2 and data["point"] is None
-    assert data["r"] == pytest.approx(data["payload"]["radius"])  # Python knows the default radius
+    assert data["r"] == data["payload"]["radius"]  # Python knows the default radius
     assert any("send a point to the page" in c.value for c in at.caption)
 
 
@@ -152,7 +169,7 @@ def test_a_picked_point_drives_the_page():
     assert "The page has your point" in text and "z = (500.000, -500.000), from a tap" in text
     assert "This point is **in a hole**" in text
     assert at.number_input(key="latent_z1").value == 500.0 and at.number_input(key="latent_z2").value == -500.0
-    codes = lm.dequantise(p["codes"], p["n"])
+    codes = lm.drawn_codes(p)
     near = {"z": codes[0].tolist(), "ab": codes[0].tolist(), "source": "a click"}
     _send(at, pick=near)
     text = " ".join(m.value for m in at.markdown)

@@ -91,3 +91,30 @@ def test_architecture_page_shows_the_gw_first_layer_count():
     at = _open("pages/architecture.py", w_dataset="gw", w_hidden="64, 32")
     table = at.dataframe[0].value
     assert table["params"].tolist()[1] == 1088
+
+
+def test_picking_gw_shows_its_own_default_architecture():
+    at = _open("pages/architecture.py", w_dataset="gw")
+    _assert_clean(at)
+    assert at.text_input(key="w_hidden").value == "64, 32"
+    assert at.number_input(key="w_epochs").value == 120
+    assert at.dataframe[0].value["params"].tolist()[1] == 1088  # 16 x 64 + 64, the lesson's arithmetic
+    assert any("64, 32" in c.value and "120 epochs" in c.value for c in at.sidebar.caption)
+    _set(at, "w_dataset", "digits")  # back: the digits defaults return
+    at.run()
+    assert at.text_input(key="w_hidden").value == "32, 16" and at.number_input(key="w_epochs").value == 100
+
+
+def test_a_changed_setting_survives_a_dataset_switch():
+    at = _open("pages/architecture.py", w_hidden="48, 8", w_dataset="gw")
+    _assert_clean(at)
+    assert at.text_input(key="w_hidden").value == "48, 8"
+    assert at.number_input(key="w_epochs").value == 120
+
+
+def test_a_link_to_gw_without_widths_opens_on_gws_defaults():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["d_name"] = "gw"
+    at.run()
+    _assert_clean(at)
+    assert at.text_input(key="w_hidden").value == "64, 32" and at.number_input(key="w_epochs").value == 120

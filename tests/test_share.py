@@ -3,7 +3,6 @@ exports, and the sidebar's link, downloads and per-session upload under AppTest 
 
 from __future__ import annotations
 
-import inspect
 import io
 import os
 import pickle
@@ -252,11 +251,6 @@ def test_an_upload_stays_in_its_session_and_follows_its_settings(digits):
 
 
 def test_pages_draw_the_uploaded_model_for_that_session_only(digits):
-    from aeviz.ui import cache
-
-    if "uploaded_run" not in inspect.getsource(cache.current_run):
-        pytest.skip("ui.current_run does not consult share.uploaded_run yet (the two-line change in cache.py)")
-
     def charts(at: AppTest) -> list[str]:
         at.switch_page("pages/latent.py")
         at.run()

@@ -3,7 +3,7 @@
 import threading
 import time
 
-from aeviz.ui.cache import TrainingSlots
+from aeviz.jobs import TrainingSlots
 
 
 def test_slots_cap_concurrent_training_and_queue_the_rest():

@@ -8,7 +8,7 @@ import torch
 from sklearn.decomposition import PCA
 
 from aeviz import DataConfig, ModelConfig, TrainConfig, Trainer, TrainingDiverged, build, fit, load
-from aeviz.train import FlatAdam, _flatten_parameters
+from aeviz.fastpath import FlatAdam, flatten_parameters as _flatten_parameters
 
 
 def _trainer(data, model_cfg=ModelConfig(), **train):

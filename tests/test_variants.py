@@ -12,6 +12,8 @@ from scipy.linalg import subspace_angles
 
 from aeviz import VARIANTS, DataConfig, ModelConfig, TrainConfig, Trainer, build, load
 from aeviz.analysis import compare as C
+from aeviz.analysis import decode
+from aeviz.analysis import latent as la
 from conftest import assert_backprop_matches_autograd
 
 
@@ -163,19 +165,16 @@ def test_linear_autoencoder_spans_pca_subspace_on_digits(digits):
 @pytest.mark.parametrize("dataset", ["gw", "digits"])
 def test_vae_has_fewer_holes_than_the_autoencoder(dataset, digits, gw):
     data = {"digits": digits, "gw": gw}[dataset]
-    fractions = {}
-    for variant in ("autoencoder", "variational"):
-        codes = C.decoder_training_codes(trained(data, variant=variant), data.X_train)
-        fractions[variant] = C.prior_holes(codes, n=1000, seed=0)["fraction"]
+    fractions = {v: C.generator_view(trained(data, variant=v), data)["hole_fraction"]
+                 for v in ("autoencoder", "variational")}
     assert fractions["variational"] < fractions["autoencoder"], fractions
 
 
-def test_hole_rule_on_hand_made_codes():
-    rng = np.random.default_rng(0)
-    filled = rng.standard_normal((1000, 2)).astype(np.float32)  # codes that fill the prior
-    assert C.prior_holes(filled)["fraction"] < 0.05
-    assert C.prior_holes(filled * 0.05)["fraction"] > 0.9  # the same codes squeezed to a dot
-    assert C.prior_holes(filled + 6.0)["fraction"] == 1.0  # or moved far away
+def test_generator_view_decodes_the_first_of_the_same_draws(digits):
+    view = C.generator_view(trained(digits, variant="autoencoder"), digits)
+    rate = la.model_hole_rate(trained(digits, variant="autoencoder"), digits.X_train)
+    assert view["n_draws"] == la.HOLE_DRAWS and np.array_equal(view["decoded_holes"], rate.holes[:8])
+    assert np.allclose(view["decoded"], decode(trained(digits, variant="autoencoder"), rate.Z[:8]))
 
 
 def test_sparse_penalty_silences_more_activations(digits):

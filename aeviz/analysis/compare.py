@@ -3,17 +3,23 @@ sparsity, denoising, contraction, and AE vs VAE hole fractions (pure functions o
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import torch
 from scipy.linalg import subspace_angles
+from scipy.stats import spearmanr
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.neighbors import NearestNeighbors
+from sklearn.model_selection import KFold, cross_val_score
+from sklearn.neighbors import KNeighborsRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from ..models import Autoencoder
+from ..config import ModelConfig, TrainConfig
+from ..models import Autoencoder, build
+from ..train import Trainer
 from . import latent as latent_mod
 from .core import decode, encode, reconstruct
 
@@ -48,6 +54,93 @@ def pca_reconstruct(pca: PCA, X: np.ndarray) -> np.ndarray:
 def mse(X: np.ndarray, X_hat: np.ndarray) -> float:
     """Mean squared error over every entry."""
     return float(np.mean((np.asarray(X, dtype=np.float64) - X_hat) ** 2))
+
+
+LINEAR_MAX_EPOCHS = 2000  # the comparison trains at most this long
+LINEAR_SAME_DEG = 2.0  # largest principal angle counted as "the same subspace" (minibatch noise sits near 1-2°)
+LINEAR_STILL_DEG = 1.0  # ... or the angle has stopped moving: it changed less than this
+LINEAR_WINDOW = 200  # ... over this many epochs
+
+
+def linear_config(model_cfg: ModelConfig) -> ModelConfig:
+    """The sidebar's architecture as a linear autoencoder trained on MSE (the loss PCA minimises)."""
+    return replace(model_cfg, variant="linear", recon_loss="mse")
+
+
+def train_linear(data, model_cfg: ModelConfig, train_cfg: TrainConfig, *, max_epochs: int = LINEAR_MAX_EPOCHS,
+                 check_every: int = 10, same_deg: float = LINEAR_SAME_DEG, still_deg: float = LINEAR_STILL_DEG,
+                 window: int = LINEAR_WINDOW, error_tol: float = 0.01) -> dict:
+    """Train a linear autoencoder until it has converged to PCA's subspace, bounded by `max_epochs`.
+
+    Every `check_every` epochs it records the principal angles to PCA's top-d subspace (fitted on the
+    training rows) and the training error against PCA's. It stops when the largest angle is below
+    `same_deg`, or has moved less than `still_deg` over the last `window` epochs while the training error is
+    within `error_tol` of PCA's (the best any linear code can do), or at `max_epochs`.
+    Returns the trainer, the trace (epoch, angles, train error / PCA's) and why it stopped.
+    """
+    cfg = linear_config(model_cfg)
+    pca = fit_pca(data.X_train, cfg.latent)
+    pca_train = mse(data.X_train, pca_reconstruct(pca, data.X_train))
+    t = replace(train_cfg, epochs=max_epochs, snapshot_every=max_epochs)  # no per-epoch code snapshots
+    trainer = Trainer(build(cfg, data, seed=train_cfg.seed), data, t)
+    trace = [{"epoch": 0, "angles": principal_angles(trainer.model, pca),
+              "error_ratio": mse(data.X_train, reconstruct(trainer.model, data.X_train)) / max(pca_train, 1e-12)}]
+    reason = "max_epochs"
+    while not trainer.done:
+        trainer.step(check_every)
+        if not trainer.history or trainer.error:
+            reason = "diverged"
+            break
+        trace.append({"epoch": trainer.epoch, "angles": principal_angles(trainer.model, pca),
+                      "error_ratio": trainer.history[-1]["train_recon"] / max(pca_train, 1e-12)})
+        largest = [float(r["angles"].max()) for r in trace if r["epoch"] >= trainer.epoch - window]
+        if largest[-1] <= same_deg:
+            reason = "same_subspace"
+            break
+        settled = trace[-1]["error_ratio"] <= 1 + error_tol  # a plateau far above PCA's error is not the end
+        if settled and trainer.epoch >= window and max(largest) - min(largest) < still_deg:
+            reason = "stopped_moving"
+            break
+    trainer.model.eval()
+    return {"trainer": trainer, "trace": trace, "reason": reason, "epochs": trainer.epoch}
+
+
+# ---------------------------------------------------------------- the line, by hand
+
+TOY_W = np.array([1.0, 0.9]) / 1.81  # the hand-made encoder: z = w · x
+TOY_V = np.array([1.0, 0.9])  # the hand-made decoder: x̂ = v z
+TOY_POINTS = np.array([[2.0, 1.8], [2.0, 2.4]])  # on the line, and 0.6 above it
+TOY_MODEL = ModelConfig(variant="linear", hidden=(), latent=1)  # one weight vector each way, as by hand
+TOY_TRAIN = TrainConfig(lr=3e-2, batch_size=512, epochs=800)  # full batch: 800 steps reach the optimum
+
+
+def _toy_rows(encode_fn, decode_fn) -> list[dict]:
+    rows = []
+    for x in TOY_POINTS:
+        z = float(encode_fn(x))
+        x_hat = decode_fn(z)
+        sq = (x - x_hat) ** 2
+        rows.append({"x": x, "z": z, "x_hat": x_hat, "sq_error": float(sq.sum()), "mean_error": float(sq.mean())})
+    return rows
+
+
+def line_toy(model: Autoencoder) -> dict:
+    """The line's worked example: the hand-made w = (1, 0.9)/1.81, v = (1, 0.9) and a trained one-layer linear
+    autoencoder (z = w·x + b, x̂ = v z + c) on the same two points, with each pair's projection matrix v wᵀ."""
+    enc, dec = model.encoder[0], model.decoder[0]
+    w = enc.weight.detach().numpy()[0].astype(np.float64)  # (2,)
+    b = float(enc.bias.detach()[0])
+    v = dec.weight.detach().numpy()[:, 0].astype(np.float64)  # (2,)
+    c = dec.bias.detach().numpy().astype(np.float64)  # (2,)
+    direction = TOY_V / np.linalg.norm(TOY_V)
+    cos = abs(float(v @ direction)) / max(float(np.linalg.norm(v)), 1e-12)
+    return {
+        "hand": {"w": TOY_W, "v": TOY_V, "projection": np.outer(TOY_V, TOY_W),
+                 "rows": _toy_rows(lambda x: TOY_W @ x, lambda z: TOY_V * z)},
+        "trained": {"w": w, "b": b, "v": v, "c": c, "projection": np.outer(v, w),
+                    "rows": _toy_rows(lambda x: w @ x + b, lambda z: v * z + c),
+                    "angle_to_hand": float(np.degrees(np.arccos(min(1.0, cos))))},
+    }
 
 
 # ---------------------------------------------------------------- is the code useful?
@@ -126,41 +219,10 @@ def jacobian_penalty(model: Autoencoder, X: np.ndarray) -> float:
 
 
 # ---------------------------------------------------------------- AE vs VAE: holes and sampling
-# The hole test itself (nearest training code, N(0, s² I) draws) is the latent page's, from latent.py.
-# The radius differs on purpose: to compare two *generators* we ask both to decode N(0, I), and use ONE
-# radius for both, the spacing codes would have if they filled N(0, I) exactly. The latent page's rule
-# (each model's own code spacing) would hand a model that spreads its codes thinly a wider radius,
-# excusing exactly the gaps this comparison is about.
+# The hole rule is the latent page's, whole (latent.py's module docstring): the same reference codes (the
+# decoder's own training codes: sampled z for a VAE), the same standardised units and radius, the same draws.
 
-
-@torch.no_grad()
-def decoder_training_codes(model: Autoencoder, X: np.ndarray, seed: int = 0) -> np.ndarray:
-    """The codes (n, latent) the decoder sees in training: the code itself, or z = μ + σ·ε for a VAE."""
-    model.eval()
-    x = torch.as_tensor(np.asarray(X, dtype=np.float32))  # (n, features)
-    if not hasattr(model, "encode_stats"):
-        return model.encode(x).numpy()
-    mu, logvar = model.encode_stats(x)  # (n, latent) each
-    eps = torch.randn(mu.shape, generator=torch.Generator().manual_seed(seed))  # (n, latent)
-    return (mu + torch.exp(0.5 * logvar) * eps).numpy()
-
-
-def prior_radius(n_codes: int, latent: int, factor: float = 3.0, seed: int = 0) -> float:
-    """The radius rule: `factor` times the median nearest-neighbour gap of n_codes draws from N(0, I),
-    i.e. of codes that filled the prior perfectly. One radius for every model of that size."""
-    z = latent_mod.sample_normal(n_codes, latent, 1.0, seed)  # (n_codes, latent)
-    dist, _ = NearestNeighbors(n_neighbors=2).fit(z).kneighbors(z)  # column 0 is the point itself
-    return factor * float(np.median(dist[:, 1]))
-
-
-def prior_holes(codes: np.ndarray, n: int = 1000, seed: int = 0) -> dict:
-    """Draw n points from N(0, I) and mark those farther than the prior radius from every code.
-
-    Returns the samples (n, latent), their hole mask (n,), the radius and the hole fraction.
-    """
-    radius = prior_radius(len(codes), codes.shape[1])
-    rate = latent_mod.hole_rate(latent_mod.index_codes(codes), radius, n=n, s=1.0, seed=seed)
-    return {"samples": rate.Z, "holes": rate.holes, "radius": radius, "fraction": rate.fraction}
+decoder_training_codes = latent_mod.decoder_training_codes  # the reference codes of the one hole rule
 
 
 # ---------------------------------------------------------------- one bundle of numbers per comparison
@@ -177,20 +239,20 @@ def to_plane(reference: np.ndarray, *arrays: np.ndarray) -> list[np.ndarray]:
     return [pca.transform(a) for a in (reference, *arrays)]
 
 
-def generator_view(model: Autoencoder, data, n_samples: int = 1000, n_shown: int = 200, n_decoded: int = 8,
-                   seed: int = 0) -> dict:
-    """How well N(0, I) samples decode for this model: map codes, hole test, eight decodings, test error."""
+def generator_view(model: Autoencoder, data, n_shown: int = 200, n_decoded: int = 8) -> dict:
+    """How well Gaussian draws decode for this model, by the one hole rule (latent.model_hole_rate, its
+    default draws): map codes, reference codes, the draws and their holes, eight decodings, test error."""
     mu = encode(model, data.X_train).astype(np.float64)  # (n_train, latent): μ for a VAE
-    trained_on = decoder_training_codes(model, data.X_train, seed)  # (n_train, latent)
-    holes = prior_holes(trained_on, n_samples, seed)
+    trained_on = latent_mod.decoder_training_codes(model, data.X_train)  # (n_train, latent)
+    rate = latent_mod.model_hole_rate(model, data.X_train)
     is_vae = hasattr(model, "encode_stats")
-    shown = holes["samples"][:n_shown]
-    plane = to_plane(mu, trained_on, shown)
-    Z = latent_mod.sample_normal(n_decoded, mu.shape[1], 1.0, seed + 1)  # (n_decoded, latent)
+    plane = to_plane(mu, trained_on, rate.Z[:n_shown])
     return {
         "codes": plane[0], "labels": data.y_train, "background": plane[1] if is_vae else None,
-        "samples": plane[2], "holes": holes["holes"][:n_shown], "hole_fraction": holes["fraction"],
-        "radius": holes["radius"], "decoded": decode(model, Z),
+        "samples": plane[2], "holes": rate.holes[:n_shown], "hole_fraction": rate.fraction,
+        "n_draws": len(rate.holes), "radius": rate.radius,
+        "decoded": decode(model, rate.Z[:n_decoded]), "decoded_holes": rate.holes[:n_decoded],
+        "unit_signal": latent_mod.unit_signal(model, data.X_train),
         "test_mse": mse(data.X_test, reconstruct(model, data.X_test)),
     }
 
@@ -211,10 +273,47 @@ def linear_vs_pca(model: Autoencoder, data, n_examples: int = 6) -> dict:
     }
 
 
+def unrolling_scores(P: np.ndarray, position: np.ndarray, seed: int = 0) -> dict[str, float]:
+    """How well a 2-D embedding P (n, 2) unrolls a sheet, against the true position along it (n,).
+
+    `spearman`: the largest |Spearman rank correlation| between the position and P along any straight
+    direction (1 means some straight line through the codes orders every point as the roll does: unrolled
+    flat). `readout_r2`: the cross-validated R² of a 10-nearest-neighbour read-out of the position from P
+    (near 1 means nearby codes have nearby positions, i.e. the layers are pulled apart, even if curled).
+    """
+    P = np.asarray(P, dtype=np.float64)
+    position = np.asarray(position, dtype=np.float64)
+    angles = np.linspace(0, np.pi, 180, endpoint=False)
+    directions = np.stack([np.cos(angles), np.sin(angles)])  # (2, 180)
+    rho = spearmanr(P @ directions, position[:, None]).statistic  # (181, 181): the last row is the position
+    best = int(np.nanargmax(np.abs(rho[-1, :-1])))
+    folds = KFold(5, shuffle=True, random_state=seed)
+    r2 = cross_val_score(KNeighborsRegressor(10), P, position, cv=folds, scoring="r2").mean()
+    return {"spearman": float(abs(rho[-1, best])), "direction_deg": float(np.degrees(angles[best])),
+            "readout_r2": float(r2)}
+
+
+ROLL_STRAIGHT = 0.9  # a straight direction this rank-correlated with the position: unrolled flat
+ROLL_APART = 0.8  # a nearest-neighbour read-out this good: the layers are pulled apart
+
+
+def roll_verdict(codes: dict[str, float], pca: dict[str, float]) -> str:
+    """"unrolled" (straight), "apart_but_curled" (layers separated, not straight) or "fails" (mixes like PCA)."""
+    if codes["spearman"] >= ROLL_STRAIGHT:
+        return "unrolled"
+    if codes["readout_r2"] >= max(ROLL_APART, pca["readout_r2"] + 0.1):
+        return "apart_but_curled"
+    return "fails"
+
+
 def roll_views(model: Autoencoder, data) -> dict:
-    """PCA's 2-D projection and the autoencoder's 2-D codes of every point, with the position along the roll."""
-    return {"pca": fit_pca(data.X, 2).transform(data.X), "codes": to_plane(encode(model, data.X))[0],
-            "position": data.position if data.position is not None else data.y.astype(float)}
+    """PCA's 2-D projection and the autoencoder's 2-D codes of every point, with the position along the roll
+    and how well each unrolls it."""
+    position = data.position if data.position is not None else data.y.astype(float)
+    pca, codes = fit_pca(data.X, 2).transform(data.X), to_plane(encode(model, data.X))[0]
+    scores = {"pca": unrolling_scores(pca, position), "codes": unrolling_scores(codes, position)}
+    return {"pca": pca, "codes": codes, "position": position, "scores": scores,
+            "verdict": roll_verdict(scores["codes"], scores["pca"])}
 
 
 def sparsity_view(plain: Autoencoder, sparse: Autoencoder, X: np.ndarray, tol: float = 0.05) -> dict:

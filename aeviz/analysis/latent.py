@@ -1,25 +1,33 @@
 """The latent space as a map: where the training codes sit, where the holes are, and what the
-decoder makes of any point (clicked, on a grid, on a segment, or drawn from N(0, s²)).
+decoder makes of any point (clicked, on a grid, on a segment, or drawn from a Gaussian).
 
-A point z is *in a hole* when its distance to the nearest training code exceeds a radius r.
-Nothing in the reconstruction loss ‖x − x̂‖² says what the decoder should output there.
+The one hole rule (every page, the sweep and the comparisons use it, through `CodeIndex`,
+`default_radius` and `hole_rate`; `model_hole_rate` applies all of it to a trained model):
 
-Default radius rule (`default_radius`): r is the 99th percentile of the distances from each
-training code to its nearest other training code, so 99 % of the codes have a neighbour closer
-than r and a point farther than r from every code is farther out than the data ever go. The rule
-scales with the codes (double every code and r doubles), unlike the classic absolute 0.8, which
-only fits codes of unit scale. The latent-size sweep standardises the codes first (each unit to
-mean 0, std 1) and then uses the classic r = 0.8, so that r means the same at every size.
+1. The reference codes are the codes the decoder was trained on: a plain autoencoder's codes, and for
+   a VAE one sampled z = μ + σ·ε per training sample (seeded), since its decoder never saw μ alone.
+2. Distances are measured in standardised units: each code unit minus its mean, divided by its standard
+   deviation over the reference codes. That makes the rule independent of how large the codes happen
+   to be, so models of any variant and any latent size are compared on the same footing.
+3. Draws come from N(0, s² I) in those units (s = 1: a Gaussian exactly as wide as the codes, which for
+   a VAE that fills its prior is the prior N(0, I) itself).
+4. A point is *in a hole* when it is farther than r from every reference code, with r the 99th
+   percentile of the reference codes' distances to their nearest other code: 99 % of the codes have a
+   neighbour that close. If the codes filled the Gaussian evenly, only about 1 % of the draws would
+   land in a hole, at any latent size; clusters, gaps and thin sheets push the fraction up.
+
+Nothing in the reconstruction loss ‖x − x̂‖² says what the decoder should output in a hole.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Callable
 
 import numpy as np
+import torch
 from sklearn.decomposition import PCA
 from sklearn.neighbors import NearestNeighbors
-from sklearn.preprocessing import StandardScaler
 
 from ..config import ModelConfig, TrainConfig
 from ..datasets import Dataset
@@ -28,8 +36,18 @@ from ..train import Trainer
 from .core import decode, encode
 
 SWEEP_SIZES = (2, 3, 4, 6, 8)
-SWEEP_RADIUS = 0.8  # in units of the standardised codes' std
-RADIUS_QUANTILE = 99.0
+RADIUS_QUANTILE = 99.0  # r: this percentile of the reference codes' nearest-neighbour distances
+HOLE_DRAWS = 1000  # draws per hole fraction, on every page
+HOLE_SPREAD = 1.0  # s of N(0, s² I), in standardised units
+HOLE_SEED = 0
+REFERENCE_SEED = 0  # the ε of a VAE's reference codes z = μ + σ·ε
+
+HOLE_RULE = (
+    "A point is **in a hole** when it is farther than r from every code the decoder was trained on (for a VAE, "
+    "one sampled z = μ + σ·ε per training sample). Distances are in standardised units — each code unit divided "
+    "by its spread over those codes — so the rule means the same at every latent size and for every variant. "
+    "r is the 99th percentile of the codes' distances to their nearest neighbour: if the codes filled a Gaussian "
+    "evenly, only about 1 % of draws from it would land in a hole.")
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,32 +93,56 @@ def plane_for(codes: np.ndarray) -> Plane:
                  explained=pca.explained_variance_ratio_)
 
 
+def _standardiser(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-unit mean and standard deviation (latent,) of codes (n, latent); a constant unit keeps scale 1."""
+    center = codes.mean(axis=0)
+    scale = codes.std(axis=0)
+    scale[~(scale > 1e-12)] = 1.0
+    return center.astype(np.float32), scale.astype(np.float32)
+
+
 @dataclass(frozen=True, eq=False)
 class CodeIndex:
-    """The training codes and a fitted nearest-neighbour index: the reference of every hole test."""
+    """The reference codes, their per-unit mean and spread, and a nearest-neighbour index over the
+    standardised codes: the reference of every hole test. Distances it returns are in standardised units."""
 
-    codes: np.ndarray  # (n, latent)
-    nn_: NearestNeighbors
+    codes: np.ndarray  # (n, latent), as the encoder gives them
+    center: np.ndarray  # (latent,)
+    scale: np.ndarray  # (latent,)
+    nn_: NearestNeighbors  # fitted on (codes − center) / scale
+
+    def standardise(self, Z: np.ndarray) -> np.ndarray:
+        """Latent points (m, latent) in standardised units."""
+        return ((np.atleast_2d(np.asarray(Z, dtype=np.float32)) - self.center) / self.scale).astype(np.float32)
+
+    def unstandardise(self, U: np.ndarray) -> np.ndarray:
+        """Standardised points (m, latent) back to latent points."""
+        return (np.atleast_2d(np.asarray(U, dtype=np.float32)) * self.scale + self.center).astype(np.float32)
 
     def nearest(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Distance (m,) from each point of Z (m, latent) to its nearest training code, and that code's row."""
-        dist, idx = self.nn_.kneighbors(np.atleast_2d(np.asarray(Z, dtype=np.float32)), n_neighbors=1)
+        """Standardised distance (m,) from each point of Z (m, latent) to its nearest reference code, and
+        that code's row."""
+        dist, idx = self.nn_.kneighbors(self.standardise(Z), n_neighbors=1)
         return dist[:, 0], idx[:, 0]
 
 
 def index_codes(codes: np.ndarray) -> CodeIndex:
-    """Fit a nearest-neighbour index on training codes (n, latent)."""
+    """Standardise reference codes (n, latent) and fit a nearest-neighbour index on them."""
     codes = np.asarray(codes, dtype=np.float32)
-    return CodeIndex(codes=codes, nn_=NearestNeighbors(n_neighbors=1).fit(codes))
+    center, scale = _standardiser(codes)
+    return CodeIndex(codes=codes, center=center, scale=scale,
+                     nn_=NearestNeighbors(n_neighbors=1).fit((codes - center) / scale))
 
 
 def default_radius(codes: np.ndarray, quantile: float = RADIUS_QUANTILE) -> float:
-    """The hole radius from the codes' own spacing: the `quantile`-th percentile of nearest-neighbour
-    distances between training codes (see the module docstring)."""
+    """The hole radius r of the one rule, in standardised units: the `quantile`-th percentile of the
+    reference codes' (n, latent) distances to their nearest other code (see the module docstring)."""
     codes = np.asarray(codes, dtype=np.float32)
     if len(codes) < 2:
         return 1.0
-    dist, _ = NearestNeighbors(n_neighbors=2).fit(codes).kneighbors(codes)  # (n, 2); column 0 is itself
+    center, scale = _standardiser(codes)
+    z = (codes - center) / scale  # (n, latent)
+    dist, _ = NearestNeighbors(n_neighbors=2).fit(z).kneighbors(z)  # (n, 2); column 0 is itself
     r = float(np.percentile(dist[:, 1], quantile))
     return r if r > 0 else 1e-3
 
@@ -111,18 +153,32 @@ def hole_test(index: CodeIndex, Z: np.ndarray, r: float) -> tuple[np.ndarray, np
     return dist, idx, dist > r
 
 
-def sample_normal(n: int, latent: int, s: float = 1.5, seed: int = 0) -> np.ndarray:
+def sample_normal(n: int, latent: int, s: float = 1.0, seed: int = 0) -> np.ndarray:
     """n points (n, latent) from N(0, s² I), seeded."""
     return (s * np.random.default_rng(seed).standard_normal((n, latent))).astype(np.float32)
 
 
+@torch.no_grad()
+def decoder_training_codes(model: Autoencoder, X: np.ndarray, seed: int = REFERENCE_SEED) -> np.ndarray:
+    """The reference codes (n, latent) of the hole rule: what the decoder sees in training — the code
+    itself, or for a VAE one z = μ + σ·ε per row of X, with ε from a generator seeded by `seed`."""
+    model.eval()
+    x = torch.as_tensor(np.asarray(X, dtype=np.float32))  # (n, features)
+    if not hasattr(model, "encode_stats"):
+        return model.encode(x).numpy()
+    mu, logvar = model.encode_stats(x)  # (n, latent) each
+    eps = torch.randn(mu.shape, generator=torch.Generator().manual_seed(seed))  # (n, latent)
+    return (mu + torch.exp(0.5 * logvar) * eps).numpy()
+
+
 @dataclass(frozen=True)
 class HoleRate:
-    """Points drawn from N(0, s² I) and which of them fell in a hole."""
+    """Points drawn from N(0, s² I) in standardised units, and which of them fell in a hole."""
 
-    Z: np.ndarray  # (n, latent)
-    dist: np.ndarray  # (n,)
+    Z: np.ndarray  # (n, latent), as latent points (back in the encoder's units)
+    dist: np.ndarray  # (n,) standardised distance to the nearest reference code
     holes: np.ndarray  # (n,) bool
+    radius: float = float("nan")  # the r they were tested against
 
     @property
     def fraction(self) -> float:
@@ -130,33 +186,57 @@ class HoleRate:
         return float(self.holes.mean()) if self.holes.size else 0.0
 
 
-def hole_rate(index: CodeIndex, r: float, n: int = 200, s: float = 1.5, seed: int = 0) -> HoleRate:
-    """Draw n points from N(0, s² I) in the codes' space and test each for a hole of radius r."""
-    Z = sample_normal(n, index.codes.shape[1], s, seed)  # (n, latent)
+def hole_rate(index: CodeIndex, r: float, n: int = HOLE_DRAWS, s: float = HOLE_SPREAD,
+              seed: int = HOLE_SEED) -> HoleRate:
+    """Draw n points from N(0, s² I) in the index's standardised units and test each for a hole of radius r."""
+    Z = index.unstandardise(sample_normal(n, index.codes.shape[1], s, seed))  # (n, latent)
     dist, _, holes = hole_test(index, Z, r)
-    return HoleRate(Z=Z, dist=dist, holes=holes)
+    return HoleRate(Z=Z, dist=dist, holes=holes, radius=float(r))
 
 
-def standardised_hole_fraction(codes: np.ndarray, r: float = SWEEP_RADIUS, n: int = 200, s: float = 1.5,
-                               seed: int = 0) -> float:
-    """Hole fraction of N(0, s² I) draws among codes standardised to mean 0 and std 1 per unit."""
-    z = StandardScaler().fit_transform(np.asarray(codes, dtype=np.float64)).astype(np.float32)  # (n, latent)
-    return hole_rate(index_codes(z), r, n=n, s=s, seed=seed).fraction
+def model_hole_rate(model: Autoencoder, X_train: np.ndarray, n: int = HOLE_DRAWS, s: float = HOLE_SPREAD,
+                    seed: int = HOLE_SEED) -> HoleRate:
+    """The one hole rule applied to a trained model: its reference codes on X_train (n_train, features),
+    their default radius, and n draws from N(0, s² I) in standardised units (see the module docstring)."""
+    ref = decoder_training_codes(model, X_train)  # (n_train, latent)
+    return hole_rate(index_codes(ref), default_radius(ref), n=n, s=s, seed=seed)
 
 
-def train_codes(data: Dataset, model_cfg: ModelConfig, train_cfg: TrainConfig) -> np.ndarray:
-    """Train one model with these settings and return its training codes (n_train, latent)."""
+COLLAPSED_SHARE = 0.05  # a VAE unit whose μ explains less than this share of its z's variance has collapsed
+
+
+@torch.no_grad()
+def unit_signal(model: Autoencoder, X: np.ndarray) -> np.ndarray | None:
+    """For a VAE, the share (latent,) of each code unit's variance that comes from the input: var(μ_j) over
+    var(μ_j) + mean σ_j². Near 0 the unit has collapsed to the prior (pure noise the decoder ignores).
+    None for a model without μ and σ."""
+    if not hasattr(model, "encode_stats"):
+        return None
+    model.eval()
+    mu, logvar = model.encode_stats(torch.as_tensor(np.asarray(X, dtype=np.float32)))  # (n, latent) each
+    signal = mu.var(dim=0, unbiased=False)  # (latent,)
+    return (signal / (signal + logvar.exp().mean(dim=0))).numpy()
+
+
+def sweep_sizes(latent: int, sizes: tuple[int, ...] = SWEEP_SIZES) -> tuple[int, ...]:
+    """The latent sizes a sweep trains: the standard ones plus the model's own."""
+    return tuple(sorted(set(sizes) | {int(latent)}))
+
+
+def train_model(data: Dataset, model_cfg: ModelConfig, train_cfg: TrainConfig) -> Autoencoder:
+    """Train one model with these settings to the end and return it."""
     model = build(model_cfg, data, seed=train_cfg.seed)
-    trainer = Trainer(model, data, train_cfg).run()
-    return encode(trainer.model, data.X_train)
+    return Trainer(model, data, train_cfg).run().model
 
 
 def latent_size_sweep(data: Dataset, model_cfg: ModelConfig, train_cfg: TrainConfig,
-                      sizes: tuple[int, ...] = SWEEP_SIZES, epochs: int = 30, r: float = SWEEP_RADIUS,
-                      n: int = 200, s: float = 1.5, seed: int = 0) -> list[float]:
-    """Hole fraction (standardised codes, radius r) for a small model trained at each latent size."""
-    short = replace(train_cfg, epochs=epochs)
-    return [standardised_hole_fraction(train_codes(data, replace(model_cfg, latent=k), short), r, n, s, seed)
+                      sizes: tuple[int, ...] = SWEEP_SIZES, n: int = HOLE_DRAWS, s: float = HOLE_SPREAD,
+                      seed: int = HOLE_SEED, train: Callable[..., Autoencoder] | None = None) -> list[float]:
+    """Hole fraction (the one rule) of the model with these settings at each latent size: same data,
+    variant, widths, activation, training and seed, only `latent` changes. `train(data, model_cfg,
+    train_cfg)` returns a trained model (default: train one here; the app passes its shared cache)."""
+    train = train or train_model
+    return [model_hole_rate(train(data, replace(model_cfg, latent=k), train_cfg), data.X_train, n, s, seed).fraction
             for k in sizes]
 
 
@@ -213,6 +293,7 @@ class Interpolation:
     X: np.ndarray  # (k, features)
     dist: np.ndarray  # (k,)
     holes: np.ndarray  # (k,) bool
+    nearest: np.ndarray | None = None  # (k,) row of the nearest reference code (training sample) at each step
 
 
 def interpolate(model: Autoencoder, index: CodeIndex, z_a: np.ndarray, z_b: np.ndarray, k: int,
@@ -221,8 +302,17 @@ def interpolate(model: Autoencoder, index: CodeIndex, z_a: np.ndarray, z_b: np.n
     t = np.linspace(0.0, 1.0, max(2, k), dtype=np.float32)  # (k,)
     z_a, z_b = np.asarray(z_a, np.float32).reshape(1, -1), np.asarray(z_b, np.float32).reshape(1, -1)
     Z = (1 - t[:, None]) * z_a + t[:, None] * z_b  # (k, latent)
-    dist, _, holes = hole_test(index, Z, r)
-    return Interpolation(t=t, Z=Z, X=decode(model, Z), dist=dist, holes=holes)
+    dist, idx, holes = hole_test(index, Z, r)
+    return Interpolation(t=t, Z=Z, X=decode(model, Z), dist=dist, holes=holes, nearest=idx)
+
+
+def path_labels(path: Interpolation, labels: np.ndarray) -> list:
+    """The labels (colour only) of the training samples nearest the path, in order, repeats merged."""
+    out: list = []
+    for lab in np.asarray(labels)[path.nearest]:
+        if not out or out[-1] != lab:
+            out.append(lab)
+    return out
 
 
 def snapshot_coords(snapshots: list[tuple[int, np.ndarray]], plane: Plane | None = None
@@ -238,22 +328,31 @@ def snapshot_coords(snapshots: list[tuple[int, np.ndarray]], plane: Plane | None
 
 @dataclass(frozen=True, eq=False)
 class LatentView:
-    """Everything the map needs about one trained model: training codes, their index and plane,
-    plane coordinates, the box around them, the default radius and a click-catching grid."""
+    """Everything the map needs about one trained model: training codes (μ for a VAE), the index of the
+    hole rule's reference codes, the plane, plane coordinates, the box around them, the default radius,
+    the largest distance inside the box (the radius slider's end) and a click-catching grid."""
 
-    codes: np.ndarray  # (n_train, latent)
-    index: CodeIndex
+    codes: np.ndarray  # (n_train, latent), drawn on the map
+    index: CodeIndex  # over the reference codes (the decoder's training codes; sampled z for a VAE)
     plane: Plane
     coords: np.ndarray  # (n_train, 2)
     lo: np.ndarray  # (2,)
     hi: np.ndarray  # (2,)
-    radius: float
+    radius: float  # standardised units
     click_grid: np.ndarray  # (m, 2) plane points that catch clicks on empty space
+    radius_max: float = 1.0  # standardised distance from the farthest point of the box to a reference code
 
     @property
     def latent(self) -> int:
         """Latent size."""
         return self.codes.shape[1]
+
+
+def radius_on_plane(view: LatentView, r: float) -> tuple[float, float]:
+    """Half-widths (along the map's two axes) of the ball of standardised radius r, in map units: for
+    plane axis u, r·‖D u‖ with D the codes' per-unit standard deviations (the scale mark on the map)."""
+    widths = [float(r * np.linalg.norm(u * view.index.scale)) for u in view.plane.axes]
+    return widths[0], widths[-1]
 
 
 def latent_view(model: Autoencoder, data: Dataset, click_n: int = 32) -> LatentView:
@@ -267,5 +366,8 @@ def latent_view(model: Autoencoder, data: Dataset, click_n: int = 32) -> LatentV
     if codes.shape[1] == 1:
         lo[1], hi[1] = -1.2, 1.2
     _, _, grid = grid_coords(lo, hi, click_n, click_n if codes.shape[1] > 1 else 9)
-    return LatentView(codes=codes, index=index_codes(codes), plane=plane, coords=coords, lo=lo, hi=hi,
-                      radius=default_radius(codes), click_grid=grid)
+    ref = decoder_training_codes(model, data.X_train)  # (n_train, latent): the hole rule's reference
+    index, radius = index_codes(ref), default_radius(ref)
+    far = float(index.nearest(plane.to_latent(grid))[0].max())
+    return LatentView(codes=codes, index=index, plane=plane, coords=coords, lo=lo, hi=hi, radius=radius,
+                      click_grid=grid, radius_max=max(far, 2 * radius))

@@ -1,12 +1,16 @@
 """What the in-browser latent map needs about one trained model, as one JSON-ready dict.
 
 The browser decodes every pointer position itself (aeviz/ui/components/latent_map.js), so it is sent,
-once per run: the training codes (quantised to 16 bits per unit over their range), their labels, the
-plane the map shows (z = mean + a·u₁ + b·u₂ for latent > 2, hole distances in the full latent space),
-the decoder's layers (weights and biases as exact float32, activation names), the default hole radius,
-and what a decoded output looks like for the dataset (an image, a feature profile with the training
-samples to compare against, or a point over the data cloud). Arrays travel as base64 of little-endian
-typed arrays: a fraction of the size of JSON numbers, and exact for the decoder.
+once per run: the hole rule's reference codes (the codes the decoder was trained on: a plain autoencoder's
+codes, a VAE's seeded z = μ + σ·ε; exact float32) with their per-unit mean and standard deviation, so the
+browser measures distances in the same standardised units as `aeviz.analysis.latent.hole_test`; for a
+VAE also the mean codes μ the map draws (quantised to 16 bits per unit over their range, display only);
+their labels; the plane the map shows (z = mean + a·u₁ + b·u₂ for latent > 2, hole distances in the full
+latent space); the decoder's layers (weights and biases as exact float32, activation names); the rule's
+default radius and the slider's end (`LatentView.radius`, `LatentView.radius_max`); and what a decoded
+output looks like for the dataset (an image, a feature profile with the training samples to compare
+against, or a point over the data cloud). Arrays travel as base64 of little-endian typed arrays: a
+fraction of the size of JSON numbers, and exact for the decoder and the hole test.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from ..datasets import Dataset
 from ..models import Autoencoder
 from .latent import LatentView
 
-VERSION = 1
+VERSION = 2
 IMAGE_LEVELS = 15  # nearest-sample images travel as 4-bit grey levels (display only)
 _ACTIVATIONS = {nn.ReLU: "relu", nn.Tanh: "tanh", nn.Sigmoid: "sigmoid", nn.ELU: "elu", nn.LeakyReLU: "leaky_relu"}
 
@@ -108,13 +112,18 @@ def latent_map_payload(model: Autoencoder, data: Dataset, view: LatentView, *, r
     """Everything the browser's latent map needs for one trained model (JSON-serialisable; see the module)."""
     n, latent = view.codes.shape
     labels = data.y_train.astype(np.uint8)
-    top = float(np.max(view.hi - view.lo)) / 2
+    index = view.index
+    same = index.codes.shape == view.codes.shape and np.array_equal(index.codes, view.codes)
     payload = {
         "v": VERSION,
         "run": run_id,
         "n": int(n),
         "latent": int(latent),
-        "codes": quantise(view.codes),
+        # the hole rule's reference, exact: distances are ‖(z − center) / scale − (ref − center) / scale‖
+        "ref": {"x": b64(index.codes, "<f4"), "center": index.center.astype(float).tolist(),
+                "scale": index.scale.astype(float).tolist()},
+        # the codes the map draws, when they are not the reference (a VAE's μ); else null: the reference
+        "codes": None if same else quantise(view.codes),
         "plane": {"mean": view.plane.mean.astype(float).tolist(), "axes": view.plane.axes.astype(float).tolist()},
         "box": [float(view.lo[0]), float(view.lo[1]), float(view.hi[0]), float(view.hi[1])],
         "axis_titles": list(axis_titles),
@@ -124,14 +133,22 @@ def latent_map_payload(model: Autoencoder, data: Dataset, view: LatentView, *, r
         "colours": [colours[k % len(colours)] for k in range(len(data.label_names))],
         # the training rows' sample numbers, as a bitmask over the whole dataset (train_idx is sorted)
         "train_mask": b64(np.packbits(np.isin(np.arange(len(data.X)), data.train_idx), bitorder="little"), "u1"),
-        "radius": float(min(view.radius, top)),
-        "radius_max": top,
+        "radius": float(view.radius),
+        "radius_max": float(max(view.radius_max, view.radius)),
         "decoder": decoder_layers(model),
         "samples": _samples(data),
     }
     if latent == 1:  # the strip's vertical spread, display only
         payload["jitter"] = b64(np.rint((view.coords[:, 1] + 1) * 127.5), "u1")
     return payload
+
+
+def drawn_codes(payload: dict) -> np.ndarray:
+    """The codes the map draws (n, latent) as the browser reads them: the reference, or the quantised μ."""
+    n, latent = payload["n"], payload["latent"]
+    if payload["codes"] is None:
+        return unb64(payload["ref"]["x"], "<f4").reshape(n, latent).astype(np.float64)
+    return dequantise(payload["codes"], n)
 
 
 def payload_size(payload: dict) -> int:

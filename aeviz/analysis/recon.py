@@ -50,6 +50,50 @@ def worst_label_ratio(errors: np.ndarray, labels: np.ndarray) -> tuple[int, floa
     return int(present[worst]), ratio
 
 
+def relative_errors_by_label(X: np.ndarray, X_hat: np.ndarray, labels: np.ndarray,
+                             label_names: tuple[str, ...]) -> list[dict]:
+    """Per label: the mean error in the data's own (globally standardised) units, the label's own variance
+    (per feature, averaged over features) and their ratio, the share of its own variation the code loses.
+
+    The ratio is 1 when reconstructing each sample as its population's average would do as well; 0 when
+    the reconstruction is perfect. It is NaN for a label with fewer than two samples or no spread.
+    """
+    X, X_hat = np.asarray(X, dtype=np.float64), np.asarray(X_hat, dtype=np.float64)
+    errors = ((X - X_hat) ** 2).mean(axis=1)  # (n,)
+    rows = []
+    for i, name in enumerate(label_names):
+        sel = labels == i
+        if not sel.any():
+            continue
+        own = float(X[sel].var(axis=0).mean()) if sel.sum() > 1 else 0.0
+        mean = float(errors[sel].mean())
+        rows.append({"label": name, "count": int(sel.sum()), "mean": mean, "own_variance": own,
+                     "relative": mean / own if own > 0 else float("nan")})
+    return rows
+
+
+BOTTLENECK_LOSES_MOST = 0.8  # every population loses at least this share of its own variation: code too small
+STANDS_APART = 1.5  # one population's share is this many times the others' mean: no room for that one
+
+
+def bottleneck_verdict(rows: list[dict]) -> tuple[str, int]:
+    """Read the relative errors: ("too_small_for_all" | "too_small_for_one" | "fair", index of the row
+    with the highest share). This, not the error in standardised units, answers "is the bottleneck too
+    small?": a tight population has small errors in any shared units, however badly the code fits it."""
+    rel = np.array([r["relative"] for r in rows], dtype=float)
+    ok = np.isfinite(rel)
+    if not ok.any():
+        return "fair", 0
+    worst = int(np.nanargmax(rel))
+    others = np.delete(rel, worst)
+    others = others[np.isfinite(others)]
+    if np.nanmin(rel) >= BOTTLENECK_LOSES_MOST:
+        return "too_small_for_all", worst
+    if len(others) and rel[worst] >= STANDS_APART * others.mean():
+        return "too_small_for_one", worst
+    return "fair", worst
+
+
 def sweep_sizes(n_features: int) -> tuple[int, ...]:
     """Latent sizes worth comparing for an input of `n_features`: 1, 2, 4, ... below the input width."""
     if n_features <= 3:

@@ -149,3 +149,33 @@ def decodings_figure(X: np.ndarray, kind: str, *, image_shape=None, feature_name
         fig.update_yaxes(title="standardised value")
         return tight(fig, height=300, title=title, showlegend=False)
     return tight(sample_grid_figure({title or "decoded": X}, kind, data=data), height=320)
+
+
+def angle_trace_figure(trace: list[dict], same_deg: float | None = None) -> go.Figure:
+    """Principal angles (degrees) to PCA's subspace against epoch, the largest bold, and the training error
+    divided by PCA's on a second axis; `trace` holds dicts with epoch, angles (d,) and error_ratio."""
+    epochs = [r["epoch"] for r in trace]
+    A = np.array([np.asarray(r["angles"], dtype=float) for r in trace])  # (checks, d)
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    A = -np.sort(-A, axis=1)  # largest first
+    for j in range(1, A.shape[1]):
+        fig.add_trace(go.Scatter(x=epochs, y=A[:, j], mode="lines", name="other angles", showlegend=j == 1,
+                                 legendgroup="others", line=dict(color="#93c5fd", width=1),
+                                 hovertemplate=f"epoch %{{x}}: angle {j + 1} %{{y:.1f}}°<extra></extra>"))
+    fig.add_trace(go.Scatter(x=epochs, y=A[:, 0], mode="lines+markers" if len(epochs) < 30 else "lines",
+                             name="largest angle", line=dict(color=TRAIN_COLOUR, width=3),
+                             hovertemplate="epoch %{x}: largest angle %{y:.1f}°<extra></extra>"))
+    fig.add_trace(go.Scatter(x=epochs, y=[r["error_ratio"] for r in trace], mode="lines", name="train error ÷ PCA's",
+                             line=dict(color=TEST_COLOUR, dash="dot"),
+                             hovertemplate="epoch %{x}: error %{y:.3f}× PCA's<extra></extra>"), secondary_y=True)
+    if same_deg:
+        fig.add_hline(y=same_deg, line=dict(color="#6b7280", dash="dash", width=1),
+                      annotation_text=f"{same_deg:g}°", annotation_position="top right")
+    fig.update_xaxes(title="epoch")
+    fig.update_yaxes(title="principal angle (°)", range=[0, 91], secondary_y=False)
+    ratios = [r["error_ratio"] for r in trace]
+    ticks = [v for v in (1, 1.01, 1.1, 2, 10, 100, 1000) if v <= max(ratios) * 1.5] or [1]
+    fig.update_yaxes(title="train error ÷ PCA's", type="log", showgrid=False, tickvals=ticks,
+                     ticktext=[f"{v:g}×" for v in ticks], secondary_y=True)
+    return tight(fig, height=320, title="The angle to PCA's subspace during training",
+                 legend=dict(orientation="h", y=-0.3))

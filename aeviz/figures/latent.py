@@ -31,16 +31,17 @@ def _label_traces(coords: np.ndarray, labels: np.ndarray, label_names, index: np
     return traces
 
 
-def _radius_shape(fig: go.Figure, centre, r: float, colour: str = HOLE_COLOUR) -> None:
-    fig.add_shape(type="circle", xref="x", yref="y", x0=centre[0] - r, x1=centre[0] + r, y0=centre[1] - r,
-                  y1=centre[1] + r, line=dict(color=colour, width=1.5))
+def _radius_shape(fig: go.Figure, centre, r: float, colour: str = HOLE_COLOUR, ry: float | None = None) -> None:
+    ry = r if ry is None else ry
+    fig.add_shape(type="circle", xref="x", yref="y", x0=centre[0] - r, x1=centre[0] + r, y0=centre[1] - ry,
+                  y1=centre[1] + ry, line=dict(color=colour, width=1.5))
 
 
 def latent_map_figure(coords: np.ndarray, labels: np.ndarray, label_names, *, index: np.ndarray | None = None,
                       field: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None, r: float | None = None,
                       click_grid: np.ndarray | None = None, point=None, selected: tuple[int, int] | None = None,
                       strip: bool = False, axis_titles=("z₁", "z₂"), box=None, title: str = "",
-                      height: int = 560) -> go.Figure:
+                      height: int = 560, r_axes: tuple[float, float] | None = None) -> go.Figure:
     """The training codes (n, 2) coloured by label, holes (distance field > r) shaded and outlined
     in red dashes, r drawn as a circle, an invisible click-catching grid (m, 2), the chosen point.
 
@@ -48,6 +49,7 @@ def latent_map_figure(coords: np.ndarray, labels: np.ndarray, label_names, *, in
     area the click grid covers. A clicked point is marked by Plotly's own selection (a grid point turns
     into a black cross, a code grows), so a click needs no new figure; `selected` = (trace, point) starts
     with one selected, and `point` (2,) draws a cross for a point that was typed rather than clicked.
+    `r_axes` are the scale ellipse's half-widths in map units (r is in standardised units; default (r, r)).
     """
     fig = go.Figure()
     if field is not None and r is not None:
@@ -76,10 +78,11 @@ def latent_map_figure(coords: np.ndarray, labels: np.ndarray, label_names, *, in
     if point is not None:
         fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", name="your point",
                                  hoverinfo="skip", marker=cross))
-    if r is not None and box is not None:  # r as a scale circle in the lower-left corner
-        c = (float(box[0][0]) + 1.3 * r, float(box[0][1]) + 1.3 * r)
-        _radius_shape(fig, c, r, colour="#6b7280")
-        fig.add_annotation(x=c[0] + r, y=c[1], text=" r", showarrow=False, xanchor="left", font=dict(color="#6b7280"))
+    if r is not None and box is not None:  # r as a scale ellipse in the lower-left corner
+        rx, ry = r_axes if r_axes is not None else (r, r)
+        c = (float(box[0][0]) + 1.3 * rx, float(box[0][1]) + 1.3 * ry)
+        _radius_shape(fig, c, rx, colour="#6b7280", ry=ry)
+        fig.add_annotation(x=c[0] + rx, y=c[1], text=" r", showarrow=False, xanchor="left", font=dict(color="#6b7280"))
     xr, yr = ([float(box[0][i]), float(box[1][i])] for i in range(2)) if box is not None else (None, None)
     fig.update_xaxes(title=axis_titles[0], showgrid=False, zeroline=False, range=xr, constrain="domain")
     fig.update_yaxes(title=None if strip else axis_titles[1], showgrid=False, zeroline=False, range=yr,
@@ -94,9 +97,9 @@ def latent_map_figure(coords: np.ndarray, labels: np.ndarray, label_names, *, in
 
 
 def hole_samples_figure(coords: np.ndarray, samples: np.ndarray, holes: np.ndarray, fraction: float,
-                        axis_titles=("z₁", "z₂"), height: int = 420) -> go.Figure:
-    """Codes in grey; draws from N(0, s²) (m, 2) as red crosses (in a hole) and green pluses (not)."""
-    fig = go.Figure(go.Scatter(x=coords[:, 0], y=coords[:, 1], mode="markers", name="training codes",
+                        axis_titles=("z₁", "z₂"), height: int = 420, codes_name: str = "training codes") -> go.Figure:
+    """Reference codes (n, 2) in grey; draws (m, 2) as red crosses (in a hole) and green pluses (not)."""
+    fig = go.Figure(go.Scatter(x=coords[:, 0], y=coords[:, 1], mode="markers", name=codes_name,
                                marker=dict(size=4, color=CODE_GREY), hoverinfo="skip"))
     for mask, name, symbol, colour in ((holes, "in a hole", "x-thin", HOLE_COLOUR),
                                        (~holes, "not a hole", "cross-thin", OK_COLOUR)):
@@ -110,14 +113,19 @@ def hole_samples_figure(coords: np.ndarray, samples: np.ndarray, holes: np.ndarr
                  legend=dict(orientation="h", y=-0.15))
 
 
-def sweep_figure(sizes, fractions, height: int = 320) -> go.Figure:
-    """Hole fraction against latent size."""
+def sweep_figure(sizes, fractions, height: int = 320, current: int | None = None) -> go.Figure:
+    """Hole fraction against latent size; the `current` size (the page's own model) ringed."""
     fig = go.Figure(go.Scatter(x=list(sizes), y=list(fractions), mode="lines+markers", name="hole fraction",
                                line=dict(color=HOLE_COLOUR, width=2), marker=dict(size=9),
                                hovertemplate="latent %{x}: %{y:.0%} in holes<extra></extra>"))
+    if current is not None and current in list(sizes):
+        y = list(fractions)[list(sizes).index(current)]
+        fig.add_trace(go.Scatter(x=[current], y=[y], mode="markers", name="your model",
+                                 marker=dict(size=18, color="rgba(0,0,0,0)", line=dict(width=2, color="#222")),
+                                 hovertemplate="your model, latent %{x}: %{y:.0%} in holes<extra></extra>"))
     fig.update_xaxes(title="latent size", tickvals=list(sizes))
     fig.update_yaxes(title="hole fraction", range=[0, 1.05], tickformat=".0%")
-    return tight(fig, height=height, title="Hole fraction against latent size (standardised codes)")
+    return tight(fig, height=height, title="Hole fraction against latent size (the one hole rule)")
 
 
 def _tile_profiles(X: np.ndarray, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:

@@ -68,10 +68,14 @@ def hourglass_figure(rows: list[dict], title: str | None = None) -> go.Figure:
     return tight(fig, height=380, title=title or f"Total: {total:,} trainable parameters", showlegend=False)
 
 
+ACTIVATION_SCALE = "RdBu"  # low (negative) is red, high (positive) is blue: as the page's text says
+
+
 def forward_pass_figure(rows: list[dict], activations: list[np.ndarray]) -> go.Figure:
     """One sample flowing through the network: a column of cells per layer, coloured by activation.
 
-    Frame k lights layers 0..k; later layers stay grey. Plotly's play button and slider step
+    Frame k lights layers 0..k; later layers stay grey. Blue is positive, red negative, white zero; the
+    colour bar at the right (carried by the always-lit input column) says so. Plotly's play button and slider step
     through the frames in the browser, with no round trip to the server.
     """
     xs, hs = _block_geometry(rows)
@@ -84,8 +88,12 @@ def forward_pass_figure(rows: list[dict], activations: list[np.ndarray]) -> go.F
         return go.Scatter(
             x=np.full(n, xs[k]), y=ys, mode="markers",
             marker=dict(size=max(4, min(14, 260 / max(n, 1))), symbol="square",
-                        color=a if lit else "#e5e7eb", colorscale="RdBu", reversescale=True,
-                        cmin=-scale, cmax=scale, line=dict(width=0.5, color="#9ca3af")),
+                        color=a if lit else "#e5e7eb", colorscale=ACTIVATION_SCALE,
+                        cmin=-scale, cmax=scale, line=dict(width=0.5, color="#9ca3af"),
+                        showscale=lit and k == 0,  # the input column is always lit: it carries the bar
+                        colorbar=dict(title=dict(text="activation", side="right"), thickness=12, len=0.8,
+                                      tickvals=[-scale, 0, scale],
+                                      ticktext=[f"−{scale:.2g} (red)", "0", f"+{scale:.2g} (blue)"])),
             customdata=np.arange(n), name=rows[k]["layer"], showlegend=False,
             hovertemplate=f"{rows[k]['layer']} unit %{{customdata}}: %{{marker.color:.3f}}<extra></extra>"
             if lit else f"{rows[k]['layer']}: not reached yet<extra></extra>",

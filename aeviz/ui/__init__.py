@@ -1,14 +1,16 @@
 """The Streamlit layer (the only part of aeviz that imports streamlit): the shared sidebar,
 cached training, per-session state and the widgets pages share."""
 
-from .cache import current_run, dataset, finished_run, model_or_stop, serve_on_one_thread
+from .cache import dataset, serve_on_one_thread
+from .charts import shared_figure
+from .runs import current_run, finished_run, model_or_stop
 from .layout import intro, try_this
 from .share import share_sidebar
 from .live import live_training
-from .state import configs
+from .state import configs, entry_script
 from .sidebar import sidebar
 
 __all__ = [
-    "configs", "current_run", "dataset", "finished_run", "intro", "live_training", "model_or_stop",
-    "serve_on_one_thread", "share_sidebar", "sidebar", "try_this",
+    "configs", "current_run", "dataset", "entry_script", "finished_run", "intro", "live_training", "model_or_stop",
+    "serve_on_one_thread", "share_sidebar", "shared_figure", "sidebar", "try_this",
 ]

@@ -9,18 +9,20 @@ from dataclasses import replace
 import numpy as np
 import streamlit as st
 
-from ..analysis import anomaly, reconstruction_errors
+from ..analysis import anomaly
 from ..config import DataConfig, ModelConfig, TrainConfig
 from ..datasets import Dataset
 from ..figures import anomaly as fig_anomaly
 from ..figures.recon import profile_overlay
 from ..figures.samples import image_figure
-from ..models import build
 from ..train import Trainer
-from .cache import SLOTS, dataset, model_or_stop, run_or_stop
+from .cache import dataset
+from .runs import model_or_stop, run_or_stop, shared_run
+from .share import plain
 
 _PRESET_LABELS = {"obvious": "Obvious (μ = 5, σ = 1.5)", "subtle": "Subtle (μ = 1, σ = 0.8)", "custom": "Custom"}
 _MODES = {"percentile": "percentile of normal errors", "raw": "raw error value"}
+_PARSED = "an_upload_parsed"  # ((file id, columns, bounded), CsvResult): the uploaded CSV, read once
 
 
 def _apply_preset() -> None:
@@ -70,13 +72,12 @@ def controls(data: Dataset) -> anomaly.AnomalyConfig:
     return replace(base, distance=float(dist), k=int(k))
 
 
-@st.cache_resource(max_entries=8, show_spinner="Training on the normal classes only (once per server)…")
 def normal_classes_run(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig,
                        held_out: tuple[int, ...]) -> Trainer:
-    """A finished run trained without the `held_out` classes, keyed by the configs and the classes."""
+    """A finished run trained without the `held_out` classes, shared by the server under its settings and classes."""
     data = anomaly.normal_subset(dataset(data_cfg), held_out)
-    with SLOTS.hold():
-        return Trainer(build(model_cfg, data, seed=train_cfg.seed), data, train_cfg).run()
+    return shared_run(("normal classes", data_cfg, model_cfg, train_cfg, held_out), data, model_cfg, train_cfg,
+                      "Training on the normal classes only (once per server)")
 
 
 def model_for(cfgs: tuple[DataConfig, ModelConfig, TrainConfig], data: Dataset, acfg: anomaly.AnomalyConfig):
@@ -154,21 +155,43 @@ def _upload(data: Dataset, model, thr: float, scn: anomaly.Scenario) -> np.ndarr
     st.download_button("Download an example CSV (5 normal rows, then 5 anomalies)",
                        anomaly.to_csv(example, data.feature_names), file_name=f"{data.name}_example.csv",
                        mime="text/csv", key="an_example")
-    file = st.file_uploader("Your CSV file", type=["csv"], key="an_upload")
+    file = st.file_uploader("Your CSV file", type=["csv", "tsv", "txt"], key="an_upload",
+                            max_upload_size=anomaly.MAX_UPLOAD_MB,
+                            help=f"At most {anomaly.MAX_UPLOAD_MB} MB and {anomaly.MAX_UPLOAD_ROWS:,} rows, in UTF-8 "
+                                 "(or UTF-16 with a byte-order mark), separated by commas, semicolons, tabs or |.")
     if file is None:
         return None
-    return score_upload(file.getvalue(), data, model, thr, scn)
+    return score_upload(file.getvalue(), data, model, thr, scn, file_id=file.file_id)
 
 
-def score_upload(raw: bytes, data: Dataset, model, thr: float, scn: anomaly.Scenario) -> np.ndarray | None:
-    """Validate uploaded bytes and show each row's error and flag; a bad file gets one clear st.error."""
+def _parsed(raw: bytes, data: Dataset, file_id: str | None) -> anomaly.CsvResult:
+    """read_csv's result, remembered per session for the uploaded file (moving the threshold reruns
+    this panel; the file is read once)."""
+    key = (file_id, data.feature_names, data.bounded)
+    memo = st.session_state.get(_PARSED)
+    if file_id is not None and memo is not None and memo[0] == key:
+        return memo[1]
     result = anomaly.read_csv(raw, data.feature_names, bounded=data.bounded)
-    if result.error:
-        st.error(f"Could not score this file. {result.error}")
+    if file_id is not None:
+        st.session_state[_PARSED] = (key, result)
+    return result
+
+
+def score_upload(raw: bytes, data: Dataset, model, thr: float, scn: anomaly.Scenario, *,
+                 file_id: str | None = None) -> np.ndarray | None:
+    """Validate uploaded bytes and show each row's error and flag; a bad file gets one clear st.error.
+    With the uploader's `file_id`, the file is parsed once per session, not on every rerun."""
+    result = _parsed(raw, data, file_id)
+    if result.error:  # it quotes the file's column names and cells: shown as text, never Markdown
+        st.error(plain(f"Could not score this file. {result.error}"))
         return None
     for note in result.notes:
-        st.info(note)
-    errors = reconstruction_errors(model, result.X)
+        st.info(plain(note))
+    try:
+        errors = anomaly.upload_errors(model, result.X)  # (rows,) float64
+    except ValueError as exc:
+        st.error(plain(f"Could not score this file. {exc}"))
+        return None
     flagged = errors > thr
     pct = np.searchsorted(np.sort(scn.normal), errors, side="right") / len(scn.normal) * 100
     st.markdown(f"**{int(flagged.sum())} of {len(errors)}** uploaded rows are above the threshold.")

@@ -17,18 +17,19 @@ from ..datasets import Dataset
 from ..figures import latent as fl
 from ..train import Trainer
 from . import latent_map as lmap
-from .cache import SLOTS, dataset
+from .runs import finished_run
 from .state import configs
 
 STATE = "aeviz_latent"  # this session's explorer: {"z": (run id, full code) or None, "source": str, "clicks": [...], ...}
 Z_KEYS = ("latent_z1", "latent_z2")
-SWEEP_EPOCHS = 30
+HOLE_RULE = la.HOLE_RULE  # the one hole rule, stated once on the page
 
 
 def _state() -> dict:
     """This session's explorer state (created on first use)."""
     return st.session_state.setdefault(STATE, {"z": None, "source": "", "clicks": [], "draws": 0, "hole_seed": 0,
-                                               "sweep": False, "point": None, "seq": 0, "r": None, "page_r": None})
+                                               "sweep": set(), "point": None, "seq": 0, "r": None,
+                                               "page_r": None})
 
 
 @st.cache_resource(max_entries=16, show_spinner="Encoding the training data…")
@@ -43,12 +44,15 @@ def view(run: Trainer) -> la.LatentView:
     return _view(*configs(), run.run_id, run)
 
 
-@st.cache_data(max_entries=16, show_spinner="Training one small model per latent size…")
-def sweep(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, sizes: tuple[int, ...],
-          epochs: int) -> list[float]:
-    """Hole fraction per latent size (standardised codes), cached per configuration."""
-    with SLOTS.hold():
-        return la.latent_size_sweep(dataset(data_cfg), model_cfg, train_cfg, sizes=sizes, epochs=epochs)
+@st.cache_data(max_entries=64, show_spinner=False)
+def _size_fraction(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, n: int, s: float,
+                   seed: int) -> float:
+    """Hole fraction (the one rule) of the finished run for these settings: the sweep's point at one size.
+    The run comes from the server-wide cache of finished runs, so the sweep shares models with every page."""
+    run = finished_run(data_cfg, model_cfg, train_cfg)
+    if run.error and not run.history:
+        return float("nan")
+    return la.model_hole_rate(run.model, run.data.X_train, n=n, s=s, seed=seed).fraction
 
 
 def axis_titles(v: la.LatentView) -> tuple[str, str]:
@@ -61,12 +65,12 @@ def axis_titles(v: la.LatentView) -> tuple[str, str]:
 
 
 def radius(run: Trainer, v: la.LatentView) -> float:
-    """The hole radius r: what the map's slider last sent for this run, else the codes' own spacing rule
-    (the 99th percentile of each training code's distance to its nearest neighbour)."""
+    """The hole radius r (standardised units): what the map's slider last sent for this run, else the one
+    hole rule's r (the 99th percentile of the reference codes' distances to their nearest neighbour)."""
     sent = _state().get("r")
     if isinstance(sent, tuple) and sent[0] == run.run_id:
         return sent[1]
-    return min(v.radius, float(np.max(v.hi - v.lo)) / 2)
+    return v.radius
 
 
 # ---------------------------------------------------------------- the explorer (a fragment)
@@ -98,15 +102,13 @@ def _send(run_id: str, z: np.ndarray, source: str) -> None:
     state["point"] = {"run": run_id, "z": [float(c) for c in z], "seq": state["seq"], "source": source}
 
 
-def _on_typed(run: Trainer) -> None:
-    """The number inputs changed: they now define the point."""
+def _on_typed(run_id: str, plane: la.Plane) -> None:
+    """The number inputs changed: they now define the point. (A callback runs before the script: it reads
+    nothing that needs the script's context, such as the session's configs.)"""
     a, b = (st.session_state.get(k) for k in Z_KEYS)
-    if a is None:
+    if a is None or (b is None and plane.latent > 1):
         return
-    v = view(run)
-    if b is None and v.latent > 1:
-        return
-    _send(run.run_id, v.plane.to_latent([[a, b or 0.0]])[0], "the numbers you typed")
+    _send(run_id, plane.to_latent([[a, b or 0.0]])[0], "the numbers you typed")
 
 
 def _on_prior(run_id: str, latent: int) -> None:
@@ -125,14 +127,16 @@ def current(run: Trainer) -> np.ndarray | None:
 
 
 def _reply(run: Trainer, data: Dataset, v: la.LatentView, z: np.ndarray, r: float) -> None:
-    """What the server knows about the chosen point: its hole test against the training codes."""
+    """What the server knows about the chosen point: the one hole rule's test (`la.hole_test`, standardised
+    distance to the codes the decoder was trained on), the same as the map's in the browser."""
     dist, idx, hole = la.hole_test(v.index, z[None], r)
     row = int(idx[0])
     zt = ", ".join(f"{c:.3f}" for c in z[:4]) + (", …" if z.size > 4 else "")
     verdict = "in a hole" if hole[0] else "not a hole"
     st.markdown(f"**The page has your point** z = ({zt}), from {_state()['source']}. This point is **{verdict}**: "
                 f"the nearest training code (sample {int(data.train_idx[row])}, "
-                f"{data.label_names[data.y_train[row]]}) is {float(dist[0]):.3f} away; r = {r:.3g}.",
+                f"{data.label_names[data.y_train[row]]}) is {float(dist[0]):.3f} code standard deviations away; "
+                f"r = {r:.3g}.",
                 help="Sent by your last click, tap or Enter on the map (or typed below). The interpolation "
                      "further down can start from your last two clicks.")
 
@@ -153,10 +157,10 @@ def _explorer(run: Trainer, data: Dataset) -> None:
     variational = run.model.cfg.variant == "variational"
     cols = st.columns(3 if variational else 2, vertical_alignment="bottom")
     cols[0].number_input(titles[0], value=None, step=step, format="%.3f", key=Z_KEYS[0],
-                         on_change=_on_typed, args=(run,), placeholder="or type a point")
+                         on_change=_on_typed, args=(run.run_id, v.plane), placeholder="or type a point")
     if v.latent > 1:
         cols[1].number_input(titles[1], value=None, step=step, format="%.3f", key=Z_KEYS[1],
-                             on_change=_on_typed, args=(run,), placeholder="or type a point")
+                             on_change=_on_typed, args=(run.run_id, v.plane), placeholder="or type a point")
     if variational:
         cols[-1].button("Sample from the prior", on_click=_on_prior, args=(run.run_id, v.latent), key="latent_prior",
                         help="Draw z ~ N(0, I) and decode it: what a VAE is trained to make possible.")
@@ -199,37 +203,97 @@ def _fig_key(run: Trainer, *options) -> tuple:
     return (configs(), run.run_id, *options)
 
 
-def hole_rate_section(run: Trainer, v: la.LatentView, r: float) -> None:
-    """Draw N points from N(0, s²), mark the ones in holes, print the hole fraction."""
+def hole_rate_section(run: Trainer, v: la.LatentView, r: float) -> tuple[int, float, int]:
+    """Draw N points from N(0, s²) in standardised units, mark the ones in holes, print the hole fraction;
+    for a VAE, say beside the draws which code units have collapsed. Returns the draws' (N, s, seed)."""
     state = _state()
     c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
-    n = c1.number_input("Number of draws N", 10, 2000, 200, step=10, key="latent_hole_n")
-    s = c2.slider("Spread s of N(0, s²)", 0.1, 5.0, 1.5, step=0.1, key="latent_hole_s")
+    n = c1.number_input("Number of draws N", 10, 5000, la.HOLE_DRAWS, step=100, key="latent_hole_n")
+    s = c2.slider("Spread s of N(0, s²), in code standard deviations", 0.1, 5.0, la.HOLE_SPREAD, step=0.1,
+                  key="latent_hole_s")
     if c3.button("Draw again", key="latent_redraw"):
         state["hole_seed"] += 1
-    rate = la.hole_rate(v.index, r, n=int(n), s=float(s), seed=state["hole_seed"])
+    seed = la.HOLE_SEED + state["hole_seed"]
+    rate = la.hole_rate(v.index, r, n=int(n), s=float(s), seed=seed)
+    vae = run.model.cfg.variant == "variational"
     st.metric("Hole fraction", f"{rate.fraction:.0%}", help=f"{int(rate.holes.sum())} of {int(n)} draws "
-              f"are farther than r = {r:.3g} from every training code.")
-    fig = _shared_figure(_fig_key(run, "holes", r, int(n), float(s), state["hole_seed"]), lambda: fl.hole_samples_figure(
-        v.coords, v.plane.project(rate.Z), rate.holes, rate.fraction, axis_titles=axis_titles(v)))
+              f"are farther than r = {r:.3g} from every code the decoder was trained on.")
+    fig = _shared_figure(_fig_key(run, "holes", r, int(n), float(s), seed), lambda: fl.hole_samples_figure(
+        v.plane.project(v.index.codes) if vae else v.coords, v.plane.project(rate.Z), rate.holes, rate.fraction,
+        axis_titles=axis_titles(v), codes_name="sampled z = μ + σ·ε (what the decoder saw)" if vae else
+        "training codes"))
     st.plotly_chart(fig, key="latent_hole_rate")
+    if vae:
+        _collapse_note(run)
+    return int(n), float(s), seed
 
 
-def sweep_section(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig) -> None:
-    """Hole fraction against latent size, on a button (it trains five small models, once per server)."""
+@st.cache_data(max_entries=16, show_spinner=False)
+def _unit_signal(cfgs, run_id: str, _run: Trainer) -> list[float]:
+    return [float(x) for x in la.unit_signal(_run.model, _run.data.X_train)]
+
+
+def _collapse_note(run: Trainer) -> None:
+    """Beside a VAE's draws: which code units carry the input and which have collapsed to the prior."""
+    share = _unit_signal(configs(), run.run_id, run)
+    dead = [j for j, x in enumerate(share) if x < la.COLLAPSED_SHARE]
+    parts = ", ".join(f"z{_sub(j + 1)} {x:.0%}" for j, x in enumerate(share[:8]))
+    if dead:
+        names = ", ".join(f"z{_sub(j + 1)}" for j in dead)
+        verb = "carries" if len(dead) == 1 else "carry"
+        st.warning(f"**Posterior collapse:** {len(dead)} of {len(share)} code units ({names}) {verb} almost nothing "
+                   f"about the input (share of each unit's variance that comes from the input: {parts}). Such a "
+                   "unit is pure noise z ~ N(0, 1) that the decoder learned to ignore: the draws fill it easily, "
+                   f"so the hole fraction looks good, but the map of μ loses that direction. β = {run.model.cfg.beta:g}"
+                   " makes the KL cost outweigh what the unit adds to the reconstruction; lower β to bring it back.")
+    else:
+        st.caption(f"Every code unit carries the input (share of each unit's variance that comes from the input, "
+                   f"not the noise σ·ε: {parts}); none has collapsed to the prior.")
+
+
+def _sub(k: int) -> str:
+    return str(k).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+def sweep_section(run: Trainer, v: la.LatentView, draws: tuple[int, float, int]) -> None:
+    """Hole fraction against latent size, on a button: the sidebar's settings at each latent size, the same
+    draws (N, s, seed) and each model's own default r; the current model is one of the points."""
     state = _state()
-    epochs = min(train_cfg.epochs, SWEEP_EPOCHS)
-    if st.button(f"Run the sweep (trains {len(la.SWEEP_SIZES)} small models of {epochs} epochs, once per server)",
-                 key="latent_sweep_go"):
-        state["sweep"] = True
-    if not state["sweep"]:
+    data_cfg, model_cfg, train_cfg = configs()
+    sizes = la.sweep_sizes(v.latent)
+    key = (data_cfg, replace(model_cfg, latent=0), train_cfg)
+    others = len(sizes) - 1
+    if st.button(f"Run the sweep (trains {others} more models with your settings, {train_cfg.epochs} epochs each, "
+                 "once per server)", key="latent_sweep_go"):
+        state["sweep"].add(key)
+    if key not in state["sweep"]:
         return
-    fractions = sweep(data_cfg, replace(model_cfg, latent=2), train_cfg, la.SWEEP_SIZES, epochs)
-    st.plotly_chart(fl.sweep_figure(la.SWEEP_SIZES, fractions), key="latent_sweep")
-    st.markdown(f"From {fractions[0]:.0%} of the draws in holes at latent size 2 to {fractions[-1]:.0%} at size "
-                f"{la.SWEEP_SIZES[-1]}. The same number of codes is spread through a space with more directions, "
-                "and almost all of a high-dimensional Gaussian's volume lies away from any code: the curse of "
-                "dimensionality, now inside the latent space.")
+    n, s, seed = draws
+    fractions = []
+    with st.spinner("Training your settings at each latent size (once per server)…"):
+        for k in sizes:
+            if k == v.latent:  # this page's own model (trained live, cached or uploaded)
+                fractions.append(la.hole_rate(v.index, v.radius, n=n, s=s, seed=seed).fraction)
+            else:
+                fractions.append(_size_fraction(data_cfg, replace(model_cfg, latent=k), train_cfg, n, s, seed))
+    st.plotly_chart(fl.sweep_figure(sizes, fractions, current=v.latent), key="latent_sweep")
+    lo, hi = fractions[0], fractions[-1]
+    text = (f"From {lo:.0%} of the draws in holes at latent size {sizes[0]} to {hi:.0%} at size {sizes[-1]}, with "
+            f"your settings ({model_cfg.variant}, widths {', '.join(map(str, model_cfg.hidden))}, "
+            f"{model_cfg.activation}) and the same {n:,} draws (s = {s:g}) at every size; codes that filled the "
+            "Gaussian evenly would leave about 1 % in holes at any size. Each model's r comes from its own codes, "
+            "so the radius slider above does not move this curve. ")
+    if hi > lo + 0.2:
+        text += ("The same number of codes is spread over a space with more directions, along a thin sheet: almost "
+                 "all of a high-dimensional Gaussian's volume lies away from any code — the curse of "
+                 "dimensionality, now inside the latent space.")
+    elif model_cfg.variant == "variational":
+        text += ("The curve stays low: the KL term keeps the codes the decoder sees filling the Gaussian at every "
+                 "size (a unit the model does not need collapses to pure noise, which fills its direction too). "
+                 "Switch to the plain autoencoder to watch the curse of dimensionality instead.")
+    else:
+        text += "The curve barely climbs with these settings: compare the plain autoencoder at the defaults."
+    st.markdown(text)
 
 
 def grid_section(run: Trainer, data: Dataset, v: la.LatentView, r: float) -> None:
@@ -272,6 +336,8 @@ def interpolation_section(run: Trainer, data: Dataset, v: la.LatentView, r: floa
                    f"({crossed.size} of {len(path.t)} points, shaded red).")
     else:
         st.success(f"The whole path stays within r = {r:.3g} of a training code.")
+    passes = " → ".join(str(data.label_names[y]) for y in la.path_labels(path, data.y_train))
+    st.caption(f"Labels of the nearest training sample at each step, from A to B: {passes}.")
     if data.kind == "points":
         st.plotly_chart(fl.decoded_points_figure(data.X_train, path.X, path.holes, names=data.feature_names,
                                                  colour=path.t, title="Decodings along the path"),

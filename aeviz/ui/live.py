@@ -12,8 +12,8 @@ from ..config import DEFAULTS
 from ..figures import loss_figure
 from ..models import build
 from ..train import Trainer
-from .cache import dataset, finished_run, has_finished_run, training_slot
-from .share import uploaded_run
+from .cache import dataset, training_slot
+from .runs import OverBudget, check_budget, finished_run, has_finished_run, uploaded_run
 from .state import LIVE, Configs
 
 CHUNK_SECONDS = 0.3  # least training time between two redraws of the curve
@@ -64,6 +64,7 @@ class LiveRun:
 def _new_run(cfgs: Configs) -> LiveRun:
     data_cfg, model_cfg, train_cfg = cfgs
     data = dataset(data_cfg)
+    check_budget(data_cfg, model_cfg, train_cfg, data)  # the same limit as every other training
     return LiveRun(cfgs, Trainer(build(model_cfg, data, seed=train_cfg.seed), data, train_cfg))
 
 
@@ -89,6 +90,9 @@ def _buttons(live: LiveRun | None, cfgs: Configs) -> LiveRun | None:
                 live.trainer.step(1)
         elif reset:
             live = None
+    except OverBudget as exc:  # settings that would cost the server too much
+        st.error(str(exc))
+        live = None
     except ValueError as exc:  # settings that cannot be built
         st.error(f"These settings cannot be built: {exc}")
         live = None

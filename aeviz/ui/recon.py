@@ -3,6 +3,8 @@ and the cached latent-size sweep."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import streamlit as st
 
@@ -10,7 +12,8 @@ from ..analysis import recon, reconstruct
 from ..config import DataConfig, ModelConfig, TrainConfig
 from ..datasets import Dataset
 from ..figures import recon as fig_recon
-from .cache import dataset, finished_run
+from .cache import dataset
+from .runs import finished_run
 
 _SELECTION_LABELS = {"index": "by index", "random": "random", "worst": "k worst", "best": "k best"}
 
@@ -52,28 +55,53 @@ def show_samples(data: Dataset, X: np.ndarray, X_hat: np.ndarray, errors: np.nda
             col.plotly_chart(fig, key=f"rc_sample_{start}_{i}")
 
 
-def error_per_label(data: Dataset, errors: np.ndarray) -> None:
-    """Violin or box plot of the test error per label, and the sentence that matters."""
+def error_per_label(data: Dataset, errors: np.ndarray, X: np.ndarray, X_hat: np.ndarray) -> None:
+    """Violin or box plot of the test error per label, the same errors relative to each label's own
+    variance, and which of the two answers "is the bottleneck too small"."""
     a, b = st.columns([3, 1])
     kind = a.radio("Plot as", ("violin", "box"), horizontal=True, key="rc_plot")
     log_y = b.checkbox("Log scale", key="rc_log")
     st.plotly_chart(fig_recon.error_by_label_figure(errors, data.y_test, data.label_names, kind, log_y),
                     key="rc_by_label")
     worst, ratio = recon.worst_label_ratio(errors, data.y_test)
-    verdict = ("That is much worse: the bottleneck is too small to represent this population as well as the "
-               "others." if ratio >= 1.5 else "No population stands far apart, so the code has room for all of them.")
+    units = "standardised units" if data.feature_mean is not None else "the data's units"
     st.markdown(
-        f"**{data.label_names[worst]}** reconstructs worst: its mean error is **{ratio:.1f}×** the average of the "
-        f"other labels' means. {verdict} If one population reconstructs much worse than the others, the "
-        "bottleneck is too small to represent it. (The labels only colour this plot; the model never saw them.)")
+        f"In {units}, **{data.label_names[worst]}** reconstructs worst: its mean error is **{ratio:.1f}×** the "
+        "average of the other labels' means. That number mixes two things: how well the code fits a population, "
+        "and how spread out the population is — a tight cluster has small errors in any shared units, however "
+        "badly the code fits it. (The labels only colour this page; the model never saw them.)")
+    rows = recon.relative_errors_by_label(X, X_hat, data.y_test, data.label_names)
+    st.dataframe(
+        [{"label": r["label"], "test samples": r["count"], "mean error": r["mean"],
+          "own variance": r["own_variance"], "error ÷ own variance": r["relative"]} for r in rows],
+        hide_index=True, key="rc_relative",
+        column_config={k: st.column_config.NumberColumn(format="%.3f")
+                       for k in ("mean error", "own variance", "error ÷ own variance")})
+    shares = " / ".join(f"{r['relative']:.2f}" for r in rows)
+    verdict, w = recon.bottleneck_verdict(rows)
+    name = rows[w]["label"]
+    if verdict == "too_small_for_all":
+        answer = ("Every population loses most of its own variation (a share near 1 means the reconstruction is "
+                  "no better than that population's average): **the bottleneck is too small for all of them**. "
+                  "Raise the latent size and watch every share fall.")
+    elif verdict == "too_small_for_one":
+        answer = (f"**{name}** loses far more of its own variation than the others: **the bottleneck is too "
+                  "small for it** — the code spends its few numbers on the other populations.")
+    else:
+        answer = (f"The shares are close (the largest, {name}, is not far above the rest): **the bottleneck is "
+                  "not too small for one population in particular**; a larger code would lower them all.")
+    st.markdown(
+        f"**Is the bottleneck too small?** Ask each population against its own spread: divide its mean error by "
+        f"its own variance (the last column: {shares}). That share of its own variation the code loses answers "
+        f"the question; the error in {units} does not. {answer}")
 
 
-@st.cache_resource(max_entries=6, show_spinner="Training one model per latent size (once per server)…")
 def latent_sweep(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig,
                  sizes: tuple[int, ...]) -> list[dict]:
-    """Final train/test loss for each latent size, keyed by the configs; every size is a shared finished run."""
-    return recon.latent_sweep(dataset(data_cfg), model_cfg, train_cfg, sizes,
-                              fit=lambda cfg: finished_run(data_cfg, cfg, train_cfg))
+    """Final train/test loss for each latent size; every size is the server's shared finished run
+    (trained once, budgeted and cancellable like any other)."""
+    runs = {k: finished_run(data_cfg, replace(model_cfg, latent=k), train_cfg) for k in sizes}
+    return recon.latent_sweep(dataset(data_cfg), model_cfg, train_cfg, sizes, fit=lambda cfg: runs[cfg.latent])
 
 
 def sweep_section(cfgs: tuple[DataConfig, ModelConfig, TrainConfig], data: Dataset) -> None:

@@ -4,8 +4,9 @@ a model for this session only."""
 
 from __future__ import annotations
 
+import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Mapping
 from urllib.parse import urlencode
 
@@ -13,32 +14,40 @@ import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
 from ..analysis import encode
+from ..analysis.anomaly import MAX_UPLOAD_MB
 from ..config import to_query
 from ..io import codes_csv, history_csv, restored_run, weights_to_bytes
 from ..train import Trainer
-from .state import LIVE, UPLOADED, Configs, configs
+from .cache import dataset
+from .runs import finished_run, session_run
+from .state import UPLOADED, Configs, configs
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+!|~$:])")  # characters Markdown (or st.markdown's LaTeX) acts on
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """A file that could not be used for some settings: which upload it was, the SHA-256 of its bytes
+    (the same file uploaded again is known by them), the settings it was read for, and why."""
+
+    file_id: str
+    digest: str
+    cfgs: Configs
+    message: str
+
+
+@dataclass(frozen=True)
 class UploadSlot:
     """One session's uploaded model: the run built from the file, the settings it fits, and which
-    file it came from; `widget` numbers the uploader so that forgetting a file also empties it."""
+    file it came from; `widget` numbers the uploader so that forgetting a file also empties it;
+    `refused` remembers the last file that could not be used, so that it is not read on every rerun."""
 
     run: Trainer | None = None
     cfgs: Configs | None = None
     name: str = ""
     file_id: str = ""
     widget: int = 0
-
-
-def uploaded_run(cfgs: Configs) -> Trainer | None:
-    """This session's uploaded model if it was loaded for exactly these settings, else None."""
-    slot = st.session_state.get(UPLOADED)
-    if isinstance(slot, UploadSlot) and slot.run is not None and slot.cfgs == cfgs:
-        return slot.run
-    return None
+    refused: Refusal | None = None
 
 
 def plain(text: str) -> str:
@@ -54,27 +63,12 @@ def share_url(base: str | None, params: Mapping[str, str]) -> str:
     return f"{base}?{query}" if query else (base or "/")
 
 
-def _session_run(cfgs: Configs) -> Trainer | None:
-    """A run this session holds for these settings (uploaded, or a finished live run), if any."""
-    run = uploaded_run(cfgs)
-    if run is not None:
-        return run
-    live = st.session_state.get(LIVE)
-    if live is not None and live.cfgs == cfgs and live.trainer.done:
-        return live.trainer
-    return None
-
-
 def _run_getter(cfgs: Configs) -> Callable[[], Trainer]:
     """The current run, fetched only when a download is clicked (the shared cache trains it at most once)."""
-    held = _session_run(cfgs)
+    held = session_run(cfgs)
 
     def get() -> Trainer:
-        if held is not None:
-            return held
-        from .cache import finished_run  # late: cache.current_run calls back into this module
-
-        return finished_run(*cfgs)
+        return held if held is not None else finished_run(*cfgs)
 
     return get
 
@@ -115,25 +109,43 @@ def _downloads(cfgs: Configs) -> None:
                        width="stretch", help="One row per epoch: the train and test value of every loss term.")
 
 
+def _read_upload(file, cfgs: Configs, slot: UploadSlot) -> UploadSlot:
+    """The session's slot after reading `file` for `cfgs`: a new run if the file fits them, else the
+    same run with the refusal remembered. A file refused before for these settings (the same upload,
+    or the same bytes uploaded again) is not read again."""
+    old = slot.refused
+    if old is not None and old.cfgs == cfgs and old.file_id == file.file_id:
+        return slot
+    raw = file.getvalue()
+    digest = hashlib.sha256(raw).hexdigest()
+    if old is not None and old.cfgs == cfgs and old.digest == digest:
+        return replace(slot, refused=replace(old, file_id=file.file_id))
+    data_cfg, model_cfg, train_cfg = cfgs
+
+    try:
+        run = restored_run(raw, dataset(data_cfg), model_cfg, train_cfg)
+    except ValueError as exc:
+        message = str(exc)
+    except Exception:  # anything else a file can trip: say so, keep the session as it was
+        message = "it could not be loaded as weights for these settings."
+    else:
+        return UploadSlot(run, cfgs, file.name, file.file_id, slot.widget)
+    return replace(slot, refused=Refusal(file.file_id, digest, cfgs, message))
+
+
 def _upload(cfgs: Configs) -> None:
     slot = st.session_state.get(UPLOADED)
     slot = slot if isinstance(slot, UploadSlot) else UploadSlot()
     file = st.file_uploader("Restore saved weights (.pt) for these settings", key=f"share_upload_{slot.widget}",
+                            max_upload_size=MAX_UPLOAD_MB,
                             help="A file from 'Download weights' above, saved with the same dataset, variant, hidden "
-                                 "widths and latent size. It replaces the model in your session only.")
+                                 f"widths and latent size, at most {MAX_UPLOAD_MB} MB. It replaces the model in your "
+                                 "session only.")
     if file is not None and file.file_id != slot.file_id:
-        data_cfg, model_cfg, train_cfg = cfgs
-        from .cache import dataset  # late: cache.current_run calls back into this module
-
-        try:
-            run = restored_run(file.getvalue(), dataset(data_cfg), model_cfg, train_cfg)
-        except ValueError as exc:
-            st.error(plain(f"Could not use {file.name}: {exc}"))
-        except Exception:  # anything else a file can trip: say so, keep the session as it was
-            st.error(plain(f"Could not use {file.name}: it could not be loaded as weights for these settings."))
-        else:
-            slot = UploadSlot(run, cfgs, file.name, file.file_id, slot.widget)
-            st.session_state[UPLOADED] = slot
+        slot = _read_upload(file, cfgs, slot)
+        st.session_state[UPLOADED] = slot
+        if slot.refused is not None and slot.refused.file_id == file.file_id:
+            st.error(plain(f"Could not use {file.name}: {slot.refused.message}"))
     if slot.run is None:
         return
     if slot.cfgs == cfgs:

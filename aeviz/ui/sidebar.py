@@ -6,11 +6,14 @@ from dataclasses import replace
 
 import streamlit as st
 
-from ..config import ACTIVATIONS, DataConfig, ModelConfig, TrainConfig, from_query, to_query
+from ..config import (ACTIVATIONS, DEFAULTS, DataConfig, ModelConfig, TrainConfig, defaults_for, from_query,
+                      query_problems, to_query)
 from ..datasets import DATASETS
 from ..models import VARIANTS
 from .cache import dataset
-from .state import Configs, set_configs
+from .runs import budget_message
+from .share import plain
+from .state import CONFIGS, Configs, set_configs
 
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 10.0)
 BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512, 1024, 2048)
@@ -22,6 +25,7 @@ VARIANT_TITLES = {"autoencoder": "Autoencoder (MLP)", "linear": "Linear autoenco
 PENALTIES = (0.0, 1e-4, 1e-3, 1e-2, 0.1, 1.0)
 BETAS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
 _PREFIXED = ("d_", "m_", "t_")
+_URL_NOTES = "aeviz_url_notes"  # (what the link asked for that was refused, the settings they were shown with)
 
 
 def _nearest(options, value: float):
@@ -43,27 +47,54 @@ def parse_widths(text: str) -> tuple[int, ...]:
     return widths
 
 
-def _seed_widgets_from_url() -> None:
-    """On a session's first run, start every widget at the value the URL names (or the default)."""
-    if "w_dataset" in st.session_state:
-        return
-    params = {k: st.query_params[k] for k in st.query_params}
-    d, m, t = (from_query(params, cls) for cls in (DataConfig, ModelConfig, TrainConfig))
-    st.session_state.update({
-        "w_dataset": d.name if d.name in DATASETS else "digits",
+def _widget_values(m: ModelConfig, t: TrainConfig) -> dict:
+    """The sidebar widgets' values for a model and a training config (clamped to what the widgets offer)."""
+    return {
         "w_variant": m.variant if m.variant in VARIANTS else "autoencoder",
-        "w_hidden": ", ".join(str(w) for w in m.hidden),
+        "w_hidden": _widths_text(m.hidden),
         "w_latent": max(1, min(64, m.latent)),
         "w_activation": m.activation if m.activation in ACTIVATIONS else "relu",
         "w_recon": m.recon_loss if m.recon_loss in ("mse", "bce") else "mse",
         "w_noise": min(1.0, max(0.0, round(m.noise_std * 20) / 20)),
-        "w_mask": min(0.9, max(0.0, round(m.mask_prob * 20) / 20)), "w_sparsity": _nearest(PENALTIES, m.sparsity), "w_sparse_hidden": m.sparse_hidden,
+        "w_mask": min(0.9, max(0.0, round(m.mask_prob * 20) / 20)), "w_sparsity": _nearest(PENALTIES, m.sparsity),
+        "w_sparse_hidden": m.sparse_hidden,
         "w_contractive": _nearest(PENALTIES, m.contractive), "w_beta": _nearest(BETAS, m.beta),
         "w_lr": _nearest(LEARNING_RATES, t.lr),
         "w_epochs": max(1, min(1000, t.epochs)),
         "w_batch": _nearest(BATCH_SIZES, t.batch_size),
         "w_seed": max(0, min(10**6, t.seed)),
-    })
+    }
+
+
+def _widths_text(widths: tuple[int, ...]) -> str:
+    return ", ".join(str(w) for w in widths)
+
+
+def _seed_widgets_from_url() -> None:
+    """On a session's first run, start every widget at the value the URL names (or the dataset's default)."""
+    if "w_dataset" in st.session_state:
+        return
+    params = {k: st.query_params[k] for k in st.query_params}
+    d, m, t = (from_query(params, cls) for cls in (DataConfig, ModelConfig, TrainConfig))
+    st.session_state[_URL_NOTES] = (tuple(query_problems(params)), None)
+    st.session_state.update({"w_dataset": d.name if d.name in DATASETS else "digits", **_widget_values(m, t)})
+
+
+def _dataset_changed() -> None:
+    """A new dataset was picked: every setting still at the old dataset's default moves to the new one's
+    (settings the student changed stay as they are)."""
+    old = _widget_values(*defaults_for(st.session_state.get(CONFIGS, DEFAULTS)[0].name)[1:])
+    new = _widget_values(*defaults_for(st.session_state["w_dataset"])[1:])
+    for key, value in new.items():
+        if st.session_state.get(key) == old[key] and value != old[key]:
+            st.session_state[key] = value
+
+
+def _defaults_caption(name: str) -> str:
+    """One line saying what the dataset starts with."""
+    _, m, t = defaults_for(name)
+    return (f"This dataset starts at hidden widths {_widths_text(m.hidden)}, a {m.latent}-number code and "
+            f"{t.epochs} epochs.")
 
 
 def _sync_url(cfgs: Configs) -> None:
@@ -82,15 +113,17 @@ def sidebar() -> Configs:
     _seed_widgets_from_url()
     sb = st.sidebar
     sb.header("Settings")
-    name = sb.selectbox("Dataset", list(DATASETS), format_func=DATASET_TITLES.get, key="w_dataset")
+    name = sb.selectbox("Dataset", list(DATASETS), format_func=DATASET_TITLES.get, key="w_dataset",
+                        on_change=_dataset_changed)
+    sb.caption(_defaults_caption(name))
     variant = sb.selectbox("Variant", list(VARIANTS), format_func=VARIANT_TITLES.get, key="w_variant")
     text = sb.text_input("Hidden widths (encoder; the decoder mirrors them)", key="w_hidden",
                          help="Comma-separated layer sizes from the input towards the code, e.g. 32, 16.")
     try:
         hidden = parse_widths(text)
     except ValueError as exc:
-        sb.error(f"{exc} Using 32, 16 until this is fixed.")
-        hidden = (32, 16)
+        hidden = defaults_for(name)[1].hidden
+        sb.error(f"{exc} Using {_widths_text(hidden)} until this is fixed.")
     latent = sb.number_input("Latent size (code units)", 1, 64, key="w_latent")
     activation = sb.selectbox("Activation", ACTIVATIONS, key="w_activation")
     data_cfg = DataConfig(name=name)
@@ -109,9 +142,22 @@ def sidebar() -> Configs:
     if train_cfg.batch_size >= len(data.train_idx):
         sb.info(f"The batch is larger than the {len(data.train_idx)} training rows: each epoch is one full-batch step.")
     cfgs = (data_cfg, model_cfg, train_cfg)
+    too_costly = budget_message(*cfgs, data)
+    if too_costly:  # said here at once; every page refuses to train it with the same message
+        sb.error(too_costly, icon=":material/block:")
+    _url_notes(sb, cfgs)
     set_configs(cfgs)
     _sync_url(cfgs)
     return cfgs
+
+
+def _url_notes(sb, cfgs: Configs) -> None:
+    """Say which of the link's values were refused, until the student changes a setting."""
+    notes, shown_with = st.session_state.get(_URL_NOTES, ((), None))
+    if notes and shown_with in (None, cfgs):
+        st.session_state[_URL_NOTES] = (notes, cfgs)
+        for note in notes:  # they quote the link: shown as text
+            sb.warning(plain(note))
 
 
 def _variant_knobs(sb, cfg: ModelConfig, bounded: bool) -> ModelConfig:

@@ -1,11 +1,13 @@
 // aeviz's latent map: the decoder runs here, in the browser, on every pointer move.
 //
-// Python (aeviz/analysis/latent_map.py) sends once per trained model: the training codes, their labels,
-// the plane the map shows, the decoder's layers and the hole radius. This module draws the codes, shades the
-// holes (distance to the nearest code > r), and on every pointer move, tap or arrow key decodes the point
-// under it and repaints the decoded output beside the map in the same frame, with no message to the server.
-// A click, a tap or Enter sends the point to Python (trigger "pick"); releasing the radius slider sends r
-// (state "r"). The pure functions (loadModel, decode, nearest, toLatent, project) are exported for tests.
+// Python (aeviz/analysis/latent_map.py) sends once per trained model: the hole rule's reference codes with their
+// per-unit mean and standard deviation, the codes to draw, their labels, the plane the map shows, the decoder's
+// layers and the hole radius. This module draws the codes, shades the holes (standardised distance to the
+// nearest reference code > r, the rule of aeviz.analysis.latent), and on every pointer move, tap or arrow key
+// decodes the point under it and repaints the decoded output beside the map in the same frame, with no message
+// to the server. A click, a tap or Enter sends the point to Python (trigger "pick"); releasing the radius slider
+// sends r (state "r"). The pure functions (loadModel, decode, nearest, holeTest, toLatent, project) are exported
+// for tests.
 
 const NS = "__aevizLatentMap";
 const HOLE_RGB = [239, 68, 68];
@@ -70,38 +72,80 @@ export function decode(layers, z) {
   return x;
 }
 
-/** Everything the map needs, unpacked from the payload Python built (aeviz.analysis.latent_map). */
+/** Everything the map needs, unpacked from the payload Python built (aeviz.analysis.latent_map).
+ *
+ *  The hole rule (aeviz.analysis.latent): distances are measured in standardised units, u = (z − center) / scale,
+ *  to the reference codes (the codes the decoder was trained on; for a VAE one sampled z = μ + σ·ε per sample).
+ *  The map draws `coords` (the codes, μ for a VAE); the nearest-code searches use `ref*`. */
 export function loadModel(p) {
   const n = p.n, k = p.latent;
-  const { lo, hi } = p.codes;
-  const q = typed(p.codes.q, Uint16Array);
-  const codes = new Float64Array(n * k);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < k; j++) {
-      const span = hi[j] > lo[j] ? hi[j] - lo[j] : 1;
-      codes[i * k + j] = lo[j] + (q[i * k + j] / 65535) * span;
+  const ref = Float64Array.from(typed(p.ref.x, Float32Array));
+  const center = Float64Array.from(p.ref.center), scale = Float64Array.from(p.ref.scale);
+  let codes = ref;
+  if (p.codes) {
+    const { lo, hi } = p.codes;
+    const q = typed(p.codes.q, Uint16Array);
+    codes = new Float64Array(n * k);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < k; j++) {
+        const span = hi[j] > lo[j] ? hi[j] - lo[j] : 1;
+        codes[i * k + j] = lo[j] + (q[i * k + j] / 65535) * span;
+      }
     }
   }
   const mean = Float64Array.from(p.plane.mean);
   const axes = p.plane.axes.map((a) => Float64Array.from(a));
-  const model = { payload: p, n, latent: k, codes, mean, axes, layers: loadLayers(p.decoder) };
-  // plane coordinates of the codes and, for latent > 2, their squared distance off the plane
+  const model = { payload: p, n, latent: k, codes, ref, center, scale, mean, axes, layers: loadLayers(p.decoder) };
+  model.std = new Float64Array(n * k);  // the reference codes in standardised units
+  for (let i = 0; i < n * k; i++) model.std[i] = (ref[i] - center[i % k]) / scale[i % k];
+  // the map's plane in standardised units, w0 + a·v₁ + b·v₂ (vᵣ = uᵣ / scale), with an orthonormal basis
+  // e₁, e₂:
+  // (a, b) ↦ (α, β) = (A00·a + A01·b, A11·b) are coordinates in which distances are the rule's distances
+  const w0 = Float64Array.from(mean, (m, j) => (m - center[j]) / scale[j]);
+  const v = axes.map((u) => Float64Array.from(u, (x, j) => x / scale[j]));
+  const dot = (x, y) => x.reduce((s, xj, j) => s + xj * y[j], 0);
+  const n1 = Math.sqrt(dot(v[0], v[0]));
+  const e = [Float64Array.from(v[0], (x) => x / n1)];
+  let A = [n1, 0, 0];
+  if (v.length > 1) {
+    const c = dot(v[1], e[0]);
+    const rest = Float64Array.from(v[1], (x, j) => x - c * e[0][j]);
+    const n2 = Math.sqrt(dot(rest, rest));
+    e.push(Float64Array.from(rest, (x) => (n2 > 0 ? x / n2 : 0)));
+    A = [n1, c, n2];
+  }
+  model.stdPlane = { w0, e, A };
+  // plane coordinates of the drawn codes; of the reference codes, in the map's units (where the nearest code
+  // is marked) and in standardised plane units (α, β) with their squared standardised distance off the plane
   const coords = new Float64Array(n * 2);
+  const refCoords = new Float64Array(n * 2);
+  const refPlane = new Float64Array(n * 2);
   const off = new Float64Array(n);
   const jitter = p.jitter ? typed(p.jitter, Uint8Array) : null;
   for (let i = 0; i < n; i++) {
-    const c = codes.subarray(i * k, i * k + k);
-    const [a, b] = project(model, c);
+    const [a, b] = project(model, codes.subarray(i * k, i * k + k));
     coords[2 * i] = a;
     coords[2 * i + 1] = jitter ? jitter[i] / 127.5 - 1 : b;
-    if (k > 2) {
-      let all = 0;
-      for (let j = 0; j < k; j++) all += (c[j] - mean[j]) ** 2;
-      off[i] = Math.max(0, all - a * a - b * b);
+    const [ra, rb] = project(model, ref.subarray(i * k, i * k + k));
+    refCoords[2 * i] = ra;
+    refCoords[2 * i + 1] = jitter ? coords[2 * i + 1] : rb;
+    let all = 0, al = 0, be = 0;
+    for (let j = 0; j < k; j++) {
+      const d = model.std[i * k + j] - w0[j];
+      all += d * d;
+      al += d * e[0][j];
+      if (e.length > 1) be += d * e[1][j];
     }
+    refPlane[2 * i] = al;
+    refPlane[2 * i + 1] = be;
+    off[i] = Math.max(0, all - al * al - be * be);
   }
   model.coords = coords;
+  model.refCoords = refCoords;
+  model.refPlane = refPlane;
   model.off = off;
+  // the ball of radius r seen on the map: its half-widths along the map's axes per unit of r (‖uᵣ·scale‖)
+  model.rAxes = axes.map((u) => Math.sqrt(u.reduce((s, x, j) => s + (x * scale[j]) ** 2, 0)));
   model.labels = p.labels_packed ? nibbles(p.labels, n) : typed(p.labels, Uint8Array);
   const mask = bytes(p.train_mask);
   const idx = [];
@@ -113,6 +157,12 @@ export function loadModel(p) {
     ? { kind: "image", shape: s.shape, x: nibbles(s.x, n * model.features), scale: 1 / s.levels }
     : { kind: s.kind, names: s.names, x: typed(s.x, Float32Array), lo: s.lo, hi: s.hi, view: s.view };
   return model;
+}
+
+/** Standardised plane coordinates (α, β) of map point (a, b): distances in them are the rule's distances. */
+export function stdPlane(model, a, b) {
+  const [A00, A01, A11] = model.stdPlane.A;
+  return model.latent === 1 ? [A00 * a, 0] : [A00 * a + A01 * b, A11 * b];
 }
 
 /** The latent point (Float64Array) at plane coordinates (a, b): mean + a·u₁ + b·u₂ (b unused for latent 1). */
@@ -134,23 +184,31 @@ export function project(model, z) {
   return out;
 }
 
-/** The nearest training code to z in the full latent space: {dist, row}. */
+/** The hole rule's nearest reference code to z, in the full latent space and standardised units:
+ *  {dist, row} (as aeviz.analysis.latent.CodeIndex.nearest). */
 export function nearest(model, z) {
-  const { codes, n, latent: k } = model;
+  const { std, n, latent: k, center, scale } = model;
+  const u = Float64Array.from({ length: k }, (_, j) => (z[j] - center[j]) / scale[j]);
   let best = Infinity, row = -1;
   for (let i = 0; i < n; i++) {
     let d = 0;
     const o = i * k;
-    for (let j = 0; j < k && d < best; j++) { const t = codes[o + j] - z[j]; d += t * t; }
+    for (let j = 0; j < k && d < best; j++) { const t = std[o + j] - u[j]; d += t * t; }
     if (d < best) { best = d; row = i; }
   }
   return { dist: Math.sqrt(best), row };
 }
 
-/** A k-d tree over the codes' plane coordinates, each node with its bounding box and the smallest
- *  distance off the plane among its codes: nearest-code searches over many points prune whole nodes. */
+/** The hole test of one point: {dist, row, hole} with hole = dist > r (aeviz.analysis.latent.hole_test). */
+export function holeTest(model, z, r) {
+  const out = nearest(model, z);
+  return { ...out, hole: out.dist > r };
+}
+
+/** A k-d tree over the reference codes' standardised plane coordinates, each node with its bounding box and
+ *  the smallest distance off the plane among its codes: nearest-code searches over many points prune whole nodes. */
 function kdTree(model, leaf = 8) {
-  const { coords, off, n } = model;
+  const { refPlane: coords, off, n } = model;
   const idx = Int32Array.from({ length: n }, (_, i) => i);
   const nodes = [];  // {lo, hi, left, right, a0, a1, b0, b1, off}
   const build = (lo, hi) => {
@@ -181,10 +239,11 @@ function boxDistance(node, a, b) {
   return da * da + db * db + node.off;
 }
 
-/** Squared distance from plane point (a, b) to the nearest code, in the full latent space (each code's
- *  distance off the plane added), starting from an upper bound `best`. Returns [squared distance, row]. */
+/** Squared standardised distance from standardised plane point (a, b) to the nearest reference code, in the
+ *  full latent space (each code's distance off the plane added), starting from an upper bound `best`.
+ *  Returns [squared distance, row]. */
 function kdNearest(model, tree, a, b, best = Infinity, row = -1) {
-  const { coords, off } = model;
+  const { refPlane: coords, off } = model;
   const { idx, nodes } = tree;
   const stack = [0];
   while (stack.length) {
@@ -206,16 +265,16 @@ function kdNearest(model, tree, a, b, best = Infinity, row = -1) {
   return [best, row];
 }
 
-/** Distance to the nearest code at every cell centre of a cols × rows grid over box [a0, b0, a1, b1]
- *  (Float32Array, rows from the top), in the full latent space (for latent 1, along a only). */
+/** The rule's distance (standardised units, full latent space) to the nearest reference code at every cell
+ *  centre of a cols × rows grid over map box [a0, b0, a1, b1] (Float32Array, rows from the top). */
 export function distanceField(model, box, cols, rows) {
   const out = new Float32Array(cols * rows);
   const [a0, b0, a1, b1] = box;
-  const { coords, n } = model;
+  const { refPlane: coords, n } = model;
   if (model.latent === 1) {
     const sorted = Float64Array.from({ length: n }, (_, i) => coords[2 * i]).sort();
     for (let c = 0; c < cols; c++) {
-      const a = a0 + ((c + 0.5) / cols) * (a1 - a0);
+      const [a] = stdPlane(model, a0 + ((c + 0.5) / cols) * (a1 - a0), 0);
       let lo = 0, hi = n;
       while (lo < hi) { const m = (lo + hi) >> 1; if (sorted[m] < a) lo = m + 1; else hi = m; }
       const d = Math.min(lo < n ? sorted[lo] - a : Infinity, lo > 0 ? a - sorted[lo - 1] : Infinity);
@@ -228,13 +287,13 @@ export function distanceField(model, box, cols, rows) {
   for (let r = 0; r < rows; r++) {
     const b = b1 - ((r + 0.5) / rows) * (b1 - b0);
     for (let c = 0; c < cols; c++) {
-      const a = a0 + ((c + 0.5) / cols) * (a1 - a0);
+      const [sa, sb] = stdPlane(model, a0 + ((c + 0.5) / cols) * (a1 - a0), b);
       let start = Infinity;
       if (row >= 0) {  // the neighbouring cell's nearest code bounds this one's distance
-        const da = coords[2 * row] - a, db = coords[2 * row + 1] - b;
+        const da = coords[2 * row] - sa, db = coords[2 * row + 1] - sb;
         start = da * da + db * db + model.off[row] + 1e-12;
       }
-      const [d, i] = kdNearest(model, tree, a, b, start, row);
+      const [d, i] = kdNearest(model, tree, sa, sb, start, row);
       row = i;
       out[r * cols + c] = Math.sqrt(d);
     }
@@ -320,7 +379,7 @@ class LatentMap {
     this.legend = el("div", "lm-legend", grid, { "aria-label": "Colours (labels, used for colour only)" });
     const controls = el("div", "lm-controls", grid);
     const label = el("label", "lm-radius", controls);
-    el("span", "", label).textContent = "Hole radius r";
+    el("span", "", label).textContent = "Hole radius r, in code standard deviations";
     this.slider = el("input", "", label, { type: "range", min: "0", step: "any" });
     this.rOut = el("output", "lm-rval", label);
     el("div", "lm-hint", controls).textContent =
@@ -362,7 +421,7 @@ class LatentMap {
   update(data, send) {
     this.send = send;
     const p = data.payload;
-    const key = `${p.run}|${p.n}|${p.latent}|${p.codes.q.length}|${p.decoder[0].w.slice(0, 16)}`;
+    const key = `${p.run}|${p.n}|${p.latent}|${p.ref.x.slice(0, 16)}|${p.decoder[0].w.slice(0, 16)}`;
     if (key !== this.runKey) {
       this.runKey = key;
       this.model = loadModel(p);
@@ -701,7 +760,7 @@ class LatentMap {
     const start = performance.now();
     const m = this.model;
     const x = decode(m.layers, point.z);
-    const { dist, row } = nearest(m, point.z);
+    const { dist, row } = nearest(m, point.z);  // the hole rule's distance (standardised units)
     this.shown = { ...point, x, dist, row, hole: dist > this.r };
     this.decodes++;
     this.repaint();
@@ -731,9 +790,10 @@ class LatentMap {
     const cls = `lm-badge ${s.hole ? "hole" : "ok"}`;
     if (this.badge.className !== cls) this.badge.className = cls;
     setText(this.statusText, s.hole
-      ? `The nearest training code is ${fmt(s.dist)} away, farther than r = ${this.r.toPrecision(3)}: `
-        + "training never told the decoder what to output here."
-      : `The nearest training code is ${fmt(s.dist)} away, within r = ${this.r.toPrecision(3)}.`);
+      ? `The nearest training code is ${fmt(s.dist)} code standard deviations away, farther than `
+        + `r = ${this.r.toPrecision(3)}: training never told the decoder what to output here.`
+      : `The nearest training code is ${fmt(s.dist)} code standard deviations away, within `
+        + `r = ${this.r.toPrecision(3)}.`);
     const zs = Array.from(s.z.slice(0, 4), (v) => fmt(v)).join(", ") + (s.z.length > 4 ? ", …" : "");
     setText(this.zText, `z = (${zs}) · from ${s.source}`);
     this.paintOutput(s, sample, label);
@@ -757,16 +817,18 @@ class LatentMap {
     if (p && (!s || s.a !== p.a || s.b !== p.b)) this.cross(ctx, p.a, p.b, "#6b7280", 5);
     if (!s) return;
     const [px, py] = this.toPixel(s.a, s.b);
-    const [ca, cb] = [m.coords[2 * s.row], m.coords[2 * s.row + 1]];
+    // the nearest reference code (for a VAE its sampled z, which need not sit on a drawn μ)
+    const [ca, cb] = [m.refCoords[2 * s.row], m.refCoords[2 * s.row + 1]];
     const [qx, qy] = this.toPixel(ca, cb);
     ctx.save();
-    if (m.latent === 2) {  // the radius around the point: a code inside it means "not a hole"
-      const [rx] = this.toPixel(s.a + this.r, s.b);
+    if (m.latent === 2) {  // the ball of radius r around the point (standardised units, so an ellipse on the map)
+      const [rx] = this.toPixel(s.a + this.r * m.rAxes[0], s.b);
+      const [, ry] = this.toPixel(s.a, s.b + this.r * m.rAxes[1]);
       ctx.setLineDash([4, 3]);
       ctx.strokeStyle = s.hole ? HOLE_COLOUR : OK_COLOUR;
       ctx.lineWidth = 1.2;
       ctx.beginPath();
-      ctx.arc(px, py, Math.abs(rx - px), 0, 2 * Math.PI);
+      ctx.ellipse(px, py, Math.abs(rx - px), Math.abs(py - ry), 0, 0, 2 * Math.PI);
       ctx.stroke();
       ctx.setLineDash([]);
     }
@@ -965,6 +1027,8 @@ class LatentMap {
       get decodes() { return self.decodes; },
       get view() { return self.view.slice(); },
       codes() { return Array.from(self.model.codes); },
+      /** The hole rule's reference codes (float32 values, row-major), as Python's LatentView.index.codes. */
+      reference() { return Array.from(self.model.ref); },
       /** Client (page) coordinates of plane point (a, b). */
       toClient(a, b) {
         const rect = self.map.getBoundingClientRect();

@@ -1,0 +1,239 @@
+"""Training that a server shares between its visitors: a cap on concurrent runs, background jobs that
+stop when nobody waits for them, and a store of finished runs bounded in bytes.
+
+Nothing here knows about Streamlit. A page that needs a run starts (or joins) a job and keeps
+"watching" it (a heartbeat) while it waits; a job whose watchers have all gone quiet for
+`idle_timeout` seconds, or that every watcher cancelled, stops between two chunks of training.
+Finished runs go into a `RunStore` that evicts the least recently used run once the total bytes
+held pass its limit. These objects hold configs and trained runs, never per-user data.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import OrderedDict
+from contextlib import contextmanager
+from typing import Callable, Hashable
+
+from .train import Trainer
+
+
+class TrainingSlots:
+    """A server-wide cap on concurrent training (one slot per core): a class that all presses Play at
+    once queues instead of slowing every run to a crawl."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self._sem = threading.BoundedSemaphore(n)
+        self._lock = threading.Lock()
+        self.busy = 0
+
+    def acquire(self, timeout: float | None = None) -> bool:
+        """Take a slot (waiting at most `timeout` seconds); True if taken."""
+        taken = self._sem.acquire() if timeout is None else self._sem.acquire(timeout=timeout)
+        if not taken:
+            return False
+        with self._lock:
+            self.busy += 1
+        return True
+
+    def release(self) -> None:
+        """Give a slot taken with `acquire` back."""
+        with self._lock:
+            self.busy -= 1
+        self._sem.release()
+
+    @contextmanager
+    def hold(self):
+        """Wait for a free slot, train inside the block, give the slot back."""
+        self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
+
+    def full(self) -> bool:
+        """True when every slot is taken (the next run will queue)."""
+        return self.busy >= self.n
+
+
+class Job:
+    """One training run in a background thread, with the sessions that wait for it.
+
+    `state` is "queued", "running", "done", "cancelled" or "failed"; `trainer` appears once it runs.
+    """
+
+    def __init__(self, key: Hashable, epochs: int, idle_timeout: float):
+        self.key = key
+        self.epochs = epochs
+        self.idle_timeout = idle_timeout
+        self.state = "queued"
+        self.error: str | None = None
+        self.trainer: Trainer | None = None
+        self.finished = threading.Event()
+        self._cancel = threading.Event()
+        self._lock = threading.Lock()
+        self._watchers: dict[str, float] = {}
+
+    def watch(self, who: str) -> None:
+        """`who` (a session) still waits for this run: a heartbeat."""
+        with self._lock:
+            self._watchers[who] = time.monotonic()
+
+    def leave(self, who: str) -> None:
+        """`who` no longer waits; the run is cancelled at once if nobody else does."""
+        with self._lock:
+            self._watchers.pop(who, None)
+            if not self._watchers:
+                self._cancel.set()
+
+    def cancel(self) -> None:
+        """Stop the run at the next chunk boundary, whoever waits for it."""
+        self._cancel.set()
+
+    def watched(self) -> bool:
+        """True while some session has sent a heartbeat within `idle_timeout` seconds."""
+        now = time.monotonic()
+        with self._lock:
+            return any(now - t < self.idle_timeout for t in self._watchers.values())
+
+    def should_stop(self) -> bool:
+        """True once the run was cancelled or nobody watches it any more."""
+        return self._cancel.is_set() or not self.watched()
+
+    @property
+    def epoch(self) -> int:
+        """Epochs completed so far (0 while queued)."""
+        return self.trainer.epoch if self.trainer is not None else 0
+
+
+class Jobs:
+    """Starts at most one background job per key, runs it inside a training slot in chunks of
+    `chunk_seconds`, and stops it when `Job.should_stop()` says so."""
+
+    def __init__(self, slots: TrainingSlots, idle_timeout: float = 5.0, chunk_seconds: float = 0.2):
+        self.slots = slots
+        self.idle_timeout = idle_timeout
+        self.chunk_seconds = chunk_seconds
+        self._jobs: dict[Hashable, Job] = {}
+        self._lock = threading.Lock()
+
+    def start(self, key: Hashable, who: str, make: Callable[[], Trainer], on_done: Callable[[Trainer], None],
+              epochs: int) -> Job:
+        """The running job for `key`, joined by `who`; or a new one that builds its trainer with
+        `make()` and hands the finished run to `on_done`."""
+        with self._lock:
+            job = self._jobs.get(key)
+            if job is not None and not job.finished.is_set() and not job._cancel.is_set():
+                job.watch(who)
+                return job
+            job = Job(key, epochs, self.idle_timeout)
+            job.watch(who)
+            self._jobs[key] = job
+        threading.Thread(target=self._work, args=(job, make, on_done), daemon=True,
+                         name=f"aeviz-train-{abs(hash(key)) % 10**6}").start()
+        return job
+
+    def get(self, key: Hashable) -> Job | None:
+        """The job for `key` if one is queued or running."""
+        with self._lock:
+            job = self._jobs.get(key)
+        return job if job is not None and not job.finished.is_set() else None
+
+    def running(self) -> int:
+        """How many jobs are queued or running."""
+        with self._lock:
+            return sum(not j.finished.is_set() for j in self._jobs.values())
+
+    def _work(self, job: Job, make: Callable[[], Trainer], on_done: Callable[[Trainer], None]) -> None:
+        taken = False
+        try:
+            while not job.should_stop():
+                if self.slots.acquire(timeout=0.2):
+                    taken = True
+                    break
+            if not taken:
+                job.state = "cancelled"
+                return
+            job.trainer = trainer = make()
+            job.state = "running"
+            while not trainer.done:
+                if job.should_stop():
+                    job.state = "cancelled"
+                    return
+                trainer.step_for(self.chunk_seconds)
+            trainer.model.eval()
+            on_done(trainer)
+            job.state = "done"
+        except Exception as exc:  # a setting that cannot be built: the waiting page shows the message
+            job.state, job.error = "failed", str(exc) or type(exc).__name__
+        finally:
+            if taken:
+                self.slots.release()
+            with self._lock:
+                if self._jobs.get(job.key) is job:
+                    del self._jobs[job.key]
+            job.finished.set()
+
+
+class RunStore:
+    """Finished runs by key, least recently used first out once their bytes pass `max_bytes`."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._runs: OrderedDict[Hashable, Trainer] = OrderedDict()
+        self._sizes: dict[Hashable, int] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Trainer | None:
+        """The stored run for `key` (now the most recently used), or None."""
+        with self._lock:
+            run = self._runs.get(key)
+            if run is not None:
+                self._runs.move_to_end(key)
+            return run
+
+    def __contains__(self, key: Hashable) -> bool:
+        with self._lock:
+            return key in self._runs
+
+    def put(self, key: Hashable, run: Trainer) -> None:
+        """Store `run`, evicting the least recently used runs until the total fits (the newest stays)."""
+        size = run.nbytes()
+        with self._lock:
+            self._runs[key] = run
+            self._runs.move_to_end(key)
+            self._sizes[key] = size
+            while len(self._runs) > 1 and self.nbytes_locked() > self.max_bytes:
+                old, _ = self._runs.popitem(last=False)
+                self._sizes.pop(old, None)
+
+    def nbytes_locked(self) -> int:
+        """Bytes held (the caller holds the lock)."""
+        return sum(self._sizes.values())
+
+    def nbytes(self) -> int:
+        """Bytes held by the stored runs."""
+        with self._lock:
+            return self.nbytes_locked()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._runs)
+
+    def clear(self) -> None:
+        """Forget every run (tests)."""
+        with self._lock:
+            self._runs.clear()
+            self._sizes.clear()
+
+
+def store_megabytes() -> float:
+    """The finished-run store's limit in MB: AEVIZ_CACHE_MB, default 200."""
+    try:
+        value = float(os.environ.get("AEVIZ_CACHE_MB", "200"))
+    except ValueError:
+        value = 200.0
+    return value if value > 0 else 200.0

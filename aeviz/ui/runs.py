@@ -1,0 +1,219 @@
+"""Which trained run a session sees, decided in one place: the weights it uploaded for these settings,
+else its own finished live run, else the server's shared run for these settings (trained once, in the
+background, while the pages that need it wait and can cancel).
+
+Every run has an identity, `Trainer.run_id`; anything computed from a run is cached under that id,
+never under the settings alone, so one session's upload never shows up in another's numbers.
+Shared training is budgeted (aeviz.budget) before it starts and stops when nobody waits for it
+(aeviz.jobs); finished runs are kept in a store bounded in bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from typing import Callable, Hashable
+
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from ..budget import over_budget
+from ..config import DataConfig, ModelConfig, TrainConfig
+from ..datasets import Dataset
+from ..jobs import Jobs, RunStore, store_megabytes
+from ..models import build
+from ..train import Trainer
+from .cache import SLOTS, dataset
+from .state import CANCELLED, LIVE, UPLOADED, Configs, configs
+
+IDLE_SECONDS = 8.0  # a shared training nobody has waited for this long is cancelled
+STORE = RunStore(int(store_megabytes() * 1e6))  # finished runs, shared by every session (no user data)
+JOBS = Jobs(SLOTS, idle_timeout=IDLE_SECONDS)
+
+
+class OverBudget(ValueError):
+    """The settings would cost more training than this server allows; the message says what to lower."""
+
+
+def session_id() -> str:
+    """This browser session's id (a stand-in outside a Streamlit run)."""
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else "no-session"
+
+
+def _key_id(key: Hashable) -> str:
+    return hashlib.sha1(repr(key).encode()).hexdigest()[:12]
+
+
+# ---------------------------------------------------------------- budget
+
+
+def budget_message(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig,
+                   data: Dataset | None = None) -> str | None:
+    """None if training these settings fits this server's budget, else what to lower."""
+    data = data if data is not None else dataset(data_cfg)
+    return over_budget(model_cfg, train_cfg, len(data.X_train), data.n_features)
+
+
+def check_budget(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig,
+                 data: Dataset | None = None) -> None:
+    """Raise OverBudget if these settings cost more than this server allows."""
+    msg = budget_message(data_cfg, model_cfg, train_cfg, data)
+    if msg:
+        raise OverBudget(msg)
+
+
+# ---------------------------------------------------------------- shared runs
+
+
+def has_finished_run(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig) -> bool:
+    """True if these settings are trained and stored on this server (so showing them is instant)."""
+    return (data_cfg, model_cfg, train_cfg) in STORE
+
+
+def _log_training(key: Hashable, trainer: Trainer) -> None:
+    """One line per shared training run, if AEVIZ_TRAIN_LOG names a file (load tests count them)."""
+    path = os.environ.get("AEVIZ_TRAIN_LOG")
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"{time.time():.3f}\t{trainer.seconds:.3f}\t{key!r}\n")
+
+
+def shared_run(key: Hashable, data: Dataset, model_cfg: ModelConfig, train_cfg: TrainConfig,
+               what: str = "Training this configuration (once per server)") -> Trainer:
+    """The server's finished run for `key` (a model of `model_cfg` trained on `data`): stored, or trained
+    now in the background while this page shows progress and a Cancel button.
+
+    Raises OverBudget (a ValueError) before training if the settings are too costly, ValueError if
+    they cannot be built; stops the page with a message if the training was cancelled.
+    """
+    run = STORE.get(key)
+    if run is not None:
+        return run
+    check_budget(None, model_cfg, train_cfg, data)
+    cancelled = st.session_state.setdefault(CANCELLED, set())
+    kid = _key_id(key)
+    if key in cancelled:
+        st.info("You cancelled the training of these settings. Change them in the sidebar, or train them now.")
+        if st.button("Train these settings", key=f"retrain_{kid}", icon=":material/play_arrow:"):
+            cancelled.discard(key)
+            st.rerun()
+        st.stop()
+
+    def make() -> Trainer:
+        return Trainer(build(model_cfg, data, seed=train_cfg.seed), data, train_cfg)
+
+    def done(trainer: Trainer) -> None:
+        STORE.put(key, trainer)
+        _log_training(key, trainer)
+
+    job = JOBS.start(key, session_id(), make, done, epochs=train_cfg.epochs)
+    return _wait(job, key, kid, what)
+
+
+def _wait(job, key: Hashable, kid: str, what: str) -> Trainer:
+    """Show the job's progress until it ends, sending heartbeats; Cancel leaves it."""
+    sid = session_id()
+    holder = st.empty()
+    with holder.container():
+        bar = st.progress(0.0, text=f"{what}…")
+        cancel = st.button("Cancel training", key=f"cancel_{kid}", icon=":material/stop:",
+                           help="Stop waiting for this training. It stops for the whole server unless "
+                                "someone else is waiting for the same settings.")
+    if cancel:
+        job.leave(sid)
+        st.session_state.setdefault(CANCELLED, set()).add(key)
+        holder.empty()
+        st.info("Training cancelled. Change the settings in the sidebar (fewer epochs, a smaller network), "
+                "or train them again.")
+        if st.button("Train these settings", key=f"retrain_{kid}", icon=":material/play_arrow:"):
+            st.session_state[CANCELLED].discard(key)
+            st.rerun()
+        st.stop()
+    while not job.finished.wait(0.25):
+        job.watch(sid)
+        if job.state == "queued":
+            text = (f"{what}: waiting for one of the server's {SLOTS.n} training slots (others are training "
+                    "right now)…")
+        else:
+            text = f"{what}: epoch {job.epoch} of {job.epochs}"
+        # each update also lets Streamlit stop this script when the tab closes (the job then times out)
+        bar.progress(min(1.0, job.epoch / max(1, job.epochs)), text=text)
+    holder.empty()
+    if job.state == "done":
+        return STORE.get(key) or job.trainer
+    if job.state == "failed":
+        raise ValueError(job.error)
+    st.info("This training was stopped before it finished (nobody was waiting for it). Reload the page to "
+            "train these settings again.")
+    st.stop()
+
+
+def finished_run(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig,
+                 _trainer: Trainer | None = None) -> Trainer:
+    """The server's shared run for these settings; `_trainer`, if given, is a finished live run to
+    store instead of training again."""
+    key = (data_cfg, model_cfg, train_cfg)
+    if _trainer is not None:
+        if key not in STORE:
+            STORE.put(key, _trainer)
+        return STORE.get(key) or _trainer
+    return shared_run(key, dataset(data_cfg), model_cfg, train_cfg)
+
+
+# ---------------------------------------------------------------- the session's run
+
+
+def uploaded_run(cfgs: Configs) -> Trainer | None:
+    """This session's uploaded model if it was loaded for exactly these settings, else None."""
+    slot = st.session_state.get(UPLOADED)
+    run = getattr(slot, "run", None)
+    if run is not None and getattr(slot, "cfgs", None) == cfgs:
+        return run
+    return None
+
+
+def session_run(cfgs: Configs) -> Trainer | None:
+    """A run this session holds for these settings (uploaded, or a finished live run), if any."""
+    run = uploaded_run(cfgs)
+    if run is not None:
+        return run
+    live = st.session_state.get(LIVE)
+    if live is not None and live.cfgs == cfgs and live.trainer.done:
+        return live.trainer
+    return None
+
+
+def run_for(cfgs: Configs) -> Trainer:
+    """The run this session sees for `cfgs`: its own (uploaded or live) if it holds one, else the shared one."""
+    return session_run(cfgs) or finished_run(*cfgs)
+
+
+def current_run() -> Trainer:
+    """The trained model for this session's sidebar settings."""
+    return run_for(configs())
+
+
+def model_or_stop() -> Trainer:
+    """The current trained run; if its settings are impossible, too costly, or training diverged, say
+    why and stop the page there (the rest of the app stays usable)."""
+    return run_or_stop(current_run)
+
+
+def run_or_stop(get_run: Callable[..., Trainer], *args) -> Trainer:
+    """`get_run(*args)`, or a clear message and the end of the page if it cannot be built or trained."""
+    try:
+        run = get_run(*args)
+    except OverBudget as exc:
+        st.error(str(exc))
+        st.stop()
+    except ValueError as exc:
+        st.error(f"These settings cannot be built: {exc}")
+        st.stop()
+    if run.error and not run.history:
+        st.error(run.error)
+        st.stop()
+    if run.error:
+        st.warning(run.error + " The pages below show that last finite model.")
+    return run

@@ -1,0 +1,303 @@
+"""What keeps one visitor from taking the server from the others: the training budget, background
+jobs that stop when nobody waits, the byte-bounded run store, thinned snapshots, and the fast path
+refusing to write into gradients that do not exist."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from aeviz import DATASETS, DataConfig, ModelConfig, TrainConfig, build, load
+from aeviz.budget import MAX_PARAMS, limit_seconds, over_budget, training_cost
+from aeviz.config import DEFAULTS
+from aeviz.fastpath import FlatAdam, GradientsNotAllocated, mse_backprop
+from aeviz.jobs import Jobs, RunStore, TrainingSlots
+from aeviz.train import MAX_SNAPSHOTS, SNAPSHOT_BYTES, Trainer
+
+from conftest import ROOT
+
+APP = str(ROOT / "app.py")
+HOSTILE = {"m_variant": "contractive", "m_hidden": "1024-1024-1024-1024-1024-1024", "m_latent": "64",
+           "t_epochs": "1000", "t_batch_size": "8"}
+
+
+def _cost_args(data):
+    return len(data.X_train), data.n_features
+
+
+# ---------------------------------------------------------------- budget
+
+
+def test_the_hostile_link_is_over_budget_and_the_message_says_what_to_lower(digits):
+    model = ModelConfig(variant="contractive", hidden=(1024,) * 6, latent=64)
+    msg = over_budget(model, TrainConfig(epochs=1000, batch_size=8), *_cost_args(digits))
+    assert msg is not None and "parameters" in msg
+    small = ModelConfig(variant="contractive", hidden=(256, 256), latent=16)
+    msg = over_budget(small, TrainConfig(epochs=1000, batch_size=8), *_cost_args(digits), limit=60)
+    assert msg is not None
+    assert "epochs" in msg and "batch size" in msg and "latent size" in msg and "60 s" in msg
+
+
+@pytest.mark.parametrize("name", sorted(DATASETS))
+def test_every_dataset_default_fits_the_budget_with_room(name):
+    data = load(DataConfig(name))
+    cost = training_cost(DEFAULTS[1], DEFAULTS[2], *_cost_args(data))
+    assert cost.seconds < limit_seconds() / 10
+    assert over_budget(DEFAULTS[1], DEFAULTS[2], *_cost_args(data)) is None
+
+
+def test_cost_grows_with_each_setting(digits):
+    base = training_cost(ModelConfig(), TrainConfig(), *_cost_args(digits)).seconds
+    assert training_cost(ModelConfig(), TrainConfig(epochs=200), *_cost_args(digits)).seconds == pytest.approx(2 * base)
+    assert training_cost(ModelConfig(hidden=(256, 128)), TrainConfig(), *_cost_args(digits)).seconds > base
+    assert training_cost(ModelConfig(), TrainConfig(batch_size=8), *_cost_args(digits)).seconds > 3 * base
+    assert training_cost(ModelConfig(variant="contractive", latent=16), TrainConfig(),
+                         *_cost_args(digits)).seconds > training_cost(ModelConfig(latent=16), TrainConfig(),
+                                                                      *_cost_args(digits)).seconds * 2
+
+
+def test_the_limit_comes_from_the_environment(monkeypatch, digits):
+    monkeypatch.setenv("AEVIZ_TRAIN_BUDGET_S", "0.001")
+    assert over_budget(ModelConfig(), TrainConfig(), *_cost_args(digits)) is not None
+    for bad in ("abc", "nan", "-5", "0"):
+        monkeypatch.setenv("AEVIZ_TRAIN_BUDGET_S", bad)
+        assert limit_seconds() == 60.0
+
+
+def test_too_many_parameters_are_refused_whatever_the_epochs(digits):
+    wide = ModelConfig(hidden=(1024, 512))
+    assert training_cost(wide, TrainConfig(), *_cost_args(digits)).params > MAX_PARAMS
+    msg = over_budget(wide, TrainConfig(epochs=1), *_cost_args(digits), limit=1e9)
+    assert msg is not None and "parameters" in msg
+
+
+# ---------------------------------------------------------------- jobs
+
+
+def _long_trainer(digits, epochs=100_000):
+    return lambda: Trainer(build(ModelConfig(), digits, seed=0), digits, TrainConfig(epochs=epochs))
+
+
+def _wait_until(cond, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
+
+
+def test_a_cancelled_run_stops_within_five_seconds(digits):
+    jobs = Jobs(TrainingSlots(1), idle_timeout=30)
+    done = []
+    job = jobs.start("k", "alice", _long_trainer(digits), done.append, epochs=100_000)
+    assert _wait_until(lambda: job.epoch > 0, 30)
+    job.leave("alice")
+    assert job.finished.wait(5.0)
+    assert job.state == "cancelled" and not done and 0 < job.epoch < 100_000
+    assert jobs.running() == 0 and not jobs.slots.full()
+
+
+def test_a_run_nobody_watches_stops_by_itself(digits):
+    jobs = Jobs(TrainingSlots(1), idle_timeout=0.5)
+    job = jobs.start("k", "alice", _long_trainer(digits), lambda tr: None, epochs=100_000)
+    assert job.finished.wait(10.0)  # no heartbeat after the start
+    assert job.state == "cancelled"
+
+
+def test_a_run_goes_on_while_someone_still_waits(digits):
+    jobs = Jobs(TrainingSlots(1), idle_timeout=30)
+    job = jobs.start("k", "alice", _long_trainer(digits), lambda tr: None, epochs=100_000)
+    assert jobs.start("k", "bob", _long_trainer(digits), lambda tr: None, epochs=100_000) is job
+    job.leave("alice")
+    assert not job.finished.wait(1.0)
+    job.leave("bob")
+    assert job.finished.wait(5.0) and job.state == "cancelled"
+
+
+def test_a_finished_job_hands_its_run_over_once(digits):
+    jobs = Jobs(TrainingSlots(2), idle_timeout=30)
+    done = []
+    job = jobs.start("k", "alice", _long_trainer(digits, epochs=3), done.append, epochs=3)
+    assert job.finished.wait(30)
+    assert job.state == "done" and len(done) == 1 and done[0].epoch == 3
+
+
+def test_a_job_whose_settings_cannot_be_built_reports_why(digits):
+    jobs = Jobs(TrainingSlots(1))
+
+    def bad():
+        return Trainer(build(ModelConfig(variant="nope"), digits), digits, TrainConfig())
+
+    job = jobs.start("k", "alice", bad, lambda tr: None, epochs=1)
+    assert job.finished.wait(10) and job.state == "failed" and "Unknown variant" in job.error
+
+
+def test_a_queued_job_waits_for_a_slot_and_can_leave_the_queue(digits):
+    slots = TrainingSlots(1)
+    jobs = Jobs(slots, idle_timeout=30)
+    first = jobs.start("a", "alice", _long_trainer(digits), lambda tr: None, epochs=100_000)
+    assert _wait_until(lambda: first.state == "running", 30)
+    second = jobs.start("b", "bob", _long_trainer(digits), lambda tr: None, epochs=100_000)
+    time.sleep(0.5)
+    assert second.state == "queued"
+    second.leave("bob")
+    assert second.finished.wait(5) and second.state == "cancelled" and second.trainer is None
+    first.leave("alice")
+    assert first.finished.wait(5)
+
+
+# ---------------------------------------------------------------- memory
+
+
+def test_the_store_holds_at_most_its_bytes_least_recently_used_out(digits):
+    runs = [Trainer(build(ModelConfig(), digits, seed=i), digits, TrainConfig(epochs=1)) for i in range(5)]
+    size = runs[0].nbytes()
+    store = RunStore(max_bytes=int(size * 3.5))
+    for i, run in enumerate(runs[:3]):
+        store.put(i, run)
+    assert store.get(0) is runs[0]  # 0 is now the most recently used
+    store.put(3, runs[3])
+    assert 1 not in store and 0 in store and 2 in store and 3 in store
+    store.put(4, runs[4])
+    assert store.nbytes() <= store.max_bytes and len(store) == 3
+
+
+def test_a_run_larger_than_the_store_is_still_kept_alone(digits):
+    run = Trainer(build(ModelConfig(), digits, seed=0), digits, TrainConfig(epochs=1))
+    store = RunStore(max_bytes=10)
+    store.put("a", run)
+    store.put("b", run)
+    assert len(store) == 1 and store.get("b") is run
+
+
+def test_snapshots_are_thinned_to_a_fixed_count(digits):
+    tr = Trainer(build(ModelConfig(latent=8), digits, seed=0), digits, TrainConfig(epochs=400, snapshot_every=1))
+    tr.run()
+    epochs = [e for e, _ in tr.snapshots]
+    assert len(epochs) <= MAX_SNAPSHOTS and epochs[0] == 0 and epochs[-1] == 400
+    assert epochs == sorted(set(epochs))
+    gaps = {b - a for a, b in zip(epochs[:-1], epochs[1:])}
+    assert max(gaps) <= 2 * min(gaps) + 16  # evenly spread, not bunched at the start
+
+
+def test_the_hostile_runs_memory_is_bounded(digits):
+    """A run of many epochs holds no more snapshot bytes than MAX_SNAPSHOTS copies of the codes."""
+    tr = Trainer(build(ModelConfig(hidden=(8,), latent=64), digits, seed=0), digits,
+                 TrainConfig(epochs=300, snapshot_every=1, batch_size=512))
+    tr.run()
+    one = tr.snapshots[0][1].nbytes
+    assert len(tr.snapshots) <= tr.max_snapshots < MAX_SNAPSHOTS  # wide codes: fewer snapshots
+    assert sum(c.nbytes for _, c in tr.snapshots) <= SNAPSHOT_BYTES + one
+    assert tr.nbytes() < (MAX_SNAPSHOTS + 2) * one + 6 * 4 * sum(p.numel() for p in tr.model.parameters()) + 10**5
+
+
+# ---------------------------------------------------------------- the fast path
+
+
+def test_backprop_without_gradient_buffers_raises(digits):
+    model = build(ModelConfig(), digits, seed=0)  # fresh: no .grad anywhere
+    with pytest.raises(GradientsNotAllocated):
+        model.backprop(torch.from_numpy(digits.X[:8]))
+
+
+def test_flat_adam_needs_a_gradient_of_its_parameters_shape():
+    with pytest.raises(GradientsNotAllocated):
+        FlatAdam(torch.zeros(5), torch.zeros(4), lr=1e-3)
+
+
+def test_mse_backprop_refuses_layers_it_cannot_differentiate():
+    layers = [torch.nn.Linear(3, 2), torch.nn.Softplus()]
+    for p in layers[0].parameters():
+        p.grad = torch.zeros_like(p)
+    with pytest.raises(TypeError, match="Softplus"):
+        mse_backprop(layers=layers, inputs=torch.ones(4, 3), target=torch.ones(4, 2))
+
+
+# ---------------------------------------------------------------- the pages
+
+
+def _app(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params.update(query or {})
+    return at
+
+
+def test_the_hostile_link_is_refused_on_every_page_before_any_training():
+    from aeviz.ui.runs import JOBS, STORE
+
+    for page in ("pages/latent.py", "pages/reconstruction.py", "pages/anomaly.py", "pages/architecture.py"):
+        at = _app(HOSTILE)
+        at.run()
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        texts = [e.value for e in at.sidebar.error] + [e.value for e in at.error]
+        assert any("this server allows" in t or "trains at most" in t for t in texts), texts
+        assert JOBS.running() == 0
+        assert not any(k[1].hidden == (1024,) * 6 for k in list(STORE._runs) if isinstance(k, tuple) and
+                       len(k) == 3)
+
+
+def test_the_train_page_refuses_to_play_the_hostile_link():
+    at = _app({**HOSTILE, "m_hidden": "256-256", "m_latent": "16"})
+    at.run()
+    at.switch_page("pages/train.py")
+    at.run()
+    next(b for b in at.button if b.label == "Play").click()
+    at.run()
+    assert not at.exception
+    assert any("this server allows" in e.value for e in at.error)
+
+
+def _numbers(at: AppTest) -> list[str]:
+    return [m.value for m in at.metric] + [m.value for m in at.markdown if any(ch.isdigit() for ch in m.value)]
+
+
+def test_an_upload_never_changes_another_sessions_comparisons(digits):
+    """Uploaded (untrained) weights in one session; a second session with the same settings sees the
+    shared model's numbers on the Variants page and the denoising demo, not the upload's."""
+    from aeviz.io import weights_to_bytes
+    from aeviz.ui.share import UPLOADED
+    from aeviz.io import restored_run
+    from aeviz.ui.share import UploadSlot
+
+    def page(at: AppTest, name: str) -> list[str]:
+        at.switch_page(name)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return _numbers(at)
+
+    before = _app()
+    before.run()
+    shared = {p: page(before, p) for p in ("pages/compare.py", "pages/reconstruction.py")}
+    mine = _app()
+    mine.run()
+    run = restored_run(weights_to_bytes(build(ModelConfig(), digits, seed=123)), digits, ModelConfig(), TrainConfig())
+    mine.session_state[UPLOADED] = UploadSlot(run, DEFAULTS, "init.pt", "id-1", 0)
+    mine.run()
+    uploaded = {p: page(mine, p) for p in ("pages/compare.py", "pages/reconstruction.py")}
+    other = _app()
+    other.run()
+    seen = {p: page(other, p) for p in ("pages/compare.py", "pages/reconstruction.py")}
+    assert seen == shared
+    assert uploaded["pages/compare.py"] != shared["pages/compare.py"]
+
+
+def test_settings_cannot_be_cancelled_by_someone_else_who_leaves(digits):
+    """Two sessions wait for the same run; one leaving does not stop it for the other."""
+    jobs = Jobs(TrainingSlots(1), idle_timeout=30)
+    job = jobs.start(("x",), "a", _long_trainer(digits, epochs=40), lambda tr: None, epochs=40)
+    jobs.start(("x",), "b", _long_trainer(digits, epochs=40), lambda tr: None, epochs=40)
+    job.leave("a")
+    assert job.finished.wait(60) and job.state == "done"
+
+
+def test_replace_keeps_configs_hashable_for_the_store():
+    key = (DataConfig(), replace(ModelConfig(), hidden=(8, 4)), TrainConfig())
+    store = RunStore(10**6)
+    assert key not in store and hash(key) == hash((DataConfig(), ModelConfig(hidden=(8, 4)), TrainConfig()))
