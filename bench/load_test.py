@@ -7,9 +7,9 @@ Each session (one Playwright context of one headless Chromium) opens the default
 aeviz/ui/components/latent_map.js: it decodes at once in the page and sends the clicked point to the server)
 and waits for the server's reply about that point under the map. All sessions start together. Prints
 medians and p95s of the time to the first complete render and of click-to-server-reply latency, the
-errors seen (page errors, console errors, HTTP errors, Streamlit exception boxes, sessions that broke), the server's peak memory (RSS of the server process and its
-children, sampled from /proc every 0.2 s) and the training runs the server did, then writes the same
-summary to bench/results/load_test.json.
+errors seen (page errors, console errors, HTTP errors, Streamlit exception boxes, sessions that broke),
+the server's peak memory (RSS of the server process and its children, sampled from /proc every 0.2 s)
+and the training runs the server did, then writes the same summary to bench/results/load_test.json.
 
 Without --url it starts its own server (tests/conftest.py's start_server) with AEVIZ_TRAIN_LOG set, so
 the server appends one line per finished training run; an older server without that log is reported as

@@ -804,7 +804,7 @@ class LatentMap {
     if (!s) return;
     const zs = Array.from(s.z.slice(0, 4), (v) => fmt(v, 2)).join(", ");
     this.live.textContent = `Point z = (${zs}): ${s.hole ? "in a hole" : "not a hole"}, nearest training code `
-      + `${fmt(s.dist, 2)} away (r = ${this.r.toPrecision(2)}), training sample ${this.model.sampleIds[s.row]} `
+      + `${fmt(s.dist, 2)} code standard deviations away (r = ${this.r.toPrecision(2)}), training sample ${this.model.sampleIds[s.row]} `
       + `labelled ${this.model.payload.label_names[this.model.labels[s.row]]}.`;
   }
 
