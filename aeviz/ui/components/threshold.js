@@ -425,6 +425,7 @@ class ThresholdView {
     const yOf = (n) => b.bottom - (n / top) * (b.bottom - b.top);
     const f = fOf(this.log);
     const tx = Math.min(b.right, Math.max(b.left, this.xOf(f(this.thr), b)));
+    this.hist.dataset.lineX = tx.toFixed(1); // where the line is, in CSS pixels (tests and the bench aim at it)
     // flagged side shaded
     ctx.fillStyle = "rgba(239, 68, 68, 0.07)";
     ctx.fillRect(tx, b.top, b.right - tx, b.bottom - b.top);
