@@ -160,7 +160,7 @@ const HTML = `
     <div class="tile"><div class="lab">Detection rate (TPR)</div><div class="val" data-m="tpr"></div><div class="sub" data-s="tpr"></div></div>
     <div class="tile"><div class="lab">False alarms (FPR)</div><div class="val" data-m="fpr"></div><div class="sub" data-s="fpr"></div></div>
     <div class="tile"><div class="lab">Precision</div><div class="val" data-m="precision"></div><div class="sub" data-s="precision"></div></div>
-    <div class="tile"><div class="lab">F1</div><div class="val" data-m="f1"></div><div class="sub">of precision and detection</div></div>
+    <div class="tile"><div class="lab">F1</div><div class="val" data-m="f1"></div><div class="sub">precision &amp; detection</div></div>
     <div class="tile"><div class="lab">Threshold τ</div><div class="val" data-m="thr"></div><div class="sub" data-s="thr"></div></div>
   </div>
   <div class="charts">
