@@ -213,6 +213,7 @@ class ThresholdView {
     this.sr = this.root.querySelector(".sr");
     this.dragging = false;
     this.timer = null;
+    this.awaiting = null; // the last value sent to Python, until a rerun carries it back
     this.key = null; // the arrays' identity: a new scenario rebuilds the bins
     this.frame = 0;
     this.lastEvent = 0;
@@ -245,6 +246,7 @@ class ThresholdView {
     const key = `${data.dtype}|${data.normal}|${data.anomalous}|${data.uploaded || ""}|${this.log}`;
     if (key !== this.key) {
       this.key = key;
+      this.awaiting = null; // a new scenario: nothing sent before applies to it
       this.normal = sortedCopy(decodeFloats(data.normal, data.dtype));
       this.anom = sortedCopy(decodeFloats(data.anomalous, data.dtype));
       this.uploaded = decodeFloats(data.uploaded, data.dtype);
@@ -259,8 +261,13 @@ class ThresholdView {
       this.countsN = histogram(Array.from(this.normal, f), this.lo, this.size, bins);
       this.countsA = histogram(Array.from(this.anom, f), this.lo, this.size, bins);
     }
-    // Python's threshold wins unless the student is dragging (a rerun can land mid-drag)
-    if (!this.dragging && this.timer === null) this.setFromPython(data);
+    // Python's threshold wins, except mid-drag, and except a rerun older than the last value sent (it
+    // would pull the line back for a moment); after 5 s Python wins regardless (it may have clamped it).
+    const python = this.mode === "percentile" ? Number(data.pct) : Number(data.threshold);
+    const waiting = this.awaiting && this.awaiting.mode === this.mode && performance.now() < this.awaiting.until &&
+      python !== this.awaiting.value;
+    if (!waiting) this.awaiting = null;
+    if (!this.dragging && this.timer === null && !waiting) this.setFromPython(data);
     this.draw();
   }
 
@@ -362,6 +369,7 @@ class ThresholdView {
   commit() {
     const value = this.mode === "percentile" ? this.p : this.thr;
     this.sr.textContent = this.summary();
+    this.awaiting = { mode: this.mode, value, until: performance.now() + 5000 };
     this.send({ mode: this.mode, value });
   }
 
