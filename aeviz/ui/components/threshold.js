@@ -252,9 +252,16 @@ class ThresholdView {
       this.uploaded = decodeFloats(data.uploaded, data.dtype);
       this.curve = rocCurve(this.normal, this.anom);
       const f = fOf(this.log);
-      const every = [...this.normal, ...this.anom, ...this.uploaded].map(f);
-      this.lo = every.length ? Math.min(...every) : 0;
-      this.hi = every.length ? Math.max(...every) : 1;
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const arr of [this.normal, this.anom, this.uploaded]) {
+        for (const v of arr) {
+          lo = Math.min(lo, f(v));
+          hi = Math.max(hi, f(v));
+        }
+      }
+      this.lo = Number.isFinite(lo) ? lo : 0;
+      this.hi = Number.isFinite(hi) ? hi : 1;
       const bins = data.bins || 40;
       this.size = this.hi > this.lo ? (this.hi - this.lo) / bins : 1;
       this.bins = bins;
@@ -349,7 +356,8 @@ class ThresholdView {
         next = this.fromPercentile(this.p + dir * big * (this.data.pct_step || 0.1));
       } else {
         const f = fOf(this.log);
-        const fv = f(Math.max(this.thr, FLOOR)) + (dir * big * (this.hi - this.lo || 1)) / 200;
+        const here = Math.min(this.hi, Math.max(this.lo, f(Math.max(this.thr, FLOOR))));
+        const fv = here + (dir * big * (this.hi - this.lo || 1)) / 200;
         next = { p: null, thr: roundSig(Math.max(0, this.log ? 10 ** fv : fv)) };
       }
     } else if (e.key === "Home" || e.key === "End") {
