@@ -112,8 +112,13 @@ def test_js_raw_threshold_is_the_number_shown(js):
 CHART = "canvas.hist"
 
 
+ERRORS: list[str] = []  # uncaught errors in the page (e.g. the app's renderer refusing a delta)
+
+
 def _open(pg, server_url, query="d_name=gw&t_epochs=20"):
     sent = []
+    ERRORS.clear()
+    pg.on("pageerror", lambda e: ERRORS.append(str(e)))
     pg.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
     pg.goto(f"{server_url}/anomaly?{query}")
     wait_for_app(pg, timeout=300_000)
@@ -166,10 +171,11 @@ def test_drag_is_answered_in_the_browser_and_sent_once(page, server_url):
     text = _wait_server(page, last)
     assert len(sent) - before == 1, "letting go should send exactly one message"
     assert "percentile" in text and last["precision"] in text and last["f1"] in text
+    assert not ERRORS, ERRORS
 
 
 def test_keyboard_moves_the_threshold_and_the_slider_follows(page, server_url):
-    _open(page, server_url)
+    _open(page, server_url, "t_epochs=20")  # digits, the dataset the page opens on
     page.locator(CHART).focus()
     for _ in range(3):
         page.keyboard.press("ArrowLeft")
@@ -177,6 +183,19 @@ def test_keyboard_moves_the_threshold_and_the_slider_follows(page, server_url):
     text = _wait_server(page, tiles)
     assert "the 94.7th percentile" in text
     assert "94.7" in page.locator(".st-key-an_pct").inner_text()  # the server's slider moved with the keys
+    for key in ("ArrowRight", "ArrowLeft", "ArrowRight"):  # the server's own slider, one rerun each
+        before = _server(page)
+        page.locator('.st-key-an_pct input[type="range"]').press(key)
+        page.wait_for_function("(before) => Array.from(document.querySelectorAll('[data-testid=\"stMarkdown\"]'))"
+                               ".some((el) => el.innerText.startsWith('At threshold') && el.innerText !== before)",
+                               arg=before, timeout=30_000)
+        wait_for_app(page)
+    for _ in range(100):  # the chart updates just after the page's text (its module runs asynchronously)
+        if _tiles(page)["thr"] in _server(page):
+            break
+        page.wait_for_timeout(100)
+    assert f"τ = {_tiles(page)['thr']} " in _server(page)  # the chart followed the server's slider
+    assert not ERRORS, ERRORS
 
 
 def test_a_tap_on_a_phone_moves_the_threshold_there(browser, server_url):

@@ -233,7 +233,8 @@ def threshold_panel(scn: anomaly.Scenario, data: Dataset, model) -> None:
     A fragment: a new threshold reruns only this panel, not the training or the anomaly injection.
     """
     mode, pct, thr, log_x = _threshold_input(scn)
-    chart_slot = st.empty()
+    chart_box = st.container()  # filled last (it needs the upload's errors); a block from the start, so a
+    # fragment rerun never turns an element into a block at this place (the browser refuses that)
     m = anomaly.detection_metrics(scn.normal, scn.anomalous, thr)
     left, right = st.columns([2, 3])
     left.plotly_chart(fig_anomaly.confusion_figure(m["confusion"]), key="an_cm")
@@ -247,7 +248,7 @@ def threshold_panel(scn: anomaly.Scenario, data: Dataset, model) -> None:
                "upload": fig_anomaly.UPLOAD_COLOUR, "line": fig_anomaly.UPLOAD_COLOUR}
     data_for_chart = threshold_component.payload(scn.normal, scn.anomalous, mode=mode, pct=pct, threshold=thr,
                                                  log_x=log_x, uploaded=uploaded, colours=colours)
-    with chart_slot.container():
+    with chart_box:
         threshold_component.threshold_drag(data_for_chart, key=_DRAG_KEY, on_change=_take_drag)
 
 

@@ -214,6 +214,7 @@ class ThresholdView {
     this.dragging = false;
     this.timer = null;
     this.awaiting = null; // the last value sent to Python, until a rerun carries it back
+    this.recheck = null;
     this.key = null; // the arrays' identity: a new scenario rebuilds the bins
     this.frame = 0;
     this.lastEvent = 0;
@@ -233,6 +234,7 @@ class ThresholdView {
 
   destroy() {
     clearTimeout(this.timer);
+    clearTimeout(this.recheck);
     this.listeners.forEach((off) => off());
     this.resize.disconnect();
     this.host.remove();
@@ -268,13 +270,23 @@ class ThresholdView {
       this.countsN = histogram(Array.from(this.normal, f), this.lo, this.size, bins);
       this.countsA = histogram(Array.from(this.anom, f), this.lo, this.size, bins);
     }
-    // Python's threshold wins, except mid-drag, and except a rerun older than the last value sent (it
-    // would pull the line back for a moment); after 5 s Python wins regardless (it may have clamped it).
+    this.sync();
+  }
+
+  // Python's threshold wins, except mid-drag or mid-keys, and except a rerun older than the last value sent
+  // (it would pull the line back for a moment): that one waits until the echo arrives or 5 s pass.
+  sync() {
+    clearTimeout(this.recheck);
+    const data = this.data;
     const python = this.mode === "percentile" ? Number(data.pct) : Number(data.threshold);
-    const waiting = this.awaiting && this.awaiting.mode === this.mode && performance.now() < this.awaiting.until &&
-      python !== this.awaiting.value;
-    if (!waiting) this.awaiting = null;
-    if (!this.dragging && this.timer === null && !waiting) this.setFromPython(data);
+    const left = this.awaiting && this.awaiting.mode === this.mode && python !== this.awaiting.value
+      ? this.awaiting.until - performance.now() : 0;
+    if (left > 0) {
+      this.recheck = setTimeout(() => this.sync(), left + 1);
+    } else {
+      this.awaiting = null;
+      if (!this.dragging && this.timer === null) this.setFromPython(data);
+    }
     this.draw();
   }
 
