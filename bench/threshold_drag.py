@@ -131,13 +131,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=60, help="pointer moves in the drag")
     ap.add_argument("--server-steps", type=int, default=10, help="arrow-key steps of the server slider")
-    ap.add_argument("--query", default="d_name=gw", help="query string of the Anomaly page to open")
+    ap.add_argument("--query", default="", help="query string of the Anomaly page (default: the default model)")
     args = ap.parse_args()
     r = run(args.steps, args.server_steps, args.query)
     drawn, frame, server = r["drawn"], r["frame"], r["server_ms"]
     if not frame:
         sys.exit("no repaint was recorded: is the threshold chart on the page?")
-    print(f"Anomaly page ({args.query}), 1400x1000, headless Chromium")
+    print(f"Anomaly page ({args.query or 'defaults'}), 1400x1000, headless Chromium")
     print(f"drag -> chart drawn      : median {statistics.median(drawn):6.2f} ms, p95 {_p95(drawn):6.2f} ms "
           f"({len(drawn)} repaints for {r['steps']} pointer moves)")
     print(f"drag -> next frame       : median {statistics.median(frame):6.2f} ms, p95 {_p95(frame):6.2f} ms "
