@@ -25,16 +25,8 @@ scn = anomaly_ui.scenario(data, model, acfg)
 
 st.subheader("Threshold")
 st.markdown(f"Scored: **{len(scn.normal)}** held-out normal rows and **{len(scn.anomalous)}** anomalies. "
-            "Drag the threshold: every number, the histogram line and the ROC point follow.")
+            "Drag the dashed line: the rates, the histogram and the point on the ROC curve follow at once, "
+            "in your browser; let go and the confusion matrix and the flagged rows below catch up.")
 anomaly_ui.threshold_panel(scn, data, model)
 
-ui.try_this([
-    "Switch to the **subtle** preset and watch the detection rate fall: reconstruction-based detection cannot "
-    "see anomalies that resemble the training data.",
-    "With the subtle preset, raise *features redrawn per event* to 16: detection jumps back up. A fully random "
-    "event breaks the relations between masses, distance and SNR that the model learned, even when each "
-    "value on its own looks ordinary.",
-    "Lower the threshold to the 80th percentile: which rises faster, detection or false positives? Find the "
-    "point on the ROC curve.",
-    "On digits, hold out 8 instead of 7: why is an unseen 8 so hard to catch? (Think of 3s and 9s.)",
-])
+ui.try_this(anomaly_ui.prompts(data))
