@@ -118,7 +118,8 @@ class Trainer:
 
     `history` holds one dict per epoch (epoch, train_<term>, test_<term>, seconds);
     `snapshots` holds (epoch, codes of every sample) every `cfg.snapshot_every` epochs;
-    `error` holds the divergence message if the loss turned NaN or infinite.
+    `error` holds the divergence message if the loss turned NaN or infinite, and `diverged` the
+    record of the epoch that broke training (rolled back, kept for display only).
     """
 
     def __init__(self, model: Autoencoder, data: Dataset, cfg: TrainConfig):
@@ -138,6 +139,7 @@ class Trainer:
         self.history: list[dict[str, float]] = []
         self.snapshots: list[tuple[int, np.ndarray]] = [(0, self._codes())]
         self.error: str | None = None
+        self.diverged: dict[str, float] | None = None  # the rolled-back epoch's losses, for display
         self.run_id = uuid.uuid4().hex  # this run's identity: keys caches of things drawn from it
         model.eval()
         with torch.no_grad():
@@ -214,6 +216,7 @@ class Trainer:
                     self._flat.copy_(state)
                 self.optimizer.restore(opt_state)
                 self.error = _divergence_message(self.epoch + 1, self.cfg, cause)
+                self.diverged = {"epoch": self.epoch + 1, **record}
                 break
             self.epoch += 1
             record = {"epoch": self.epoch, **record, "seconds": self.seconds}
