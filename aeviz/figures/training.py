@@ -1,18 +1,23 @@
-"""Figures for the Train and Architecture pages: loss curves, the live latent map, the hourglass, the
-forward pass."""
+"""Figures for the Train and Architecture pages: loss curves, the hourglass, the forward pass."""
 
 from __future__ import annotations
 
-import copy
 import math
-from functools import lru_cache
 
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import PART_COLOURS, QUALITATIVE, TEST_COLOUR, TRAIN_COLOUR, tight
+from .style import PART_COLOURS, TEST_COLOUR, TRAIN_COLOUR, tight
 
 _DASH = {"total": "solid", "recon": "solid", "kl": "dash", "sparsity": "dot", "contractive": "dashdot"}
+
+
+def shown_terms(history: list[dict], terms: list[str] | None = None) -> list[str]:
+    """The loss terms a curve draws: a plain model's total is its reconstruction error, drawn once as
+    "recon"; a model with extra terms (kl, sparsity, ...) shows its total, recon and each term."""
+    terms = terms or [k[len("train_"):] for k in history[0] if k.startswith("train_")]
+    extra = [t for t in terms if t not in ("total", "recon")]
+    return (["total", "recon", *extra] if extra else ["recon"]) if "recon" in terms else terms
 
 
 SHORT_HISTORY = 30  # up to this many epochs, every epoch is drawn as a marker too (one point is no line)
@@ -39,11 +44,7 @@ def loss_figure(history: list[dict], terms: list[str] | None = None, epochs: int
         ))
     if history:
         ep = [h["epoch"] for h in history]
-        terms = terms or [k[len("train_"):] for k in history[0] if k.startswith("train_")]
-        extra = [t for t in terms if t not in ("total", "recon")]
-        # a plain model's total is its reconstruction error: draw it once, as "recon"
-        shown = (["total", "recon", *extra] if extra else ["recon"]) if "recon" in terms else terms
-        for term in shown:
+        for term in shown_terms(history, terms):
             for split, colour in (("train", TRAIN_COLOUR), ("test", TEST_COLOUR)):
                 key = f"{split}_{term}"
                 if key in history[0]:
@@ -56,73 +57,7 @@ def loss_figure(history: list[dict], terms: list[str] | None = None, epochs: int
         _diverged_marks(fig, history, diverged, start)
     fig.update_xaxes(title="epoch", range=[-0.02 * (epochs or 1), epochs] if epochs else None)
     fig.update_yaxes(title="loss (log scale)" if log_y else "loss", type="log" if log_y else "linear")
-    return quick_tight(fig, height=340, title="Loss per epoch", legend=dict(orientation="h", y=-0.25))
-
-
-@lru_cache(maxsize=1)
-def _house_layout() -> dict:
-    """What tight() puts in an empty figure's layout (template, margins), as plain JSON, built once."""
-    return tight(go.Figure()).layout.to_plotly_json()
-
-
-def quick_tight(fig: go.Figure, height: int = 360, **layout) -> go.Figure:
-    """tight()'s look for a figure redrawn several times a second while training plays: the same layout,
-    without validating the house template (about 6 kB, most of the time it takes to build a small
-    figure) again on every redraw. The result is an ordinary, valid figure (a test checks it)."""
-    spec = fig.to_plotly_json()
-    merged = {**copy.deepcopy(_house_layout()), **spec["layout"], "height": height, **layout}
-    return go.Figure(data=spec["data"], layout=merged, _validate=False)
-
-
-def follow_box(coords: np.ndarray, previous: tuple[np.ndarray, np.ndarray] | None = None, pad: float = 0.08,
-               ease: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
-    """Axis limits (lo (2,), hi (2,)) for codes (n, 2) that move between redraws: the padded box around
-    them, grown at once when they leave the previous box but shrunk only `ease` of the way when they
-    contract, so a live map's axes follow the codes without jumping."""
-    lo, hi = np.nanmin(coords, axis=0).astype(float), np.nanmax(coords, axis=0).astype(float)
-    span = np.maximum(hi - lo, 1e-3)
-    lo, hi = lo - pad * span, hi + pad * span
-    if previous is None:
-        return lo, hi
-    plo, phi = (np.asarray(b, dtype=float) for b in previous)
-    return np.minimum(lo, plo + ease * (lo - plo)), np.maximum(hi, phi + ease * (hi - phi))
-
-
-def _label_scale(k: int) -> list:
-    """A colour scale with one flat band per label 0..k-1, in the house label colours."""
-    scale = []
-    for i in range(k):
-        colour = QUALITATIVE[i % len(QUALITATIVE)]
-        scale += [[i / k, colour], [(i + 1) / k, colour]]
-    return scale
-
-
-def live_latent_figure(coords: np.ndarray, labels: np.ndarray, label_names, box, *, epoch: int | None = None,
-                       axis_titles=("z₁", "z₂"), strip: bool = False, height: int = 340) -> go.Figure:
-    """The codes (n, 2) as they are right now, coloured by label (colour only), each label's name written
-    at the middle of its codes instead of a legend (the map keeps the width), axes fixed to `box`
-    (lo (2,), hi (2,)) so that redraws during training do not rescale them."""
-    k = len(label_names)
-    names = np.asarray([str(n) for n in label_names], dtype=object)
-    fig = go.Figure(go.Scatter(
-        x=coords[:, 0], y=coords[:, 1], mode="markers", name="codes", customdata=names[labels],
-        marker=dict(size=4, color=labels, colorscale=_label_scale(k), cmin=-0.5, cmax=k - 0.5, opacity=0.75,
-                    showscale=False),
-        hovertemplate="label %{customdata}<br>(%{x:.2f}, %{y:.2f})<extra></extra>",
-    ))
-    shown = [i for i in range(k) if (labels == i).any()]
-    mids = np.array([np.median(coords[labels == i], axis=0) for i in shown]).reshape(-1, 2)
-    fig.add_trace(go.Scatter(
-        x=mids[:, 0], y=np.zeros(len(shown)) if strip else mids[:, 1], mode="text", name="labels",
-        text=[str(label_names[i]) for i in shown], hoverinfo="skip",
-        textfont=dict(size=15, weight="bold", shadow="auto", color=[QUALITATIVE[i % len(QUALITATIVE)] for i in shown]),
-    ))
-    lo, hi = box
-    fig.update_xaxes(title=axis_titles[0], range=[float(lo[0]), float(hi[0])], showgrid=False, zeroline=False)
-    fig.update_yaxes(title=None if strip else axis_titles[1], range=[float(lo[1]), float(hi[1])], showgrid=False,
-                     zeroline=False, showticklabels=not strip)
-    title = "The codes now" + (f" (epoch {epoch})" if epoch is not None else "")
-    return quick_tight(fig, height=height, title=title, showlegend=False, hovermode="closest")
+    return tight(fig, height=340, title="Loss per epoch", legend=dict(orientation="h", y=-0.25))
 
 
 def _diverged_marks(fig: go.Figure, history: list[dict], record: dict, start: float | None) -> None:

@@ -13,8 +13,7 @@ from ..analysis import latent as la
 from ..analysis.core import encode
 from ..config import DEFAULTS
 from ..datasets import Dataset
-from ..figures import loss_figure
-from ..figures.training import follow_box, live_latent_figure
+from ..figures.live import follow_box, latent_chart, loss_chart
 from ..models import build
 from ..train import Trainer
 from .cache import dataset, finished_run, has_finished_run, training_slot
@@ -28,6 +27,7 @@ CATCH_UP = 4  # a late redraw trains at most this many times the usual chunk, to
 FULL_SPEED_TICK = 0.05  # at full speed the next chunk is asked for as soon as the page has drawn
 SPEEDS = {"Slow": 3.0, "Normal": 10.0, "Fast": 30.0, "Max": None}  # epochs per second; None: as fast as it goes
 DEFAULT_SPEED = "Normal"  # the default 100 epochs take about 10 s to watch
+CHART_HEIGHT = 300  # the loss curve and the live map, side by side (stacked on a phone)
 SPEED_KEY = "speed"  # the speed control's widget key, also its URL parameter (?speed=Slow)
 
 
@@ -207,10 +207,10 @@ def status_text(live: LiveRun, rate: float | None) -> str:
     elif tr.done:
         state = "finished"
     elif live.playing:
-        state = f"playing at {rate:g} epochs per second" if rate else "playing at full speed"
+        state = f"playing at {rate:g} epochs/s" if rate else "playing at full speed"
     else:
         state = "paused"
-    return f"Epoch {tr.epoch} / {E} · {state} · {live.elapsed():.1f} s (training itself {tr.seconds:.1f} s)"
+    return f"Epoch {tr.epoch} / {E} · {state} · {live.elapsed():.1f} s"
 
 
 def _show_live(live: LiveRun, rate: float | None) -> None:
@@ -222,7 +222,8 @@ def _show_live(live: LiveRun, rate: float | None) -> None:
     _curve_map_and_numbers(tr, live)
     if tr.done and not tr.error:
         finished_run(*live.cfgs, _trainer=tr)  # share the finished model with every page and session
-        st.success(f"Finished {E} epochs in {live.elapsed():.2f} s. Every page now uses this model.")
+        st.success(f"Finished {E} epochs in {live.elapsed():.2f} s (training itself took {tr.seconds:.2f} s). "
+                   "Every page now uses this model.")
 
 
 def live_codes(tr: Trainer, data: Dataset, live: LiveRun | None = None
@@ -255,17 +256,18 @@ def _latent_map(tr: Trainer, live: LiveRun | None) -> None:
         box = (np.array([box[0][0], -1.2]), np.array([box[1][0], 1.2]))
     if live is not None:
         live.box = box
-    fig = live_latent_figure(coords, data.y_train, data.label_names, box, epoch=tr.epoch, axis_titles=titles,
-                             strip=strip)
-    st.plotly_chart(fig, key="live_latent", config={"displayModeBar": False})
+    chart = latent_chart(coords, data.y_train, data.label_names, box, epoch=tr.epoch, axis_titles=titles,
+                         strip=strip)
+    st.echarts_chart(chart, key="live_latent", height=CHART_HEIGHT)
 
 
 def _curve_map_and_numbers(tr: Trainer, live: LiveRun | None = None, start: bool = True) -> None:
     """The loss curve and, beside it, the codes as they are now; then the two errors."""
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(loss_figure(tr.history, epochs=tr.cfg.epochs, start=tr.initial_loss if start else None,
-                                    diverged=getattr(tr, "diverged", None)), key="loss_curve")
+        chart = loss_chart(tr.history, epochs=tr.cfg.epochs, start=tr.initial_loss if start else None,
+                           diverged=getattr(tr, "diverged", None))
+        st.echarts_chart(chart, key="loss_curve", height=CHART_HEIGHT)
     with right:
         _latent_map(tr, live)
     train_mse, test_mse = tr.final("recon")
