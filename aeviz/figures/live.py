@@ -51,14 +51,18 @@ def loss_chart(history: list[dict], *, epochs: int | None = None, start: float |
                         "lineStyle": {"color": colour, "type": _DASH.get(term, "solid"),
                                       "width": 2 if term == "total" else 1.5},
                     })
+    title = {"text": "Loss per epoch", **_TITLE}
     if diverged is not None:
         series += _diverged_series(history, diverged, start)
+        title.update(subtext=series[-1]["markLine"]["label"]["formatter"],
+                     subtextStyle={"color": DIVERGED_COLOUR, "fontSize": 12})
     return {
         "animation": False,  # a curve that grows should not replay its drawing on every redraw
-        "title": {"text": "Loss per epoch", **_TITLE},
+        "title": title,
         "tooltip": {"trigger": "item", "valueFormatter": "%.4g"},
-        "legend": {"bottom": 0, "type": "scroll"},
-        "grid": {"left": 10, "right": 20, "top": 40, "bottom": 50, "containLabel": True},
+        "legend": {"bottom": 0, "type": "scroll", "data": [x["name"] for x in series if "markLine" not in x]},
+        "grid": {"left": 10, "right": 20, "top": 60 if diverged is not None else 40, "bottom": 50,
+                 "containLabel": True},
         "xAxis": {"type": "value", "name": "epoch", "nameLocation": "middle", "nameGap": 24, "min": 0,
                   "max": epochs or "dataMax", "splitLine": {"show": False}},
         "yAxis": {"type": "value", "name": "loss", "nameLocation": "middle", "nameGap": 45, "scale": True},
@@ -81,7 +85,7 @@ def _diverged_series(history: list[dict], record: dict, start: float | None) -> 
         before = history[-1].get(f"{split}_total") if history else (start if split == "train" else None)
         data = ([[e - 1, float(before)]] if _finite(before) else []) + [[e, float(value)]]
         out.append({
-            "type": "line", "name": f"{split}, epoch {e} (rolled back)", "data": data,
+            "type": "line", "name": f"{split} (rolled back)", "data": data,
             "symbol": CROSS, "symbolSize": 13, "showSymbol": True, "itemStyle": {"color": colour,
                                                                               "borderColor": DIVERGED_COLOUR},
             "lineStyle": {"color": DIVERGED_COLOUR, "type": "dotted", "width": 1.5},
@@ -91,7 +95,7 @@ def _diverged_series(history: list[dict], record: dict, start: float | None) -> 
         "type": "line", "name": "training stopped", "data": [], "itemStyle": {"color": DIVERGED_COLOUR},
         "markLine": {"symbol": "none", "silent": True, "data": [{"xAxis": e}],
                      "lineStyle": {"color": DIVERGED_COLOUR, "type": "dashed", "width": 1.5},
-                     "label": {"formatter": note, "position": "insideEndTop", "color": DIVERGED_COLOUR}},
+                     "label": {"show": False, "formatter": note}},
     })
     return out
 
