@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from aeviz import DataConfig, ModelConfig, TrainConfig, build, load
+from aeviz import ModelConfig, TrainConfig, build
 from aeviz.figures import loss_figure
 from aeviz.figures.live import follow_box, latent_chart, loss_chart
 from aeviz.train import Trainer

@@ -11,7 +11,7 @@ import streamlit as st
 
 from ..analysis import latent as la
 from ..analysis.core import encode
-from ..config import DEFAULTS
+from ..config import defaults_for
 from ..datasets import Dataset
 from ..figures.live import follow_box, latent_chart, loss_chart
 from ..models import build
@@ -293,7 +293,7 @@ def _show_cached(cfgs: Configs) -> None:
                 "them in your session. Press Play to train these settings from scratch instead.")
         _curve_map_and_numbers(uploaded, start=False)
         return
-    if cfgs != DEFAULTS and not has_finished_run(*cfgs):
+    if cfgs != defaults_for(cfgs[0].name) and not has_finished_run(*cfgs):
         st.info("These settings have not been trained yet. Press Play to watch them train, or Step to go one "
                 "epoch at a time; the other pages train them in one go when you open them.")
         return
