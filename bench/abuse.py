@@ -176,6 +176,8 @@ async def lesson(url: str, timeout: float, rng: random.Random, out: dict) -> Non
             t0 = time.perf_counter()
             status, texts = await tab.run(tab.page(page))
             out["render_s"][name].append(time.perf_counter() - t0)
+            if not out["lessons"]:
+                out["first_s"].append(out["render_s"][name][-1])
             if status != ForwardMsg.FINISHED_SUCCESSFULLY:
                 out["errors"].append(("failed run", f"{name}: status {status}"))
             stopped = [t for t in tab.alerts if any(s in t for s in STOPPED)]
@@ -189,7 +191,8 @@ async def lesson(url: str, timeout: float, rng: random.Random, out: dict) -> Non
 async def student(url: str, i: int, seconds: float, timeout: float, start: asyncio.Event) -> dict:
     """One student: the lesson, again and again in new tabs, until `seconds` have passed (at least once)."""
     rng = random.Random(i)
-    out = {"session": i, "lessons": 0, "render_s": {name: [] for name, _ in LESSON}, "errors": []}
+    out = {"session": i, "lessons": 0, "render_s": {name: [] for name, _ in LESSON}, "first_s": [],
+           "errors": []}
     await start.wait()
     t0 = time.perf_counter()
     while True:
@@ -309,8 +312,7 @@ class Hostile:
         self.url, self.j, self.timeout, self.files, self.seeds = url, j, timeout, files, seeds
         self.seen: dict[str, Counter] = {a: Counter() for a in ACTIONS}
         self.messages: dict[str, Counter] = {a: Counter() for a in ACTIONS}
-        self.seconds: dict[str, list[float]] = {a: [] for a in ACTIONS}
-        self.server_rejected_upload: Counter = Counter()
+        self.windows: list[tuple[str, float, float]] = []  # (action, start, end) of each round, perf_counter
 
     def _note(self, action: str, outcome: str, tab: Tab | None, texts: list[str] = ()) -> None:
         self.seen[action][outcome] += 1
@@ -320,7 +322,6 @@ class Hostile:
 
     async def _open(self, action: str, query: str, page: str) -> None:
         """Open `page` with `query` in a new tab, as a link would; note the outcome."""
-        t0 = time.perf_counter()
         tab = None
         try:
             async with _connect(self.url, self.timeout) as ws:
@@ -332,13 +333,11 @@ class Hostile:
             self._note(action, "timeout", tab)
         except (OSError, websockets.exceptions.WebSocketException) as exc:
             self._note(action, f"connection: {type(exc).__name__}", tab)
-        self.seconds[action].append(time.perf_counter() - t0)
 
     async def _upload(self, action: str) -> None:
         """Upload the action's file into its uploader on the page that has it, then open the pages that use it."""
         key, name, data = self.files[action]
         page = "anomaly" if key == CSV_UPLOADER else ""
-        t0 = time.perf_counter()
         tab = None
         try:
             async with _connect(self.url, self.timeout) as ws:
@@ -350,7 +349,6 @@ class Hostile:
                 tab.exceptions, tab.error_alerts, tab.alerts = [], [], []
                 status, texts, http = await tab.upload(self.url, key, name, data)
                 if status is None:
-                    self.server_rejected_upload[http] += 1
                     self._note(action, f"upload refused by HTTP {http}", None)
                     return
                 # then the pages that would use the file (a refused file stays in the uploader and must not
@@ -363,11 +361,16 @@ class Hostile:
             self._note(action, "timeout", tab)
         except (OSError, websockets.exceptions.WebSocketException) as exc:
             self._note(action, f"connection: {type(exc).__name__}", tab)
-        finally:
-            self.seconds[action].append(time.perf_counter() - t0)
 
     async def act(self, action: str) -> None:
         """One round of `action`."""
+        t0 = time.perf_counter()
+        try:
+            await self._act(action)
+        finally:
+            self.windows.append((action, t0, time.perf_counter()))
+
+    async def _act(self, action: str) -> None:
         if action == "worst link":
             for page in ALL_PAGES:
                 await self._open(action, WORST, page)
@@ -388,11 +391,6 @@ class Hostile:
                 return
             await self.act(action)
 
-    def summary(self) -> dict:
-        """Per action: rounds' outcomes, the distinct messages seen and the median seconds per request."""
-        return {a: {"outcomes": dict(self.seen[a]), "messages": dict(self.messages[a].most_common(6)),
-                    "median_s": stats(self.seconds[a])["median"]} for a in ACTIONS if self.seen[a]}
-
 
 async def drive(url: str, sessions: int, hostile: int, seconds: float, timeout: float,
                 files: dict) -> tuple[list[dict], list[Hostile]]:
@@ -406,7 +404,7 @@ async def drive(url: str, sessions: int, hostile: int, seconds: float, timeout: 
     start.set()
     results = await asyncio.gather(*students)
     done.set()
-    _, pending = await asyncio.wait(loops, timeout=10) if loops else (None, [])
+    _, pending = await asyncio.wait(loops, timeout=5) if loops else (None, [])
     for task in pending:  # a hostile request still waiting (a long training): stop it, keep its tallies
         task.cancel()
     await asyncio.gather(*loops, return_exceptions=True)
@@ -414,6 +412,26 @@ async def drive(url: str, sessions: int, hostile: int, seconds: float, timeout: 
 
 
 # ---------------------------------------------------------------- one phase on its own server
+
+class Timeline(MemorySampler):
+    """A MemorySampler of one server that also keeps every sample, to tell which round made a peak."""
+
+    def __init__(self, pid: int, every: float = 0.2):
+        super().__init__([pid], every)
+        self.series: list[tuple[float, float]] = []  # (perf_counter, MB)
+
+    def run(self) -> None:
+        """Sample until stop() is called."""
+        pid = self.pids[0]
+        while not self._halt.is_set():
+            self.series.append((time.perf_counter(), rss_mb(pid)))
+            self.peak[pid] = max(self.peak[pid], self.series[-1][1])
+            self._halt.wait(self.every)
+
+    def peak_during(self, start: float, end: float) -> float:
+        """The highest sample from `start` to `end` (and the sample just after)."""
+        return max((mb for t, mb in self.series if start <= t <= end + self.every), default=0.0)
+
 
 class StderrTail(threading.Thread):
     """Reads the server's stderr (so the pipe never fills and blocks it) and counts its tracebacks."""
@@ -437,7 +455,7 @@ def phase(name: str, args, hostile: int, files: dict) -> dict:
     tail = StderrTail(proc.stderr)
     tail.start()
     idle_mb = rss_mb(proc.pid)
-    sampler = MemorySampler([proc.pid])
+    sampler = Timeline(proc.pid)
     sampler.start()
     load = os.getloadavg()[0]
     t0 = time.perf_counter()
@@ -448,14 +466,12 @@ def phase(name: str, args, hostile: int, files: dict) -> dict:
         _stop(proc)
     tail.join(5)
     errors = [(r["session"], kind, text) for r in results for kind, text in r["errors"]]
-    seen: dict[str, Counter] = collections.defaultdict(Counter)
-    for h in hostiles:
-        for action, counts in h.seen.items():
-            seen[action].update(counts)
-    messages: dict[str, Counter] = collections.defaultdict(Counter)
-    for h in hostiles:
-        for action, counts in h.messages.items():
-            messages[action].update(counts)
+    seen = {a: sum((h.seen[a] for h in hostiles), Counter()) for a in ACTIONS}
+    messages = {a: sum((h.messages[a] for h in hostiles), Counter()) for a in ACTIONS}
+    windows = [w for h in hostiles for w in h.windows]
+    round_s = {a: stats([t1 - t0 for b, t0, t1 in windows if b == a]) for a in ACTIONS}
+    round_rss = {a: max((sampler.peak_during(t0, t1) for b, t0, t1 in windows if b == a), default=0.0)
+                 for a in ACTIONS}
     train = training_runs(log)
     return {
         "phase": name, "sessions": args.sessions, "hostile": hostile, "seconds": args.seconds,
@@ -463,6 +479,7 @@ def phase(name: str, args, hostile: int, files: dict) -> dict:
         "lessons": sum(r["lessons"] for r in results),
         "render_s": {page: stats([x for r in results for x in r["render_s"][page]]) for page, _ in LESSON},
         "render_all_s": stats([x for r in results for xs in r["render_s"].values() for x in xs]),
+        "first_lesson_s": stats([x for r in results for x in r["first_s"]]),
         "errors": len(errors), "error_kinds": dict(Counter(k for _, k, _ in errors)),
         "error_examples": [f"session {i}: {k}: {t}" for i, k, t in errors[:10]],
         "idle_rss_mb": round(idle_mb, 1), "peak_rss_mb": round(sampler.peak[proc.pid], 1),
@@ -471,6 +488,8 @@ def phase(name: str, args, hostile: int, files: dict) -> dict:
         "server_stderr_tail": list(tail.last)[-12:],
         "hostile_seen": {a: dict(seen[a]) for a in ACTIONS if seen[a]},
         "hostile_messages": {a: dict(messages[a].most_common(5)) for a in ACTIONS if messages[a]},
+        "hostile_round_s": {a: round_s[a] for a in ACTIONS if seen[a]},
+        "hostile_round_peak_rss_mb": {a: round(round_rss[a], 1) for a in ACTIONS if seen[a]},
         "hostile_refusals": sum(n for a in ACTIONS for o, n in seen[a].items() if o == "refused (budget)"),
     }
 
@@ -481,6 +500,7 @@ def ratios(base: dict, abuse: dict) -> dict:
     """abuse p95 / baseline p95, per page and over every render."""
     pairs = {page: (base["render_s"][page], abuse["render_s"][page]) for page, _ in LESSON}
     pairs["all"] = (base["render_all_s"], abuse["render_all_s"])
+    pairs["first lesson"] = (base["first_lesson_s"], abuse["first_lesson_s"])
     return {page: a["p95"] / b["p95"] if a["p95"] and b["p95"] else None for page, (b, a) in pairs.items()}
 
 
@@ -494,6 +514,8 @@ def print_table(phases: list[dict], ratio: dict | None) -> None:
              + ([_r(ratio[page])] if ratio else [])) for page, _ in LESSON]
     rows += [
         ("every render s (med / p95)", [cell(p["render_all_s"]) for p in phases] + ([_r(ratio["all"])] if ratio else [])),
+        ("first lesson's renders s (med / p95)", [cell(p["first_lesson_s"]) for p in phases]
+         + ([_r(ratio["first lesson"])] if ratio else [])),
         ("lessons done", [str(p["lessons"]) for p in phases]),
         ("errors seen by students", [str(p["errors"]) for p in phases]),
         ("peak server RSS MB (idle)", [f"{p['peak_rss_mb']:.0f} ({p['idle_rss_mb']:.0f})" for p in phases]),
@@ -507,9 +529,12 @@ def print_table(phases: list[dict], ratio: dict | None) -> None:
     print("\n".join(f"  [{p['phase']}] {ex}" for p in phases for ex in p["error_examples"]))
     for p in phases:
         if p["hostile_seen"]:
-            print(f"\nwhat the hostile clients saw ({p['phase']}), rounds per outcome:")
+            print(f"\nwhat the hostile clients saw ({p['phase']}), requests per outcome:")
             for action, counts in p["hostile_seen"].items():
-                print(f"  {action:<13} " + ", ".join(f"{o}: {n}" for o, n in sorted(counts.items())))
+                rs = p["hostile_round_s"][action]
+                print(f"  {action:<13} " + ", ".join(f"{o}: {n}" for o, n in sorted(counts.items()))
+                      + f"  (round median {rs['median']:.0f} s; server peak during its rounds "
+                        f"{p['hostile_round_peak_rss_mb'][action]:.0f} MB)")
                 for msg, n in p["hostile_messages"].get(action, {}).items():
                     print(f"      {n:>3} × {msg}")
 
@@ -523,6 +548,7 @@ def verdict(phases: list[dict], ratio: dict | None) -> dict:
     abuse = phases[-1]
     return {"student_errors": sum(p["errors"] for p in phases), "student_errors_ok": all(p["errors"] == 0 for p in phases),
             "p95_ratio": ratio["all"] if ratio else None,
+            "p95_ratio_first_lesson": ratio["first lesson"] if ratio else None,
             "p95_ratio_ok": (ratio["all"] is not None and ratio["all"] < RATIO_TARGET) if ratio else None,
             "peak_rss_mb": max(p["peak_rss_mb"] for p in phases),
             "peak_rss_ok": all(p["peak_rss_mb"] < MEMORY_LIMIT_MB for p in phases), "abuse_phase": abuse["phase"]}
