@@ -11,20 +11,21 @@ reconstruction and the anomaly pages, timing each page from the rerun sent to th
 Student errors: exception elements, error alerts, runs that end other than successfully or stop early
 (a training "stopped before it finished", a cancelled one), timeouts and connection failures.
 
-Each hostile client loops, until the class is done, over (its starting point shifted so that the
-clients do different things at once):
-  worst link   `m_variant=contractive&m_hidden=1024-...-1024&m_latent=64&t_epochs=1000&t_batch_size=8`
-               on every page (the server must refuse it before training);
-  nan link     `?m_noise_std=nan` on every page;
-  heavy link   `m_latent=64&t_epochs=1000&t_seed=N`, N = 1, 2, 3, ... over all clients: in the budget,
-               each a new run to train and store; the client waits for it like a student would;
+Each hostile client loops over six actions until the class is done, client j starting at the
+(2j)-th, so that three clients do all six within their first two rounds:
+  heavy link   `m_latent=64&t_epochs=1000&t_seed=N`, N = 1, 2, 3, ... over all clients, on the latent
+               page: in the budget, each a new run to train and store; the client waits for it like a
+               student would;
   bomb         a weights file under a correct key name (encoder.0.weight) whose zip entry deflates
                `--bomb-mb` MB of zeros into about a thousandth of that, on the sidebar's weights uploader
-               (default page), then the latent, reconstruction and anomaly pages in the same tab (a
-               refused file stays in the uploader: it must not be read again on every rerun);
-  huge weights the default model's state dict with every value 3e38, the same way;
+               (default page), then the latent, reconstruction and anomaly pages in the same tab, the
+               file still in the uploader as a browser keeps it (a refused file must not be read again);
+  worst link   `m_variant=contractive&m_hidden=1024-...-1024&m_latent=64&t_epochs=1000&t_batch_size=8`
+               on every page (the server must refuse it before training);
   csv 1e20     a CSV with the digits' 64 columns and cells of 1e20, on the anomaly page's uploader,
-               then the anomaly page twice more.
+               then the anomaly page again;
+  huge weights the default model's state dict with every value 3e38, as the bomb;
+  nan link     `?m_noise_std=nan` on every page.
 Uploads go through Streamlit's upload endpoint as the browser sends them: a file_urls_request on the
 websocket, a multipart PUT to /_stcore/upload_file/<session>/<file> (with an XSRF cookie and header
 that match), then a rerun whose widget state names the file.
@@ -79,7 +80,8 @@ REFUSAL = ("this server allows", "trains at most")  # aeviz/budget.py's two refu
 STOPPED = ("stopped before it finished", "Training cancelled", "You cancelled the training")  # aeviz/ui/runs.py
 WEIGHTS_UPLOADER, CSV_UPLOADER = "share_upload_0", "an_upload"  # aeviz/ui/share.py, aeviz/ui/anomaly.py
 RATIO_TARGET = 1.5
-ACTIONS = ("worst link", "nan link", "heavy link", "bomb", "huge weights", "csv 1e20")
+ACTIONS = ("heavy link", "bomb", "worst link", "csv 1e20", "huge weights", "nan link")  # client j starts at 2j
+SUCCESS = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
 
 
 # ---------------------------------------------------------------- a tab that also sees alerts and uploaders
@@ -300,7 +302,7 @@ def _outcome(tab: Tab, status, texts: list[str]) -> str:
         return "error message"
     if any(s in t for t in tab.alerts for s in STOPPED):
         return "training stopped"
-    if status != ForwardMsg.FINISHED_SUCCESSFULLY:
+    if status not in SUCCESS:
         return f"run ended with status {status}"
     return "served"
 
@@ -314,10 +316,12 @@ class Hostile:
         self.messages: dict[str, Counter] = {a: Counter() for a in ACTIONS}
         self.windows: list[tuple[str, float, float]] = []  # (action, start, end) of each round, perf_counter
 
-    def _note(self, action: str, outcome: str, tab: Tab | None, texts: list[str] = ()) -> None:
+    def _note(self, action: str, outcome: str, tab: Tab | None, texts: list[str] = (), notes: list[str] = ()) -> None:
+        """Count `outcome` and every exception, error alert, refusal and note the tab showed (each time shown)."""
         self.seen[action][outcome] += 1
         if tab is not None:
-            for t in [*tab.exceptions, *tab.error_alerts, *(t for t in texts if any(r in t for r in REFUSAL))]:
+            refusals = [t for t in texts if any(r in t for r in REFUSAL) and t not in tab.error_alerts]
+            for t in [*tab.exceptions, *tab.error_alerts, *refusals, *notes]:
                 self.messages[action][t[:160]] += 1
 
     async def _open(self, action: str, query: str, page: str) -> None:
@@ -351,12 +355,13 @@ class Hostile:
                 if status is None:
                     self._note(action, f"upload refused by HTTP {http}", None)
                     return
+                notes = [t for t in tab.alerts if t not in tab.error_alerts]  # what the upload's own run said
                 # then the pages that would use the file (a refused file stays in the uploader and must not
                 # be read again; accepted weights now drive every page of this session)
-                for then in (("anomaly", "anomaly") if key == CSV_UPLOADER else ("latent", "reconstruction", "anomaly")):
+                for then in (("anomaly",) if key == CSV_UPLOADER else ("latent", "reconstruction", "anomaly")):
                     s2, t2 = await tab.run(tab.page(then))
-                    status, texts = (s2 if status == ForwardMsg.FINISHED_SUCCESSFULLY else status), texts + t2
-                self._note(action, _outcome(tab, status, texts), tab, texts)
+                    status, texts = (s2 if status in SUCCESS else status), texts + t2
+                self._note(action, _outcome(tab, status, texts), tab, texts, notes)
         except TimeoutError:
             self._note(action, "timeout", tab)
         except (OSError, websockets.exceptions.WebSocketException) as exc:
@@ -367,6 +372,9 @@ class Hostile:
         t0 = time.perf_counter()
         try:
             await self._act(action)
+        except asyncio.CancelledError:  # the class is over and this request still waits (a long training)
+            self._note(action, "still waiting when the class ended", None)
+            raise
         finally:
             self.windows.append((action, t0, time.perf_counter()))
 
@@ -385,7 +393,7 @@ class Hostile:
     async def loop(self, start: asyncio.Event, done: asyncio.Event) -> None:
         """Run the actions in turn (this client starting at its own place) until `done` is set."""
         await start.wait()
-        order = ACTIONS[2 * self.j % len(ACTIONS):] + ACTIONS[:2 * self.j % len(ACTIONS)]
+        order = ACTIONS[2 * self.j % len(ACTIONS):] + ACTIONS[:2 * self.j % len(ACTIONS)]  # all six in two rounds
         for action in itertools.cycle(order):
             if done.is_set():
                 return
