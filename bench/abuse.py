@@ -14,8 +14,9 @@ Student errors: exception elements, error alerts, runs that end other than succe
 Each hostile client loops over six actions until the class is done, client j starting at the
 (2j)-th, so that three clients do all six within their first two rounds:
   heavy link   `m_latent=64&t_epochs=1000&t_seed=N`, N = 1, 2, 3, ... over all clients, on the latent
-               page: in the budget, each a new run to train and store; the client waits for it like a
-               student would;
+               page: in the budget, each a new run to train and store; opened in a tab of its own that
+               waits for its training (so the run is not cancelled) while the client goes on, at most
+               two such tabs per client at once;
   bomb         a weights file under a correct key name (encoder.0.weight) whose zip entry deflates
                `--bomb-mb` MB of zeros into about a thousandth of that, on the sidebar's weights uploader
                (default page), then the latent, reconstruction and anomaly pages in the same tab, the
@@ -76,6 +77,7 @@ ALL_PAGES = ("", "train", "architecture", "latent", "reconstruction", "anomaly",
 WORST = "m_variant=contractive&m_hidden=1024-1024-1024-1024-1024-1024&m_latent=64&t_epochs=1000&t_batch_size=8"
 NAN = "m_noise_std=nan"
 HEAVY = "m_latent=64&t_epochs=1000&t_seed={seed}"
+HEAVY_TABS = 2  # heavy-link tabs one hostile client keeps open at once
 REFUSAL = ("this server allows", "trains at most")  # aeviz/budget.py's two refusals
 STOPPED = ("stopped before it finished", "Training cancelled", "You cancelled the training")  # aeviz/ui/runs.py
 WEIGHTS_UPLOADER, CSV_UPLOADER = "share_upload_0", "an_upload"  # aeviz/ui/share.py, aeviz/ui/anomaly.py
@@ -95,6 +97,7 @@ class Tab(Session):
         self.alerts: list[str] = []
         self.uploaders: dict[str, tuple[str, str]] = {}  # user key -> (widget id, fragment id)
         self.held: list = []  # widget states a browser keeps sending (the files in the uploaders)
+        self.progress = ""  # the last progress bar's text (a training's "epoch k of n")
 
     def _delta(self, msg: ForwardMsg, texts: list[str]) -> None:
         super()._delta(msg, texts)
@@ -106,6 +109,8 @@ class Tab(Session):
             self.alerts.append(el.alert.body)
             if el.alert.format == Alert.ERROR:
                 self.error_alerts.append(el.alert.body)
+        elif kind == "progress":
+            self.progress = el.progress.text
         elif kind == "file_uploader":
             for key in (WEIGHTS_UPLOADER, CSV_UPLOADER):
                 if el.file_uploader.id.endswith("-" + key):
@@ -315,6 +320,7 @@ class Hostile:
         self.seen: dict[str, Counter] = {a: Counter() for a in ACTIONS}
         self.messages: dict[str, Counter] = {a: Counter() for a in ACTIONS}
         self.windows: list[tuple[str, float, float]] = []  # (action, start, end) of each round, perf_counter
+        self.heavy: list[asyncio.Task] = []  # tabs still waiting for a heavy link's training
 
     def _note(self, action: str, outcome: str, tab: Tab | None, texts: list[str] = (), notes: list[str] = ()) -> None:
         """Count `outcome` and every exception, error alert, refusal and note the tab showed (each time shown)."""
@@ -324,12 +330,13 @@ class Hostile:
             for t in [*tab.exceptions, *tab.error_alerts, *refusals, *notes]:
                 self.messages[action][t[:160]] += 1
 
-    async def _open(self, action: str, query: str, page: str) -> None:
+    async def _open(self, action: str, query: str, page: str, tabs: list) -> None:
         """Open `page` with `query` in a new tab, as a link would; note the outcome."""
         tab = None
         try:
             async with _connect(self.url, self.timeout) as ws:
                 tab = Tab(ws, self.timeout)
+                tabs.append(tab)
                 tab.query_string = query
                 status, texts = await tab.run(tab.page(page))
                 self._note(action, _outcome(tab, status, texts), tab, texts)
@@ -368,25 +375,37 @@ class Hostile:
             self._note(action, f"connection: {type(exc).__name__}", tab)
 
     async def act(self, action: str) -> None:
-        """One round of `action`."""
-        t0 = time.perf_counter()
+        """One round of `action`. A heavy link opens in a tab of its own that waits for its training while
+        this client goes on (at most HEAVY_TABS such tabs open at once: then it waits for the oldest)."""
+        if action == "heavy link":
+            if len(self.heavy) >= HEAVY_TABS:
+                await asyncio.wait([self.heavy[0]])
+            self.heavy = [t for t in self.heavy if not t.done()]
+            self.heavy.append(asyncio.create_task(self._timed(action)))
+            return
+        await self._timed(action)
+
+    async def _timed(self, action: str) -> None:
+        t0, tabs = time.perf_counter(), []
         try:
-            await self._act(action)
+            await self._act(action, tabs)
         except asyncio.CancelledError:  # the class is over and this request still waits (a long training)
             self._note(action, "still waiting when the class ended", None)
+            at = tabs[-1].progress if tabs and tabs[-1].progress else "no progress shown"
+            self.messages[action][f"still waiting after {time.perf_counter() - t0:.0f} s at: {at}"[:160]] += 1
             raise
         finally:
             self.windows.append((action, t0, time.perf_counter()))
 
-    async def _act(self, action: str) -> None:
+    async def _act(self, action: str, tabs: list) -> None:
         if action == "worst link":
             for page in ALL_PAGES:
-                await self._open(action, WORST, page)
+                await self._open(action, WORST, page, tabs)
         elif action == "nan link":
             for page in ALL_PAGES:
-                await self._open(action, NAN, page)
+                await self._open(action, NAN, page, tabs)
         elif action == "heavy link":
-            await self._open(action, HEAVY.format(seed=next(self.seeds)), "latent")
+            await self._open(action, HEAVY.format(seed=next(self.seeds)), "latent", tabs)
         else:
             await self._upload(action)
 
@@ -413,9 +432,10 @@ async def drive(url: str, sessions: int, hostile: int, seconds: float, timeout: 
     results = await asyncio.gather(*students)
     done.set()
     _, pending = await asyncio.wait(loops, timeout=5) if loops else (None, [])
-    for task in pending:  # a hostile request still waiting (a long training): stop it, keep its tallies
+    pending = [*pending, *(t for h in hostiles for t in h.heavy if not t.done())]
+    for task in pending:  # hostile requests still waiting (a long training): stop them, keep their tallies
         task.cancel()
-    await asyncio.gather(*loops, return_exceptions=True)
+    await asyncio.gather(*loops, *(t for h in hostiles for t in h.heavy), return_exceptions=True)
     return results, hostiles
 
 
