@@ -16,7 +16,7 @@ Each hostile client loops over six actions until the class is done, client j sta
   heavy link   `m_latent=64&t_epochs=1000&t_seed=N`, N = 1, 2, 3, ... over all clients, on the latent
                page: in the budget, each a new run to train and store; opened in a tab of its own that
                waits for its training (so the run is not cancelled) while the client goes on, at most
-               two such tabs per client at once;
+               `--heavy-tabs` (2) such tabs per client at once;
   bomb         a weights file under a correct key name (encoder.0.weight) whose zip entry deflates
                `--bomb-mb` MB of zeros into about a thousandth of that, on the sidebar's weights uploader
                (default page), then the latent, reconstruction and anomaly pages in the same tab, the
@@ -77,7 +77,6 @@ ALL_PAGES = ("", "train", "architecture", "latent", "reconstruction", "anomaly",
 WORST = "m_variant=contractive&m_hidden=1024-1024-1024-1024-1024-1024&m_latent=64&t_epochs=1000&t_batch_size=8"
 NAN = "m_noise_std=nan"
 HEAVY = "m_latent=64&t_epochs=1000&t_seed={seed}"
-HEAVY_TABS = 2  # heavy-link tabs one hostile client keeps open at once
 REFUSAL = ("this server allows", "trains at most")  # aeviz/budget.py's two refusals
 STOPPED = ("stopped before it finished", "Training cancelled", "You cancelled the training")  # aeviz/ui/runs.py
 WEIGHTS_UPLOADER, CSV_UPLOADER = "share_upload_0", "an_upload"  # aeviz/ui/share.py, aeviz/ui/anomaly.py
@@ -315,8 +314,9 @@ def _outcome(tab: Tab, status, texts: list[str]) -> str:
 class Hostile:
     """One hostile client: loops over ACTIONS until told to stop; tallies what the server answered."""
 
-    def __init__(self, url: str, j: int, timeout: float, files: dict, seeds):
+    def __init__(self, url: str, j: int, timeout: float, files: dict, seeds, heavy_tabs: int = 2):
         self.url, self.j, self.timeout, self.files, self.seeds = url, j, timeout, files, seeds
+        self.heavy_tabs = heavy_tabs
         self.seen: dict[str, Counter] = {a: Counter() for a in ACTIONS}
         self.messages: dict[str, Counter] = {a: Counter() for a in ACTIONS}
         self.windows: list[tuple[str, float, float]] = []  # (action, start, end) of each round, perf_counter
@@ -376,9 +376,9 @@ class Hostile:
 
     async def act(self, action: str) -> None:
         """One round of `action`. A heavy link opens in a tab of its own that waits for its training while
-        this client goes on (at most HEAVY_TABS such tabs open at once: then it waits for the oldest)."""
+        this client goes on (at most `heavy_tabs` such tabs open at once: then it waits for the oldest)."""
         if action == "heavy link":
-            if len(self.heavy) >= HEAVY_TABS:
+            if len(self.heavy) >= self.heavy_tabs:
                 await asyncio.wait([self.heavy[0]])
             self.heavy = [t for t in self.heavy if not t.done()]
             self.heavy.append(asyncio.create_task(self._timed(action)))
@@ -420,11 +420,11 @@ class Hostile:
 
 
 async def drive(url: str, sessions: int, hostile: int, seconds: float, timeout: float,
-                files: dict) -> tuple[list[dict], list[Hostile]]:
+                files: dict, heavy_tabs: int = 2) -> tuple[list[dict], list[Hostile]]:
     """The students and the hostile clients at once; the hostile ones stop when the last student is done."""
     start, done = asyncio.Event(), asyncio.Event()
     seeds = itertools.count(1)
-    hostiles = [Hostile(url, j, timeout, files, seeds) for j in range(hostile)]
+    hostiles = [Hostile(url, j, timeout, files, seeds, heavy_tabs) for j in range(hostile)]
     students = [asyncio.create_task(student(url, i, seconds, timeout, start)) for i in range(sessions)]
     loops = [asyncio.create_task(h.loop(start, done)) for h in hostiles]
     await asyncio.sleep(0.1)
@@ -488,7 +488,8 @@ def phase(name: str, args, hostile: int, files: dict) -> dict:
     load = os.getloadavg()[0]
     t0 = time.perf_counter()
     try:
-        results, hostiles = run_async(drive(url, args.sessions, hostile, args.seconds, args.timeout, files))
+        results, hostiles = run_async(drive(url, args.sessions, hostile, args.seconds, args.timeout, files,
+                                                  args.heavy_tabs))
     finally:
         sampler.stop()
         _stop(proc)
@@ -589,6 +590,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--hostile", type=int, default=3, help="hostile clients in the abuse phase")
     ap.add_argument("--seconds", type=float, default=90, help="length of each class: students repeat the lesson "
                                                               "until then (each does it at least once)")
+    ap.add_argument("--heavy-tabs", type=int, default=2, help="heavy-link tabs a hostile client keeps open at once")
     ap.add_argument("--bomb-mb", type=int, default=1024, help="MB the weights bomb inflates to (file ~1/1000)")
     ap.add_argument("--timeout", type=float, default=180, help="seconds any one page may take before it counts "
                                                                "as a student error")
@@ -607,7 +609,7 @@ def main(argv: list[str] | None = None) -> dict:
           f"{os.getloadavg()[0]:.1f} after")
     print_table(phases, ratio)
     summary = {"cores": os.cpu_count(), "load_average_before": load_before, "load_average_after": list(os.getloadavg()),
-               "bomb_mb": args.bomb_mb, "bomb_file_bytes": len(files["bomb"][2]),
+               "heavy_tabs": args.heavy_tabs, "bomb_mb": args.bomb_mb, "bomb_file_bytes": len(files["bomb"][2]),
                "train_budget_s": os.environ.get("AEVIZ_TRAIN_BUDGET_S", "default"),
                "phases": phases, "p95_ratio": ratio, "targets": verdict(phases, ratio)}
     t = summary["targets"]
