@@ -13,7 +13,7 @@ from ..config import DataConfig, ModelConfig, TrainConfig, defaults_for
 from ..figures import compare as figs
 from ..train import Trainer
 from .cache import SLOTS, dataset
-from .runs import check_budget, finished_run, run_for
+from .runs import OverBudget, check_budget, finished_run, run_for
 from .state import Configs
 
 DEFAULT_PENALTY = 1e-3  # the sparse / contractive weight compared when the sidebar's is 0
@@ -31,6 +31,9 @@ def _ready(*cfgs: Configs) -> bool:
         for d, m, t in cfgs:
             try:
                 run = trained(d, m, t)
+            except OverBudget as exc:
+                st.error(str(exc))
+                return False
             except ValueError as exc:
                 st.error(f"These settings cannot be built: {exc}")
                 return False

@@ -18,7 +18,7 @@ from typing import Callable, Hashable
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from ..budget import over_budget
+from ..budget import over_budget, training_cost
 from ..config import DataConfig, ModelConfig, TrainConfig
 from ..datasets import Dataset
 from ..jobs import Jobs, RunStore, store_megabytes
@@ -108,7 +108,8 @@ def shared_run(key: Hashable, data: Dataset, model_cfg: ModelConfig, train_cfg: 
         STORE.put(key, trainer)
         _log_training(key, trainer)
 
-    job = JOBS.start(key, session_id(), make, done, epochs=train_cfg.epochs)
+    estimate = training_cost(model_cfg, train_cfg, len(data.X_train), data.n_features).seconds
+    job = JOBS.start(key, session_id(), make, done, epochs=train_cfg.epochs, estimate=estimate)
     return _wait(job, key, kid, what)
 
 
