@@ -462,25 +462,37 @@ class Timeline(MemorySampler):
 
 
 class StderrTail(threading.Thread):
-    """Reads the server's stderr (so the pipe never fills and blocks it) and counts its tracebacks."""
+    """Follows the server's log file (tests/conftest.py start_server writes it) and counts its tracebacks."""
 
-    def __init__(self, stream):
+    def __init__(self, path: str):
         super().__init__(daemon=True)
-        self.stream, self.tracebacks, self.last = stream, 0, collections.deque(maxlen=40)
+        self.path, self.tracebacks, self.last = path, 0, collections.deque(maxlen=40)
+        self.done = threading.Event()
 
     def run(self) -> None:
-        """Read until the server closes stderr."""
-        for raw in self.stream:
-            line = raw.decode(errors="replace").rstrip()
-            self.tracebacks += line.startswith("Traceback")
-            self.last.append(line)
+        """Read new lines until stopped (and once more after)."""
+        with open(self.path, "rb") as f:
+            while True:
+                stopping = self.done.is_set()
+                for raw in f.readlines():
+                    line = raw.decode(errors="replace").rstrip()
+                    self.tracebacks += line.startswith("Traceback")
+                    self.last.append(line)
+                if stopping:
+                    return
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        """Read what is left and stop."""
+        self.done.set()
+        self.join(5)
 
 
 def phase(name: str, args, hostile: int, files: dict) -> dict:
     """One class (with `hostile` hostile clients) on a fresh server; its summary."""
     log = str(Path(tempfile.mkdtemp(prefix="aeviz-abuse-")) / "train.log")
     proc, url = _start(log)
-    tail = StderrTail(proc.stderr)
+    tail = StderrTail(proc.log_path)
     tail.start()
     idle_mb = rss_mb(proc.pid)
     sampler = Timeline(proc.pid)
@@ -493,7 +505,7 @@ def phase(name: str, args, hostile: int, files: dict) -> dict:
     finally:
         sampler.stop()
         _stop(proc)
-    tail.join(5)
+    tail.stop()
     errors = [(r["session"], kind, text) for r in results for kind, text in r["errors"]]
     seen = {a: sum((h.seen[a] for h in hostiles), Counter()) for a in ACTIONS}
     messages = {a: sum((h.messages[a] for h in hostiles), Counter()) for a in ACTIONS}
