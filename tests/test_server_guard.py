@@ -336,3 +336,24 @@ def test_slots_serve_the_smallest_priority_first():
         t.join(5)
     assert order == [1.0, 3.0, 5.0]
     assert not slots.acquire(timeout=0.0, priority=0.0) or (slots.release() or True)
+
+
+def test_training_asked_for_inside_a_cached_function_waits_without_widgets():
+    """A cached function that needs an untrained run gets it (no Cancel button, which Streamlit forbids
+    inside a cached function)."""
+    def script():
+        import streamlit as st
+
+        from aeviz import DataConfig, ModelConfig, TrainConfig
+        from aeviz.ui.runs import finished_run
+
+        @st.cache_data
+        def epochs_of(seed: int) -> int:
+            return finished_run(DataConfig("line"), ModelConfig(hidden=(4,)), TrainConfig(epochs=3, seed=seed)).epoch
+
+        st.markdown(f"epochs {epochs_of(7)}")
+
+    at = AppTest.from_function(script, default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.markdown[0].value == "epochs 3"

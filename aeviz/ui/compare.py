@@ -60,14 +60,16 @@ def _penalty(value: float) -> float:
 # session (uploaded weights), so settings alone never key a number.
 
 
-def _ids(*cfgs: Configs) -> tuple[str, ...]:
-    """The identities of the runs this session sees for these settings."""
-    return tuple(trained(*c).run_id for c in cfgs)
+def _keyed(*cfgs: Configs) -> dict:
+    """The runs this session sees for these settings, and their identities: the keyword arguments that
+    make a cached number read exactly these runs (trained here, outside any cache)."""
+    runs = tuple(trained(*c) for c in cfgs)
+    return {"run_ids": tuple(r.run_id for r in runs), "_runs": runs}
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _generator_view(run_ids: tuple[str, ...], cfgs: Configs) -> dict:
-    return cmp.generator_view(trained(*cfgs).model, dataset(cfgs[0]))
+def _generator_view(run_ids: tuple[str, ...], cfgs: Configs, _runs: tuple = ()) -> dict:
+    return cmp.generator_view(_runs[0].model, dataset(cfgs[0]))
 
 
 @st.cache_resource(max_entries=8, show_spinner="Training the linear autoencoder until its angle to PCA stops "
@@ -86,37 +88,43 @@ def _linear_vs_pca(cfgs: Configs, n_examples: int) -> dict:
     return cmp.linear_vs_pca(_linear_run(cfgs)["trainer"].model, dataset(cfgs[0]), n_examples)
 
 
-@st.cache_data(max_entries=4, show_spinner="Training the one-layer linear autoencoder on the line (once per server)…")
 def _line_toy(seed: int) -> dict:
+    """The line's worked example beside the trained one-layer model (trained outside any cache)."""
     d = DataConfig(name="line", seed=seed)
-    t = replace(cmp.TOY_TRAIN, seed=seed)
-    return cmp.line_toy(finished_run(d, cmp.TOY_MODEL, t).model)
+    run = finished_run(d, cmp.TOY_MODEL, replace(cmp.TOY_TRAIN, seed=seed))
+    return _line_toy_numbers(run.run_id, _run=run)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _line_toy_numbers(run_id: str, _run: Trainer) -> dict:
+    return cmp.line_toy(_run.model)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _roll_views(run_ids: tuple[str, ...], cfgs: Configs) -> dict:
-    return cmp.roll_views(trained(*cfgs).model, dataset(cfgs[0]))
+def _roll_views(run_ids: tuple[str, ...], cfgs: Configs, _runs: tuple = ()) -> dict:
+    return cmp.roll_views(_runs[0].model, dataset(cfgs[0]))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _usefulness(run_ids: tuple[str, ...], cfgs: Configs) -> dict:
-    return cmp.code_usefulness(trained(*cfgs).model, dataset(cfgs[0]), seed=cfgs[2].seed)
+def _usefulness(run_ids: tuple[str, ...], cfgs: Configs, _runs: tuple = ()) -> dict:
+    return cmp.code_usefulness(_runs[0].model, dataset(cfgs[0]), seed=cfgs[2].seed)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _sparsity(run_ids: tuple[str, ...], plain: Configs, sparse: Configs) -> dict:
-    return cmp.sparsity_view(trained(*plain).model, trained(*sparse).model, dataset(plain[0]).X_test)
+def _sparsity(run_ids: tuple[str, ...], plain: Configs, sparse: Configs, _runs: tuple = ()) -> dict:
+    return cmp.sparsity_view(_runs[0].model, _runs[1].model, dataset(plain[0]).X_test)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _contraction(run_ids: tuple[str, ...], plain: Configs, contractive: Configs) -> dict:
-    return cmp.contraction_view(trained(*plain).model, trained(*contractive).model, dataset(plain[0]).X_test)
+def _contraction(run_ids: tuple[str, ...], plain: Configs, contractive: Configs, _runs: tuple = ()) -> dict:
+    return cmp.contraction_view(_runs[0].model, _runs[1].model, dataset(plain[0]).X_test)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _denoising(run_ids: tuple[str, ...], plain: Configs, denoising: Configs, indices: tuple[int, ...]) -> dict:
+def _denoising(run_ids: tuple[str, ...], plain: Configs, denoising: Configs, indices: tuple[int, ...],
+               _runs: tuple = ()) -> dict:
     m = denoising[1]
-    return cmp.denoising_view(trained(*plain).model, trained(*denoising).model, dataset(plain[0]), list(indices),
+    return cmp.denoising_view(_runs[0].model, _runs[1].model, dataset(plain[0]), list(indices),
                               m.noise_std, m.mask_prob, seed=plain[2].seed)
 
 
@@ -141,7 +149,7 @@ def ae_vs_vae(cfgs: Configs) -> None:
     cols = st.columns(2)
     views = {}
     for col, (name, c) in zip(cols, pair.items()):
-        view = views[name] = _generator_view(_ids(c), c)
+        view = views[name] = _generator_view(cfgs=c, **_keyed(c))
         with col:
             st.markdown(f"**{name}**")
             m1, m2 = st.columns(2)
@@ -293,7 +301,7 @@ def swiss_roll(cfgs: Configs) -> None:
     st.caption(f"An autoencoder with {whose}: hidden widths {', '.join(map(str, c[1].hidden))}, {c[1].activation}, "
                f"a 2-number code, learning rate {c[2].lr:g}, {c[2].epochs} epochs, batch {c[2].batch_size}. Colour: "
                "position along the roll, never used in training.")
-    views = _roll_views(_ids(c), c)
+    views = _roll_views(cfgs=c, **_keyed(c))
     left, right = st.columns(2)
     left.plotly_chart(figs.projection_figure(views["pca"], views["position"], "PCA: the roll squashed flat"),
                       key="cmp_roll_pca")
@@ -317,7 +325,7 @@ def usefulness(cfgs: Configs) -> None:
     """Logistic regression on the raw features vs on the codes: macro one-vs-rest ROC-AUC, same split."""
     if not _ready(cfgs):
         return
-    res = _usefulness(_ids(cfgs), cfgs)
+    res = _usefulness(cfgs=cfgs, **_keyed(cfgs))
     a, b = st.columns(2)
     a.metric(f"AUC on the raw features ({res['raw_dims']} numbers)", f"{res['raw_auc']:.3f}")
     b.metric(f"AUC on the codes ({res['code_dims']} numbers)", f"{res['code_auc']:.3f}",
@@ -333,7 +341,7 @@ def sparsity(cfgs: Configs) -> None:
     sparse = variant(cfgs, "sparse", sparsity=_penalty(cfgs[1].sparsity))
     if not _ready(plain, sparse):
         return
-    res = _sparsity(_ids(plain, sparse), plain, sparse)
+    res = _sparsity(plain=plain, sparse=sparse, **_keyed(plain, sparse))
     cols = st.columns(len(res["shares"]))
     for col, (name, share) in zip(cols, res["shares"].items()):
         col.metric(f"Activations near zero, {name}", f"{share:.1%}")
@@ -348,7 +356,7 @@ def contraction(cfgs: Configs) -> None:
     contractive = variant(cfgs, "contractive", contractive=_penalty(cfgs[1].contractive))
     if not _ready(plain, contractive):
         return
-    res = _contraction(_ids(plain, contractive), plain, contractive)
+    res = _contraction(plain=plain, contractive=contractive, **_keyed(plain, contractive))
     cols = st.columns(2)
     for col, (name, r) in zip(cols, res.items()):
         lam = f" (λ = {contractive[1].contractive:g})" if name == "contractive" else ""
@@ -380,7 +388,7 @@ def denoising_demo(cfgs: Configs, key: str = "dn") -> None:
         k = 5 if data.kind == "image" else 1
         start = int(st.number_input("First test sample", 0, max(0, n_test - k), 0, key=f"{key}_start"))
         indices = tuple(range(start, min(n_test, start + k)))
-    res = _denoising(_ids(plain, den), plain, den, indices)
+    res = _denoising(plain=plain, denoising=den, indices=indices, **_keyed(plain, den))
     a, b, c = st.columns(3)
     a.metric("Noisy input vs clean", f"{res['noisy_mse']:.4f}")
     b.metric("Plain AE output vs clean", f"{res['plain_mse']:.4f}")

@@ -54,12 +54,19 @@ def view(run: Trainer) -> la.LatentView:
     return _view(*configs(), run.run_id, run)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
 def _size_fraction(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, n: int, s: float,
                    seed: int) -> float:
     """Hole fraction (the one rule) of the finished run for these settings: the sweep's point at one size.
-    The run comes from the server-wide cache of finished runs, so the sweep shares models with every page."""
+    The run comes from the server-wide store of finished runs (trained here, outside any cache, with its
+    progress and Cancel button), so the sweep shares models with every page."""
     run = finished_run(data_cfg, model_cfg, train_cfg)
+    return _run_fraction(run.run_id, n, s, seed, run)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _run_fraction(run_id: str, n: int, s: float, seed: int, _run: Trainer) -> float:
+    """Hole fraction of one run by the one rule, cached under the run's id."""
+    run = _run
     if run.error and not run.history:
         return float("nan")
     return la.model_hole_rate(run.model, run.data.X_train, n=n, s=s, seed=seed).fraction
