@@ -51,7 +51,8 @@ latent.sweep_section(run, view, draws)
 
 st.subheader("The manifold grid")
 st.markdown("Decode a regular grid over the codes' bounding box in one batch: the decoder's whole map at once.")
-latent.grid_section(run, data, view, r)
+with ui.linked("grid", "latent_grid_n"):  # the grid size starts at the link's (l_grid) and goes back to it
+    latent.grid_section(run, data, view, r)
 
 st.subheader("Interpolation")
 st.markdown("Walk the straight line between two codes and decode every step.")
