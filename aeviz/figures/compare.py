@@ -35,7 +35,9 @@ def latent_map_figure(codes: np.ndarray, labels: np.ndarray, label_names, *, tit
                                        marker=dict(size=7, symbol=symbol, line=dict(width=2, color=colour))))
     fig.update_xaxes(title="z₁")
     fig.update_yaxes(title="z₂", scaleanchor="x")
-    return tight(fig, height=height, title=title, legend=dict(font=dict(size=10), itemsizing="constant"))
+    # the legend below the map, so that on a phone the map keeps the full width
+    return tight(fig, height=height, title=title, legend=dict(font=dict(size=10), itemsizing="constant",
+                                                              orientation="h", y=-0.2, yanchor="top"))
 
 
 def _image_grid(rows: dict[str, np.ndarray], image_shape, height_per_row: int) -> go.Figure:

@@ -19,7 +19,7 @@ from ..figures.samples import image_figure
 from ..train import Trainer
 from .cache import dataset
 from .components import threshold as threshold_component
-from .lesson import chart, font_px, hidden, link_value, remember
+from .lesson import chart, font_px, hidden, link_value, presenting, remember
 from .runs import model_or_stop, run_or_stop, shared_run
 from .share import plain
 
@@ -95,16 +95,34 @@ def controls(data: Dataset) -> anomaly.AnomalyConfig:
             st.session_state.setdefault(key, value)  # first drawn in this visit: start at the link's values
         st.radio("Preset", list(_PRESET_LABELS), format_func=_PRESET_LABELS.get, key="an_preset",
                  horizontal=True, on_change=_apply_preset)
-        a, b, c, d = st.columns(4)
-        mu = a.slider("Mean μ (standardised units)", -2.0, 10.0, step=0.1, key="an_mu", on_change=_to_custom)
-        sigma = b.slider("Spread σ", 0.0, 3.0, step=0.1, key="an_sigma", on_change=_to_custom)
-        k = c.slider("Anomalous events K", 10, 200, step=10, key="an_k")
-        nf = d.slider("Features redrawn per event", 1, data.n_features, key="an_nf", on_change=_to_custom,
-                      help="How many of an event's 16 features are replaced by draws from N(μ, σ²). "
-                           f"At {data.n_features} every feature is redrawn.")
-        _remember_anomalies(st.session_state["an_preset"], mu, sigma, nf, k)
-        _tabular_caption(data, mu, sigma, nf)
-        return replace(base, mu=float(mu), sigma=float(sigma), k=int(k), n_features=int(nf))
+        with _folded("The preset's μ, σ, K and features redrawn"):
+            return _tabular_sliders(data, base)
+    with _folded("The anomalies: " + ("held-out digits and corrupted images" if data.kind == "image"
+                                       else "distance off the data")):
+        return _other_controls(data, base)
+
+
+def _folded(label: str):
+    """A block for the finer anomaly settings: folded under `label` in presenter mode, else as they are."""
+    return st.expander(label) if presenting() else st.container()
+
+
+def _tabular_sliders(data: Dataset, base: anomaly.AnomalyConfig) -> anomaly.AnomalyConfig:
+    """gw's μ, σ, K and features-redrawn sliders (the preset moves them), remembered in the link."""
+    a, b, c, d = st.columns(4)
+    mu = a.slider("Mean μ (standardised units)", -2.0, 10.0, step=0.1, key="an_mu", on_change=_to_custom)
+    sigma = b.slider("Spread σ", 0.0, 3.0, step=0.1, key="an_sigma", on_change=_to_custom)
+    k = c.slider("Anomalous events K", 10, 200, step=10, key="an_k")
+    nf = d.slider("Features redrawn per event", 1, data.n_features, key="an_nf", on_change=_to_custom,
+                  help="How many of an event's 16 features are replaced by draws from N(μ, σ²). "
+                       f"At {data.n_features} every feature is redrawn.")
+    _remember_anomalies(st.session_state["an_preset"], mu, sigma, nf, k)
+    _tabular_caption(data, mu, sigma, nf)
+    return replace(base, mu=float(mu), sigma=float(sigma), k=int(k), n_features=int(nf))
+
+
+def _other_controls(data: Dataset, base: anomaly.AnomalyConfig) -> anomaly.AnomalyConfig:
+    """The digits' held-out classes and corruptions, or the points' distance off the data."""
     if data.kind == "image":
         a, b, c = st.columns([2, 2, 1])
         held = a.multiselect("Held-out classes (anomalies; the model never trains on them)",
@@ -113,6 +131,8 @@ def controls(data: Dataset) -> anomaly.AnomalyConfig:
         corr = b.multiselect("Corrupted images", list(anomaly.CORRUPTIONS), default=list(anomaly.CORRUPTIONS),
                              key="an_corr")
         k = c.slider("Corrupted images K", 0, 150, base.k, step=10, key="an_kc")
+        st.caption("The model for this page trains only on the classes you keep as normal; the held-out digits "
+                   "are anomalies it has never seen. Digit labels pick the classes and colour the results only.")
         return replace(base, held_out=tuple(sorted(held)), corruptions=tuple(corr), k=int(k))
     a, b = st.columns(2)
     dist = a.slider("Distance off the data", 0.0, 2.0, base.distance, step=0.05, key="an_dist",

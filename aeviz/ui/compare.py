@@ -13,7 +13,8 @@ from ..config import DataConfig, ModelConfig, TrainConfig, defaults_for
 from ..figures import compare as figs
 from ..train import Trainer
 from .cache import SLOTS, dataset
-from .lesson import chart
+from .layout import explain
+from .lesson import chart, presenting
 from .runs import check_budget, finished_run, run_for
 from .state import Configs
 
@@ -125,28 +126,35 @@ def _kw(data) -> dict:
 # ---------------------------------------------------------------- sections
 
 
+def _metrics(name: str, view: dict) -> None:
+    st.markdown(f"**{name}**")
+    m1, m2 = st.columns(2)
+    m1.metric("Hole fraction", f"{view['hole_fraction']:.0%}",
+              help=f"Of {view['n_draws']:,} draws, the share farther than r = {view['radius']:.3g} from every "
+                   "code the decoder was trained on (standardised units).")
+    m2.metric("Test reconstruction error", f"{view['test_mse']:.4f}")
+
+
 def ae_vs_vae(cfgs: Configs) -> None:
     """Two latent maps side by side, hole fractions, eight decodings of N(0, I) each, both errors."""
     data = dataset(cfgs[0])
     pair = {"Autoencoder": variant(cfgs, "autoencoder"), "VAE": variant(cfgs, "variational")}
     if not _ready(*pair.values()):
         return
-    st.markdown(
+    explain(
         f"Same data, architecture and seed, trained both ways (β = {cfgs[1].beta:g}). Both models get the latent "
         f"page's hole rule and its draws: {la.HOLE_DRAWS:,} points from N(0, I) in each model's standardised code "
-        "units — what you would decode to *generate* new samples.")
-    st.caption(la.HOLE_RULE)
+        "units — what you would decode to *generate* new samples.\n\n" + la.HOLE_RULE)
     cols = st.columns(2)
     views = {}
     for col, (name, c) in zip(cols, pair.items()):
         view = views[name] = _generator_view(_ids(c), c)
         with col:
-            st.markdown(f"**{name}**")
-            m1, m2 = st.columns(2)
-            m1.metric("Hole fraction", f"{view['hole_fraction']:.0%}",
-                      help=f"Of {view['n_draws']:,} draws, the share farther than r = {view['radius']:.3g} from every "
-                           "code the decoder was trained on (standardised units).")
-            m2.metric("Test reconstruction error", f"{view['test_mse']:.4f}")
+            if presenting():  # one line instead of two tiles, so both maps fit a projector's first screen
+                st.markdown(f"**{name}**: hole fraction **{view['hole_fraction']:.0%}**, test error "
+                            f"{view['test_mse']:.4f}")
+            else:
+                _metrics(name, view)
             title = "codes μ (grey: sampled z the decoder saw)" if name == "VAE" else "codes"
             if cfgs[1].latent > 2:
                 title += " — first two principal axes"

@@ -8,9 +8,10 @@ from .lesson import hidden, presenting
 from .state import ensure_entry_script
 
 
-def intro(title: str, text: str, formula: str | None = None) -> None:
-    """Title, two to four plain sentences, and the one formula that matters (in presenter mode folded
-    under the title, so the page's main chart comes first)."""
+def intro(title: str, text: str, formula: str | None = None, *, more: str | None = None,
+          note: str | None = None) -> None:
+    """Title, two to four plain sentences, the one formula that matters, then optionally `more` (Markdown)
+    and a `note` (a caption); in presenter mode all folded under the title, so the main chart comes first."""
     ensure_entry_script()
     st.title(title)
     body = st.expander("What this page shows, and its formula") if presenting() else st.container()
@@ -18,6 +19,28 @@ def intro(title: str, text: str, formula: str | None = None) -> None:
         st.markdown(text)
         if formula:
             st.latex(formula)
+        if more:
+            st.markdown(more)
+        if note:
+            st.caption(note)
+
+
+def heading(text: str) -> None:
+    """A section heading; left out in presenter mode, where the page keeps to its main chart and controls."""
+    if not presenting():
+        st.subheader(text)
+
+
+def explain(text: str, *, caption: bool = False, label: str = "How to read this") -> None:
+    """A paragraph of explanation (Markdown, or a caption): as it is, or in presenter mode folded under
+    `label`, so the chart it explains stays near the top of a projector's screen."""
+    if presenting():
+        with st.expander(label):
+            st.markdown(text)
+    elif caption:
+        st.caption(text)
+    else:
+        st.markdown(text)
 
 
 def try_this(prompts: list[str]) -> None:

@@ -25,6 +25,7 @@ TOGGLE_KEY = "w_present"  # the presenter switch's widget key
 _PRESENT_CSS = """<style>
 .stMainBlockContainer { padding-top: 3rem; padding-bottom: 2rem; }
 .stMainBlockContainer h1 { font-size: 2.1rem; padding-top: 0.25rem; padding-bottom: 0.25rem; }
+.stMainBlockContainer h2, .stMainBlockContainer h3 { font-size: 1.5rem; padding-top: 0.25rem; padding-bottom: 0; }
 </style>"""
 
 
@@ -165,3 +166,16 @@ def lesson_sidebar() -> None:
     if lesson.hide:
         st.sidebar.caption("This lesson's link hides some controls: " + "; ".join(
             HIDE_FLAGS[n] for n in HIDE_FLAGS if n in lesson.hide) + ".")
+
+
+def lesson_help() -> None:
+    """The Home page's short guide for teachers: presenter mode, the hide flags, and what a link keeps."""
+    with st.expander("For teachers: a lesson in a link"):
+        st.markdown(
+            "Every setting and each page's own state (anomaly preset, threshold, grid size, chosen samples, "
+            "training speed) is kept in the address bar, so a link reproduces the lesson. Add `present=1` for "
+            "presenter mode (chart text at least 16 px, compact pages, sidebar closed). Add `hide=` with a "
+            "comma-separated list to hide controls; a hidden control keeps the value the link gives it:")
+        st.markdown("\n".join(f"- `{name}`: {text}" for name, text in HIDE_FLAGS.items()))
+        st.caption("Example: ?present=1&hide=settings,share,train opens the current page on a projector with "
+                   "the settings fixed.")

@@ -249,6 +249,7 @@ class ThresholdView {
     this.fs = Math.min(40, Math.max(8, Number(data.font_px) || 12));
     this.s = this.fs / 12;
     this.root.style.setProperty("--thr-small", this.fs > 12 ? `${this.fs}px` : "");
+    this.root.classList.toggle("present", this.fs > 12); // presenter mode: shorter charts, so all fits a projector
     const key = `${data.dtype}|${data.normal}|${data.anomalous}|${data.uploaded || ""}|${this.log}`;
     if (key !== this.key) {
       this.key = key;
