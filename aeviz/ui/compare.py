@@ -160,7 +160,7 @@ def ae_vs_vae(cfgs: Configs) -> None:
                 title += " — first two principal axes"
             fig = figs.latent_map_figure(view["codes"], view["labels"], data.label_names, title=title,
                                          background=view["background"], samples=view["samples"],
-                                         holes=view["holes"])
+                                         holes=view["holes"], height=400 if presenting() else 440)
             chart(fig, key=f"cmp_map_{name}")
             k = len(view["decoded_holes"])
             st.caption(f"The first {k} of those draws, decoded ({int(view['decoded_holes'].sum())} of them in a hole):")
