@@ -160,7 +160,8 @@ def ae_vs_vae(cfgs: Configs) -> None:
                 title += " — first two principal axes"
             fig = figs.latent_map_figure(view["codes"], view["labels"], data.label_names, title=title,
                                          background=view["background"], samples=view["samples"],
-                                         holes=view["holes"], height=400 if presenting() else 440)
+                                         holes=view["holes"], height=400 if presenting() else 480,
+                                         legend_below=not presenting())  # beside it on a projector's width
             chart(fig, key=f"cmp_map_{name}")
             k = len(view["decoded_holes"])
             st.caption(f"The first {k} of those draws, decoded ({int(view['decoded_holes'].sum())} of them in a hole):")

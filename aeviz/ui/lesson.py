@@ -29,6 +29,14 @@ _PRESENT_CSS = """<style>
 </style>"""
 
 
+# every session: on a narrow screen a long formula scrolls instead of being cut off, and Plotly's tool bar
+# (always shown on touch screens) no longer covers chart titles
+_PHONE_CSS = """<style>
+.katex-display { overflow-x: auto; overflow-y: hidden; }
+@media (max-width: 640px) { .stPlotlyChart .modebar-container { display: none; } }
+</style>"""
+
+
 @dataclass
 class Lesson:
     """One session's lesson state: presenter mode, the hidden controls, each page field's value, the
@@ -156,8 +164,7 @@ def lesson_sidebar() -> None:
                                "chart near the top, and the sidebar closed when the link is opened. The link "
                                "keeps it (present=1).")
     lesson.present = presenting()
-    if lesson.present:
-        st.html(_PRESENT_CSS)
+    st.html(_PHONE_CSS + (_PRESENT_CSS if lesson.present else ""))
     if lesson.notes and lesson.page == lesson.read:
         from .share import plain  # (share imports this module)
 
