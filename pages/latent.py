@@ -16,12 +16,12 @@ ui.intro(
     "plain autoencoder is a poor generator. With z₁ … zₙ the codes the decoder was trained on and D their "
     "per-unit standard deviations, a point is in a hole when",
     r"\text{hole}(z) \iff \min_i \big\lVert D^{-1}(z - z_i) \big\rVert > r",
+    more=latent.HOLE_RULE,
+    note="The colours are the dataset's labels. They colour the points only: they were never used in training, "
+         "which saw the inputs alone.",
 )
-st.markdown(latent.HOLE_RULE)
 run = ui.model_or_stop()
 view = latent.view(run)
-st.caption("The colours are the dataset's labels. They colour the points only: they were never used in "
-           "training, which saw the inputs alone.")
 if view.latent > 2:
     st.info(f"The code has {view.latent} numbers, so the map shows the codes on their first two principal axes "
             f"(PCA, {view.plane.explained.sum():.0%} of their variance). A click decodes the point on that plane, "
@@ -35,7 +35,7 @@ if model_cfg.variant == "variational":
             "Press *Sample from the prior* to decode z ~ N(0, I).")
 
 r = latent.radius_slider(run, view)
-st.subheader("Click anywhere to decode")
+ui.heading("Click anywhere to decode")
 latent.explorer(run, data, r)
 
 st.subheader("Hole rate: sample the latent space")
@@ -51,7 +51,8 @@ latent.sweep_section(run, view, draws)
 
 st.subheader("The manifold grid")
 st.markdown("Decode a regular grid over the codes' bounding box in one batch: the decoder's whole map at once.")
-latent.grid_section(run, data, view, r)
+with ui.linked("grid", "latent_grid_n"):  # the grid size starts at the link's (l_grid) and goes back to it
+    latent.grid_section(run, data, view, r)
 
 st.subheader("Interpolation")
 st.markdown("Walk the straight line between two codes and decode every step.")

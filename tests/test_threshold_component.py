@@ -16,7 +16,7 @@ from aeviz.ui.components import threshold as tc
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 KEYS = {"dtype", "normal", "anomalous", "uploaded", "mode", "pct", "threshold", "log", "bins", "pct_min",
-        "pct_max", "pct_step", "colours"}
+        "pct_max", "pct_step", "colours", "font_px"}
 BUDGET = 32_000  # bytes of JSON: the largest scenario plus an upload's ticks at their cap
 
 

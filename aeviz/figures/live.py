@@ -20,6 +20,36 @@ _DASH = {"total": "solid", "recon": "solid", "kl": "dashed", "sparsity": "dotted
 CROSS = "path://M2,0L5,3L8,0L10,2L7,5L10,8L8,10L5,7L2,10L0,8L3,5L0,2Z"  # an x-shaped marker
 UPDATE_MS = 250  # how long the points take to glide to their new places at each redraw
 _TITLE = {"left": 0, "textStyle": {"fontSize": 14, "fontWeight": "bold"}}
+FONT_PX = 12  # ECharts' own text size; the presenter mode passes 16 or more
+
+
+def with_font(option: dict, px: int = FONT_PX) -> dict:
+    """`option` with every text at least `px` pixels: axis labels and names, the legend, the tooltip, and
+    the title two pixels larger (in place; returns it)."""
+    def sized(parent: dict, key: str, size: int) -> None:  # a new dict: the builders share some of theirs
+        parent[key] = {**(parent.get(key) or {}), "fontSize": size}
+
+    title = option.get("title")
+    if isinstance(title, dict):
+        sized(title, "textStyle", px + 2)
+        if "subtextStyle" in title:
+            sized(title, "subtextStyle", px)
+    for axis in ("xAxis", "yAxis"):
+        if isinstance(option.get(axis), dict):
+            a = option[axis]
+            sized(a, "axisLabel", px)
+            sized(a, "nameTextStyle", px)
+            if px > FONT_PX and "nameGap" in a:
+                a["nameGap"] = round(a["nameGap"] * px / FONT_PX)
+    for key in ("legend", "tooltip"):
+        sized(option.setdefault(key, {}), "textStyle", px)
+    for series in option.get("series", []):
+        label = series.get("label")
+        if isinstance(label, dict) and "fontSize" in label:
+            series["label"] = {**label, "fontSize": max(label["fontSize"], px + 3)}
+    if px > FONT_PX and isinstance(option.get("grid"), dict) and isinstance(option["grid"].get("top"), int):
+        option["grid"]["top"] += 2 * (px - FONT_PX)
+    return option
 
 
 def _finite(value) -> bool:
@@ -27,11 +57,12 @@ def _finite(value) -> bool:
 
 
 def loss_chart(history: list[dict], *, epochs: int | None = None, start: float | None = None,
-               diverged: dict | None = None, terms: list[str] | None = None) -> dict:
+               diverged: dict | None = None, terms: list[str] | None = None, font_px: int = FONT_PX) -> dict:
     """Train and test loss per epoch (the axis spans the values, not down to 0), one line per named term; every epoch gets a marker
     while the history is short (one epoch is a point, not an invisible line). `start` is the untrained
     model's training loss at epoch 0; `diverged` is the record of the epoch that broke training (rolled
-    back): drawn in red, joined to the last kept epoch, with a dashed line where training stopped."""
+    back): drawn in red, joined to the last kept epoch, with a dashed line where training stopped.
+    `font_px` sizes every text (presenter mode: 16 or more)."""
     series: list[dict] = []
     if _finite(start):
         series.append({"type": "scatter", "name": "before training", "data": [[0, float(start)]],
@@ -56,7 +87,7 @@ def loss_chart(history: list[dict], *, epochs: int | None = None, start: float |
         series += _diverged_series(history, diverged, start)
         title.update(subtext=series[-1]["markLine"]["label"]["formatter"],
                      subtextStyle={"color": DIVERGED_COLOUR, "fontSize": 12})
-    return {
+    return with_font({
         "animation": False,  # a curve that grows should not replay its drawing on every redraw
         "title": title,
         "tooltip": {"trigger": "item", "valueFormatter": "%.4g"},
@@ -67,7 +98,7 @@ def loss_chart(history: list[dict], *, epochs: int | None = None, start: float |
                   "max": epochs or "dataMax", "splitLine": {"show": False}},
         "yAxis": {"type": "value", "name": "loss", "nameLocation": "middle", "nameGap": 45, "scale": True},
         "series": series,
-    }
+    }, font_px)
 
 
 def _diverged_series(history: list[dict], record: dict, start: float | None) -> list[dict]:
@@ -115,9 +146,10 @@ def follow_box(coords: np.ndarray, previous: tuple[np.ndarray, np.ndarray] | Non
 
 
 def latent_chart(coords: np.ndarray, labels: np.ndarray, label_names, box, *, epoch: int | None = None,
-                 axis_titles=("z₁", "z₂"), strip: bool = False) -> dict:
+                 axis_titles=("z₁", "z₂"), strip: bool = False, font_px: int = FONT_PX) -> dict:
     """The codes (n, 2) as they are right now, one colour per label (colour only), each label's name
-    written at the middle of its codes instead of a legend, axes fixed to `box` (lo (2,), hi (2,))."""
+    written at the middle of its codes instead of a legend, axes fixed to `box` (lo (2,), hi (2,));
+    `font_px` sizes every text (presenter mode: 16 or more)."""
     coords = np.round(np.asarray(coords, dtype=float), 4)
     series, names = [], []
     for k, name in enumerate(label_names):
@@ -142,7 +174,7 @@ def latent_chart(coords: np.ndarray, labels: np.ndarray, label_names, box, *, ep
     lo, hi = box
     axis = {"type": "value", "splitLine": {"show": False}, "nameLocation": "middle", "nameGap": 24,
             "axisLabel": {"showMinLabel": False, "showMaxLabel": False}}
-    return {
+    return with_font({
         "animationDurationUpdate": UPDATE_MS, "animationEasingUpdate": "linear",
         "title": {"text": "The codes now" + (f" (epoch {epoch})" if epoch is not None else ""), **_TITLE},
         "tooltip": {"trigger": "item"},
@@ -153,4 +185,4 @@ def latent_chart(coords: np.ndarray, labels: np.ndarray, label_names, box, *, ep
                   "min": round(float(lo[1]), 4), "max": round(float(hi[1]), 4),
                   "axisLabel": {"show": not strip, "showMinLabel": False, "showMaxLabel": False}},
         "series": series,
-    }
+    }, font_px)

@@ -13,6 +13,8 @@ from ..config import DataConfig, ModelConfig, TrainConfig, defaults_for
 from ..figures import compare as figs
 from ..train import Trainer
 from .cache import SLOTS, dataset
+from .layout import explain
+from .lesson import chart, presenting
 from .runs import OverBudget, check_budget, finished_run, run_for
 from .state import Configs
 
@@ -135,38 +137,46 @@ def _kw(data) -> dict:
 # ---------------------------------------------------------------- sections
 
 
+def _metrics(name: str, view: dict) -> None:
+    st.markdown(f"**{name}**")
+    m1, m2 = st.columns(2)
+    m1.metric("Hole fraction", f"{view['hole_fraction']:.0%}",
+              help=f"Of {view['n_draws']:,} draws, the share farther than r = {view['radius']:.3g} from every "
+                   "code the decoder was trained on (standardised units).")
+    m2.metric("Test reconstruction error", f"{view['test_mse']:.4f}")
+
+
 def ae_vs_vae(cfgs: Configs) -> None:
     """Two latent maps side by side, hole fractions, eight decodings of N(0, I) each, both errors."""
     data = dataset(cfgs[0])
     pair = {"Autoencoder": variant(cfgs, "autoencoder"), "VAE": variant(cfgs, "variational")}
     if not _ready(*pair.values()):
         return
-    st.markdown(
+    explain(
         f"Same data, architecture and seed, trained both ways (β = {cfgs[1].beta:g}). Both models get the latent "
         f"page's hole rule and its draws: {la.HOLE_DRAWS:,} points from N(0, I) in each model's standardised code "
-        "units — what you would decode to *generate* new samples.")
-    st.caption(la.HOLE_RULE)
+        "units — what you would decode to *generate* new samples.\n\n" + la.HOLE_RULE)
     cols = st.columns(2)
     views = {}
     for col, (name, c) in zip(cols, pair.items()):
         view = views[name] = _generator_view(cfgs=c, **_keyed(c))
         with col:
-            st.markdown(f"**{name}**")
-            m1, m2 = st.columns(2)
-            m1.metric("Hole fraction", f"{view['hole_fraction']:.0%}",
-                      help=f"Of {view['n_draws']:,} draws, the share farther than r = {view['radius']:.3g} from every "
-                           "code the decoder was trained on (standardised units).")
-            m2.metric("Test reconstruction error", f"{view['test_mse']:.4f}")
+            if presenting():  # one line instead of two tiles, so both maps fit a projector's first screen
+                st.markdown(f"**{name}**: hole fraction **{view['hole_fraction']:.0%}**, test error "
+                            f"{view['test_mse']:.4f}")
+            else:
+                _metrics(name, view)
             title = "codes μ (grey: sampled z the decoder saw)" if name == "VAE" else "codes"
             if cfgs[1].latent > 2:
                 title += " — first two principal axes"
             fig = figs.latent_map_figure(view["codes"], view["labels"], data.label_names, title=title,
                                          background=view["background"], samples=view["samples"],
-                                         holes=view["holes"])
-            st.plotly_chart(fig, key=f"cmp_map_{name}")
+                                         holes=view["holes"], height=400 if presenting() else 480,
+                                         legend_below=not presenting())  # beside it on a projector's width
+            chart(fig, key=f"cmp_map_{name}")
             k = len(view["decoded_holes"])
             st.caption(f"The first {k} of those draws, decoded ({int(view['decoded_holes'].sum())} of them in a hole):")
-            st.plotly_chart(figs.decodings_figure(view["decoded"], data.kind, data=data.X, **_kw(data)),
+            chart(figs.decodings_figure(view["decoded"], data.kind, data=data.X, **_kw(data)),
                             key=f"cmp_dec_{name}")
             share = view["unit_signal"]
             if share is not None and (share < la.COLLAPSED_SHARE).any():
@@ -227,15 +237,15 @@ def linear_vs_pca(cfgs: Configs) -> None:
     a.metric("Largest principal angle", f"{res['angles'].max():.2f}°")
     b.metric("Test error: linear AE / PCA", f"{res['ae_mse']:.4f} / {res['pca_mse']:.4f}")
     e.metric(f"Variance PCA's {d} components explain", f"{res['explained_d']:.1%}")
-    st.plotly_chart(figs.angle_trace_figure(run["trace"], cmp.LINEAR_SAME_DEG), key="cmp_angle_trace")
+    chart(figs.angle_trace_figure(run["trace"], cmp.LINEAR_SAME_DEG), key="cmp_angle_trace")
     st.caption("Principal angles between the decoder's column space and PCA's top-d subspace "
                "(scipy.linalg.subspace_angles), at the end: " + ", ".join(f"{x:.2f}°" for x in res["angles"]) +
                ". Near 0° means the same subspace — though the autoencoder's axes are any mix of PCA's, neither "
                "orthogonal nor ordered by variance. The error usually reaches PCA's long before the angle closes: "
                "directions of nearly equal variance cost almost nothing to get wrong.")
     left, right = st.columns([2, 3])
-    left.plotly_chart(figs.explained_variance_figure(res["explained"], d), key="cmp_explained")
-    right.plotly_chart(figs.sample_grid_figure(res["examples"], data.kind, data=data.X, **_kw(data)),
+    chart(where=left, fig=figs.explained_variance_figure(res["explained"], d), key="cmp_explained")
+    chart(where=right, fig=figs.sample_grid_figure(res["examples"], data.kind, data=data.X, **_kw(data)),
                        key="cmp_pca_examples")
 
 
@@ -303,9 +313,9 @@ def swiss_roll(cfgs: Configs) -> None:
                "position along the roll, never used in training.")
     views = _roll_views(cfgs=c, **_keyed(c))
     left, right = st.columns(2)
-    left.plotly_chart(figs.projection_figure(views["pca"], views["position"], "PCA: the roll squashed flat"),
+    chart(where=left, fig=figs.projection_figure(views["pca"], views["position"], "PCA: the roll squashed flat"),
                       key="cmp_roll_pca")
-    right.plotly_chart(figs.projection_figure(views["codes"], views["position"], "Autoencoder codes",
+    chart(where=right, fig=figs.projection_figure(views["codes"], views["position"], "Autoencoder codes",
                                               axis="z"), key="cmp_roll_ae")
     sc = views["scores"]
     a, b = st.columns(2)
@@ -345,7 +355,7 @@ def sparsity(cfgs: Configs) -> None:
     cols = st.columns(len(res["shares"]))
     for col, (name, share) in zip(cols, res["shares"].items()):
         col.metric(f"Activations near zero, {name}", f"{share:.1%}")
-    st.plotly_chart(figs.activation_histogram_figure(res["activations"], res["tol"]), key="cmp_sparse_hist")
+    chart(figs.activation_histogram_figure(res["activations"], res["tol"]), key="cmp_sparse_hist")
     st.caption(f"Each model's code activations on the test data, divided by its own largest one, so a model "
                f"cannot look sparse just by shrinking every code; near zero means |h| < {res['tol']:g} of that.")
 
@@ -394,5 +404,5 @@ def denoising_demo(cfgs: Configs, key: str = "dn") -> None:
     b.metric("Plain AE output vs clean", f"{res['plain_mse']:.4f}")
     c.metric("Denoising AE output vs clean", f"{res['denoising_mse']:.4f}",
              delta=f"{res['denoising_mse'] - res['plain_mse']:+.4f}", delta_color="inverse")
-    st.plotly_chart(figs.sample_grid_figure(res["rows"], data.kind, data=data.X, **_kw(data)), key=f"{key}_grid")
+    chart(figs.sample_grid_figure(res["rows"], data.kind, data=data.X, **_kw(data)), key=f"{key}_grid")
     st.caption("Errors are mean squared errors against the clean inputs, over the whole test set.")

@@ -17,6 +17,7 @@ from ..figures.live import follow_box, latent_chart, loss_chart
 from ..models import build
 from ..train import Trainer
 from .cache import dataset, training_slot
+from .lesson import font_px, hidden
 from .runs import OverBudget, check_budget, finished_run, has_finished_run, uploaded_run
 from .state import LIVE, Configs
 
@@ -128,11 +129,16 @@ def _controls(live: LiveRun | None, cfgs: Configs) -> tuple[LiveRun | None, floa
     """Draw the four buttons and the speed, apply the button pressed; returns the (possibly new) live
     run and the speed in epochs per second (None: full speed)."""
     playing = live is not None and live.playing
+    if hidden("train"):  # the lesson's link hides the buttons: the speed is the link's
+        return live, _speed(st.query_params.get(SPEED_KEY, DEFAULT_SPEED))
     with st.container(horizontal=True, vertical_alignment="bottom"):
-        play = st.button("Play", icon=":material/play_arrow:", disabled=playing, type="primary")
-        pause = st.button("Pause", icon=":material/pause:", disabled=not playing)
-        step = st.button("Step (1 epoch)", icon=":material/skip_next:")
-        reset = st.button("Reset", icon=":material/restart_alt:", disabled=live is None)
+        # short labels, so that none is cut off on a phone or a projector; the tooltips say the rest
+        play = st.button("Play", icon=":material/play_arrow:", disabled=playing, type="primary",
+                         help="Train from here, drawing as it goes.")
+        pause = st.button("Pause", icon=":material/pause:", disabled=not playing, help="Stop after this chunk.")
+        step = st.button("Step", icon=":material/skip_next:", help="Train one epoch, then pause.")
+        reset = st.button("Reset", icon=":material/restart_alt:", disabled=live is None,
+                          help="Put this run aside and show the shared model for these settings.")
         speed = st.segmented_control(
             "Speed", list(SPEEDS), default=DEFAULT_SPEED, required=True, key=SPEED_KEY, bind="query-params",
             help="Epochs per second while playing: Slow 3, Normal 10, Fast 30. Max trains as fast as the "
@@ -261,7 +267,7 @@ def _latent_map(tr: Trainer, live: LiveRun | None) -> None:
     if live is not None:
         live.box = box
     chart = latent_chart(coords, data.y_train, data.label_names, box, epoch=tr.epoch, axis_titles=titles,
-                         strip=strip)
+                         strip=strip, font_px=font_px())
     st.echarts_chart(chart, key="live_latent", height=CHART_HEIGHT)
 
 
@@ -270,7 +276,7 @@ def _curve_map_and_numbers(tr: Trainer, live: LiveRun | None = None, start: bool
     left, right = st.columns(2)
     with left:
         chart = loss_chart(tr.history, epochs=tr.cfg.epochs, start=tr.initial_loss if start else None,
-                           diverged=getattr(tr, "diverged", None))
+                           diverged=getattr(tr, "diverged", None), font_px=font_px())
         st.echarts_chart(chart, key="loss_curve", height=CHART_HEIGHT)
     with right:
         _latent_map(tr, live)

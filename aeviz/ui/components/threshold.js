@@ -245,6 +245,11 @@ class ThresholdView {
     this.mode = data.mode === "raw" ? "raw" : "percentile";
     this.log = Boolean(data.log);
     this.colours = data.colours || {};
+    // the charts' text size (presenter mode sends 16 or more); margins grow with it
+    this.fs = Math.min(40, Math.max(8, Number(data.font_px) || 12));
+    this.s = this.fs / 12;
+    this.root.style.setProperty("--thr-small", this.fs > 12 ? `${this.fs}px` : "");
+    this.root.classList.toggle("present", this.fs > 12); // presenter mode: shorter charts, so all fits a projector
     const key = `${data.dtype}|${data.normal}|${data.anomalous}|${data.uploaded || ""}|${this.log}`;
     if (key !== this.key) {
       this.key = key;
@@ -304,7 +309,8 @@ class ThresholdView {
   box() {
     const w = this.hist.clientWidth;
     const h = this.hist.clientHeight;
-    return { left: 44, right: w - 12, top: 28, bottom: h - 36, w, h };
+    const s = this.s || 1;
+    return { left: Math.round(44 * s), right: w - 12, top: Math.round(28 * s), bottom: h - Math.round(36 * s), w, h };
   }
 
   xOf(fv, b) {
@@ -440,7 +446,7 @@ class ThresholdView {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);
     const style = getComputedStyle(this.root);
-    ctx.font = `12px ${style.fontFamily}`;
+    ctx.font = `${this.fs || 12}px ${style.fontFamily}`;
     return { ctx, ink: style.color, w, h };
   }
 
@@ -474,7 +480,7 @@ class ThresholdView {
     }
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
-    const xticks = this.log ? logTicks(this.lo, this.hi) : niceTicks(this.lo, this.hi, Math.max(2, Math.floor((b.right - b.left) / 90)));
+    const xticks = this.log ? logTicks(this.lo, this.hi) : niceTicks(this.lo, this.hi, Math.max(2, Math.floor((b.right - b.left) / (90 * this.s))));
     let lastRight = -Infinity;
     for (const t of xticks) {
       const x = this.xOf(t, b);
@@ -485,7 +491,7 @@ class ThresholdView {
       ctx.fillText(label, x, b.bottom + 5);
     }
     ctx.fillText(this.log ? "reconstruction error (log scale)" : "reconstruction error (MSE per sample)",
-      (b.left + b.right) / 2, b.bottom + 20);
+      (b.left + b.right) / 2, b.bottom + Math.round(20 * this.s));
     // bars: normal then anomalous, overlaid and translucent
     const bw = ((b.right - b.left) * this.size) / (this.hi - this.lo || 1);
     for (const [counts, colour] of [[this.countsN, c.normal || "#3b82f6"], [this.countsA, c.anomalous || "#ef4444"]]) {
@@ -525,11 +531,12 @@ class ThresholdView {
     for (const [label, colour] of items) {
       ctx.globalAlpha = 0.6;
       ctx.fillStyle = colour;
-      ctx.fillRect(lx, 8, 12, 12);
+      const sq = this.fs;
+      ctx.fillRect(lx, Math.round(8 * this.s), sq, sq);
       ctx.globalAlpha = 1;
       ctx.fillStyle = ink;
-      ctx.fillText(label, lx + 16, 14);
-      lx += 16 + ctx.measureText(label).width + 14;
+      ctx.fillText(label, lx + sq + 4, Math.round(8 * this.s) + sq / 2);
+      lx += sq + 4 + ctx.measureText(label).width + 14;
     }
     // the threshold line and its grip
     ctx.strokeStyle = c.line || "#111827";
@@ -556,17 +563,18 @@ class ThresholdView {
 
   drawRoc(m) {
     const { ctx, ink, w, h } = this.context(this.roc);
-    const side = Math.min(w - 50, h - 62);
+    const s = this.s || 1;
+    const side = Math.min(w - Math.round(50 * s), h - Math.round(62 * s));
     if (side < 40) return;
-    const L = 40;
-    const T = 26;
+    const L = Math.round(40 * s);
+    const T = Math.round(26 * s);
     const X = (v) => L + v * side;
     const Y = (v) => T + (1 - v) * side;
     const c = this.colours;
     ctx.fillStyle = ink;
     ctx.textAlign = "left";
     ctx.textBaseline = "middle";
-    ctx.fillText(`ROC curve — AUC ${this.curve.auc.toFixed(3)}`, L, 10);
+    ctx.fillText(`ROC curve — AUC ${this.curve.auc.toFixed(3)}`, L, Math.round(10 * s));
     ctx.strokeStyle = "rgba(128, 128, 128, 0.35)";
     ctx.lineWidth = 1;
     ctx.strokeRect(X(0), Y(1), side, side);
@@ -581,9 +589,9 @@ class ThresholdView {
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
     for (const v of [0, 0.5, 1]) ctx.fillText(String(v), X(v), Y(0) + 4);
-    ctx.fillText("false-alarm rate", X(0.5), Y(0) + 18);
+    ctx.fillText("false-alarm rate", X(0.5), Y(0) + Math.round(18 * s));
     ctx.save();
-    ctx.translate(11, Y(0.5));
+    ctx.translate(Math.round(11 * s), Y(0.5));
     ctx.rotate(-Math.PI / 2);
     ctx.textBaseline = "middle";
     ctx.fillText("detection rate", 0, 0);

@@ -26,6 +26,7 @@ CSS_PATH = HERE / "threshold.css"
 MAX_SCORED = 20_000  # errors per class the page may send (the datasets give a few hundred)
 MAX_TICKS = 2_000  # uploaded rows drawn as ticks; more are thinned (ticks only, never counted)
 PERCENTILE_RANGE = (50.0, 99.9, 0.1)  # the percentile slider's min, max and step
+FONT_PX = 12  # the charts' text size; presenter mode sends 16 or more
 
 
 @functools.cache
@@ -44,9 +45,11 @@ def encode_floats(values: np.ndarray, dtype: str) -> str:
 
 
 def payload(normal: np.ndarray, anomalous: np.ndarray, *, mode: str, pct: float, threshold: float,
-            log_x: bool, uploaded: np.ndarray | None = None, colours: dict | None = None, bins: int = 40) -> dict:
+            log_x: bool, uploaded: np.ndarray | None = None, colours: dict | None = None, bins: int = 40,
+            font_px: int = FONT_PX) -> dict:
     """The component's data: the two error arrays (and uploaded rows' errors, as ticks), the threshold
-    mode with its current value, the axis scale and the colours. Raises ValueError past MAX_SCORED."""
+    mode with its current value, the axis scale, the colours and the charts' text size in pixels
+    (presenter mode: 16 or more). Raises ValueError past MAX_SCORED."""
     normal, anomalous = np.asarray(normal).ravel(), np.asarray(anomalous).ravel()
     if max(len(normal), len(anomalous)) > MAX_SCORED:
         raise ValueError(f"At most {MAX_SCORED:,} errors per class can be sent to the threshold chart.")
@@ -60,6 +63,7 @@ def payload(normal: np.ndarray, anomalous: np.ndarray, *, mode: str, pct: float,
         "uploaded": encode_floats(ticks, dtype), "mode": mode, "pct": float(pct),
         "threshold": float(threshold), "log": bool(log_x), "bins": int(bins),
         "pct_min": lo, "pct_max": hi, "pct_step": step, "colours": dict(colours or {}),
+        "font_px": int(min(40, max(8, font_px))),
     }
 
 
