@@ -1,5 +1,7 @@
 """Shared colours and layout defaults for every figure."""
 
+import plotly.io as pio
+
 PART_COLOURS = {
     "input": "#9aa5b1",
     "encoder": "#3b82f6",
@@ -16,10 +18,25 @@ QUALITATIVE = (
 )
 
 
+HOUSE_TEMPLATE = "plotly_white"
+
+
+def use_house_template() -> None:
+    """Make the house template Plotly's default for every figure this process builds.
+
+    Naming a template on each figure deep-copies it (about 40 ms a figure, most of a warm page render);
+    a figure born with the default template costs well under 1 ms and serialises to the same JSON.
+    The server calls this once at start; elsewhere `tight` names the template on each figure instead.
+    """
+    pio.templates.default = HOUSE_TEMPLATE
+
+
 def tight(fig, height: int = 360, **layout):
     """Small margins, a fixed height and a white template: the house look."""
     layout.setdefault("margin", dict(l=10, r=10, t=40, b=10))
-    fig.update_layout(template="plotly_white", height=height, **layout)
+    if pio.templates.default != HOUSE_TEMPLATE:
+        layout.setdefault("template", HOUSE_TEMPLATE)
+    fig.update_layout(height=height, **layout)
     return fig
 
 
