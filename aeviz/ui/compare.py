@@ -13,6 +13,7 @@ from ..config import DataConfig, ModelConfig, TrainConfig, defaults_for
 from ..figures import compare as figs
 from ..train import Trainer
 from .cache import SLOTS, dataset
+from .charts import shared_figure
 from .layout import explain
 from .lesson import chart, presenting
 from .runs import OverBudget, check_budget, finished_run, run_for
@@ -159,7 +160,9 @@ def ae_vs_vae(cfgs: Configs) -> None:
     cols = st.columns(2)
     views = {}
     for col, (name, c) in zip(cols, pair.items()):
-        view = views[name] = _generator_view(cfgs=c, **_keyed(c))
+        keyed = _keyed(c)
+        view = views[name] = _generator_view(cfgs=c, **keyed)
+        ids = keyed["run_ids"]
         with col:
             if presenting():  # one line instead of two tiles, so both maps fit a projector's first screen
                 st.markdown(f"**{name}**: hole fraction **{view['hole_fraction']:.0%}**, test error "
@@ -169,15 +172,15 @@ def ae_vs_vae(cfgs: Configs) -> None:
             title = "codes μ (grey: sampled z the decoder saw)" if name == "VAE" else "codes"
             if cfgs[1].latent > 2:
                 title += " — first two principal axes"
-            fig = figs.latent_map_figure(view["codes"], view["labels"], data.label_names, title=title,
-                                         background=view["background"], samples=view["samples"],
-                                         holes=view["holes"], height=400 if presenting() else 480,
-                                         legend_below=not presenting())  # beside it on a projector's width
+            fig = shared_figure(("cmp map", ids, title, presenting()), lambda: figs.latent_map_figure(
+                view["codes"], view["labels"], data.label_names, title=title, background=view["background"],
+                samples=view["samples"], holes=view["holes"], height=400 if presenting() else 480,
+                legend_below=not presenting()))  # beside it on a projector's width
             chart(fig, key=f"cmp_map_{name}")
             k = len(view["decoded_holes"])
             st.caption(f"The first {k} of those draws, decoded ({int(view['decoded_holes'].sum())} of them in a hole):")
-            chart(figs.decodings_figure(view["decoded"], data.kind, data=data.X, **_kw(data)),
-                            key=f"cmp_dec_{name}")
+            chart(shared_figure(("cmp decoded", ids), lambda: figs.decodings_figure(
+                view["decoded"], data.kind, data=data.X, **_kw(data))), key=f"cmp_dec_{name}")
             share = view["unit_signal"]
             if share is not None and (share < la.COLLAPSED_SHARE).any():
                 dead = int((share < la.COLLAPSED_SHARE).sum())
@@ -237,16 +240,18 @@ def linear_vs_pca(cfgs: Configs) -> None:
     a.metric("Largest principal angle", f"{res['angles'].max():.2f}°")
     b.metric("Test error: linear AE / PCA", f"{res['ae_mse']:.4f} / {res['pca_mse']:.4f}")
     e.metric(f"Variance PCA's {d} components explain", f"{res['explained_d']:.1%}")
-    chart(figs.angle_trace_figure(run["trace"], cmp.LINEAR_SAME_DEG), key="cmp_angle_trace")
+    chart(shared_figure(("cmp angles", c), lambda: figs.angle_trace_figure(run["trace"], cmp.LINEAR_SAME_DEG)),
+          key="cmp_angle_trace")
     st.caption("Principal angles between the decoder's column space and PCA's top-d subspace "
                "(scipy.linalg.subspace_angles), at the end: " + ", ".join(f"{x:.2f}°" for x in res["angles"]) +
                ". Near 0° means the same subspace — though the autoencoder's axes are any mix of PCA's, neither "
                "orthogonal nor ordered by variance. The error usually reaches PCA's long before the angle closes: "
                "directions of nearly equal variance cost almost nothing to get wrong.")
     left, right = st.columns([2, 3])
-    chart(where=left, fig=figs.explained_variance_figure(res["explained"], d), key="cmp_explained")
-    chart(where=right, fig=figs.sample_grid_figure(res["examples"], data.kind, data=data.X, **_kw(data)),
-                       key="cmp_pca_examples")
+    chart(where=left, fig=shared_figure(("cmp explained", c), lambda: figs.explained_variance_figure(
+        res["explained"], d)), key="cmp_explained")
+    chart(where=right, fig=shared_figure(("cmp pca examples", c), lambda: figs.sample_grid_figure(
+        res["examples"], data.kind, data=data.X, **_kw(data))), key="cmp_pca_examples")
 
 
 def _vec(v) -> str:
@@ -311,12 +316,14 @@ def swiss_roll(cfgs: Configs) -> None:
     st.caption(f"An autoencoder with {whose}: hidden widths {', '.join(map(str, c[1].hidden))}, {c[1].activation}, "
                f"a 2-number code, learning rate {c[2].lr:g}, {c[2].epochs} epochs, batch {c[2].batch_size}. Colour: "
                "position along the roll, never used in training.")
-    views = _roll_views(cfgs=c, **_keyed(c))
+    keyed = _keyed(c)
+    views = _roll_views(cfgs=c, **keyed)
+    ids = keyed["run_ids"]
     left, right = st.columns(2)
-    chart(where=left, fig=figs.projection_figure(views["pca"], views["position"], "PCA: the roll squashed flat"),
-                      key="cmp_roll_pca")
-    chart(where=right, fig=figs.projection_figure(views["codes"], views["position"], "Autoencoder codes",
-                                              axis="z"), key="cmp_roll_ae")
+    chart(where=left, fig=shared_figure(("cmp roll pca", ids), lambda: figs.projection_figure(
+        views["pca"], views["position"], "PCA: the roll squashed flat")), key="cmp_roll_pca")
+    chart(where=right, fig=shared_figure(("cmp roll codes", ids), lambda: figs.projection_figure(
+        views["codes"], views["position"], "Autoencoder codes", axis="z")), key="cmp_roll_ae")
     sc = views["scores"]
     a, b = st.columns(2)
     a.metric("Rank correlation with the position (best straight direction)",
@@ -351,11 +358,13 @@ def sparsity(cfgs: Configs) -> None:
     sparse = variant(cfgs, "sparse", sparsity=_penalty(cfgs[1].sparsity))
     if not _ready(plain, sparse):
         return
-    res = _sparsity(plain=plain, sparse=sparse, **_keyed(plain, sparse))
+    keyed = _keyed(plain, sparse)
+    res = _sparsity(plain=plain, sparse=sparse, **keyed)
     cols = st.columns(len(res["shares"]))
     for col, (name, share) in zip(cols, res["shares"].items()):
         col.metric(f"Activations near zero, {name}", f"{share:.1%}")
-    chart(figs.activation_histogram_figure(res["activations"], res["tol"]), key="cmp_sparse_hist")
+    chart(shared_figure(("cmp sparse", keyed["run_ids"]), lambda: figs.activation_histogram_figure(
+        res["activations"], res["tol"])), key="cmp_sparse_hist")
     st.caption(f"Each model's code activations on the test data, divided by its own largest one, so a model "
                f"cannot look sparse just by shrinking every code; near zero means |h| < {res['tol']:g} of that.")
 
@@ -398,11 +407,13 @@ def denoising_demo(cfgs: Configs, key: str = "dn") -> None:
         k = 5 if data.kind == "image" else 1
         start = int(st.number_input("First test sample", 0, max(0, n_test - k), 0, key=f"{key}_start"))
         indices = tuple(range(start, min(n_test, start + k)))
-    res = _denoising(plain=plain, denoising=den, indices=indices, **_keyed(plain, den))
+    keyed = _keyed(plain, den)
+    res = _denoising(plain=plain, denoising=den, indices=indices, **keyed)
     a, b, c = st.columns(3)
     a.metric("Noisy input vs clean", f"{res['noisy_mse']:.4f}")
     b.metric("Plain AE output vs clean", f"{res['plain_mse']:.4f}")
     c.metric("Denoising AE output vs clean", f"{res['denoising_mse']:.4f}",
              delta=f"{res['denoising_mse'] - res['plain_mse']:+.4f}", delta_color="inverse")
-    chart(figs.sample_grid_figure(res["rows"], data.kind, data=data.X, **_kw(data)), key=f"{key}_grid")
+    chart(shared_figure(("denoising grid", keyed["run_ids"], indices), lambda: figs.sample_grid_figure(
+        res["rows"], data.kind, data=data.X, **_kw(data))), key=f"{key}_grid")
     st.caption("Errors are mean squared errors against the clean inputs, over the whole test set.")
