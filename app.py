@@ -4,7 +4,9 @@ import streamlit as st
 
 from aeviz import ui
 
-st.set_page_config(page_title="aeviz — learn autoencoders", page_icon="⏳", layout="wide")
+# presenter mode (?present=1) opens with the sidebar closed, so the charts get the projector's width
+st.set_page_config(page_title="aeviz — learn autoencoders", page_icon="⏳", layout="wide",
+                   initial_sidebar_state="collapsed" if ui.presenting() else "auto")
 
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
@@ -19,6 +21,8 @@ PAGES = [
 ui.serve_on_one_thread()
 with ui.entry_script():  # marks this run as one that went through app.py (see ui.state)
     nav = st.navigation(PAGES)
+    ui.lesson_sidebar()
     ui.sidebar()
     ui.share_sidebar(nav)
+    ui.sync_link()
     nav.run()

@@ -10,6 +10,8 @@ held pass its limit. These objects hold configs and trained runs, never per-user
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import os
 import threading
 import time
@@ -22,33 +24,48 @@ from .train import Trainer
 
 class TrainingSlots:
     """A server-wide cap on concurrent training (one slot per core): a class that all presses Play at
-    once queues instead of slowing every run to a crawl."""
+    once queues instead of slowing every run to a crawl.
+
+    Waiters are served smallest `priority` first (ties in arrival order): shared jobs ask with the
+    training they have left, one chunk at a time, so a student's small new run overtakes a long one
+    instead of queueing behind it; the Train page's live chunks ask with priority 0."""
 
     def __init__(self, n: int):
         self.n = n
-        self._sem = threading.BoundedSemaphore(n)
-        self._lock = threading.Lock()
+        self._cond = threading.Condition()
+        self._waiting: list[tuple[float, int]] = []  # heap of (priority, arrival number)
+        self._arrivals = itertools.count()
         self.busy = 0
 
-    def acquire(self, timeout: float | None = None) -> bool:
-        """Take a slot (waiting at most `timeout` seconds); True if taken."""
-        taken = self._sem.acquire() if timeout is None else self._sem.acquire(timeout=timeout)
-        if not taken:
-            return False
-        with self._lock:
+    def acquire(self, timeout: float | None = None, priority: float = 0.0) -> bool:
+        """Take a slot when it is this caller's turn (waiting at most `timeout` seconds); True if taken."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            ticket = (priority, next(self._arrivals))
+            heapq.heappush(self._waiting, ticket)
+            while self.busy >= self.n or self._waiting[0] != ticket:
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    self._waiting.remove(ticket)
+                    heapq.heapify(self._waiting)
+                    self._cond.notify_all()
+                    return False
+                self._cond.wait(left)
+            heapq.heappop(self._waiting)
             self.busy += 1
-        return True
+            self._cond.notify_all()  # the next waiter may fit in another free slot
+            return True
 
     def release(self) -> None:
         """Give a slot taken with `acquire` back."""
-        with self._lock:
+        with self._cond:
             self.busy -= 1
-        self._sem.release()
+            self._cond.notify_all()
 
     @contextmanager
-    def hold(self):
-        """Wait for a free slot, train inside the block, give the slot back."""
-        self.acquire()
+    def hold(self, priority: float = 0.0):
+        """Wait for a slot, train inside the block, give the slot back."""
+        self.acquire(priority=priority)
         try:
             yield
         finally:
@@ -65,9 +82,10 @@ class Job:
     `state` is "queued", "running", "done", "cancelled" or "failed"; `trainer` appears once it runs.
     """
 
-    def __init__(self, key: Hashable, epochs: int, idle_timeout: float):
+    def __init__(self, key: Hashable, epochs: int, idle_timeout: float, estimate: float = 0.0):
         self.key = key
         self.epochs = epochs
+        self.estimate = estimate  # estimated CPU seconds of the whole run (aeviz.budget)
         self.idle_timeout = idle_timeout
         self.state = "queued"
         self.error: str | None = None
@@ -108,6 +126,10 @@ class Job:
         """Epochs completed so far (0 while queued)."""
         return self.trainer.epoch if self.trainer is not None else 0
 
+    def remaining(self) -> float:
+        """Estimated training seconds left: its priority for the next chunk (less goes first)."""
+        return self.estimate * (1 - self.epoch / max(1, self.epochs))
+
 
 class Jobs:
     """Starts at most one background job per key, runs it inside a training slot in chunks of
@@ -121,7 +143,7 @@ class Jobs:
         self._lock = threading.Lock()
 
     def start(self, key: Hashable, who: str, make: Callable[[], Trainer], on_done: Callable[[Trainer], None],
-              epochs: int) -> Job:
+              epochs: int, estimate: float = 0.0) -> Job:
         """The running job for `key`, joined by `who`; or a new one that builds its trainer with
         `make()` and hands the finished run to `on_done`."""
         with self._lock:
@@ -129,7 +151,7 @@ class Jobs:
             if job is not None and not job.finished.is_set() and not job._cancel.is_set():
                 job.watch(who)
                 return job
-            job = Job(key, epochs, self.idle_timeout)
+            job = Job(key, epochs, self.idle_timeout, estimate)
             job.watch(who)
             self._jobs[key] = job
         threading.Thread(target=self._work, args=(job, make, on_done), daemon=True,
@@ -148,30 +170,29 @@ class Jobs:
             return sum(not j.finished.is_set() for j in self._jobs.values())
 
     def _work(self, job: Job, make: Callable[[], Trainer], on_done: Callable[[Trainer], None]) -> None:
-        taken = False
         try:
-            while not job.should_stop():
-                if self.slots.acquire(timeout=0.2):
-                    taken = True
-                    break
-            if not taken:
-                job.state = "cancelled"
-                return
-            job.trainer = trainer = make()
-            job.state = "running"
-            while not trainer.done:
+            trainer = None
+            while True:  # one chunk per slot turn: the run with the least training left goes first
                 if job.should_stop():
                     job.state = "cancelled"
                     return
-                trainer.step_for(self.chunk_seconds)
+                if not self.slots.acquire(timeout=0.2, priority=job.remaining()):
+                    continue
+                try:
+                    if trainer is None:
+                        job.trainer = trainer = make()
+                        job.state = "running"
+                    trainer.step_for(self.chunk_seconds)
+                finally:
+                    self.slots.release()
+                if trainer.done:
+                    break
             trainer.model.eval()
             on_done(trainer)
             job.state = "done"
         except Exception as exc:  # a setting that cannot be built: the waiting page shows the message
             job.state, job.error = "failed", str(exc) or type(exc).__name__
         finally:
-            if taken:
-                self.slots.release()
             with self._lock:
                 if self._jobs.get(job.key) is job:
                     del self._jobs[job.key]

@@ -64,7 +64,8 @@ class Trainer:
 
     `history` holds one dict per epoch (epoch, train_<term>, test_<term>, seconds);
     `snapshots` holds (epoch, codes of every sample) every `cfg.snapshot_every` epochs;
-    `error` holds the divergence message if the loss turned NaN or infinite.
+    `error` holds the divergence message if the loss turned NaN or infinite, and `diverged` the
+    record of the epoch that broke training (rolled back, kept for display only).
     """
 
     def __init__(self, model: Autoencoder, data: Dataset, cfg: TrainConfig):
@@ -86,6 +87,7 @@ class Trainer:
         self.snapshots: list[tuple[int, np.ndarray]] = [(0, self._codes())]
         self.max_snapshots = int(min(MAX_SNAPSHOTS, max(6, SNAPSHOT_BYTES // max(1, self.snapshots[0][1].nbytes))))
         self.error: str | None = None
+        self.diverged: dict[str, float] | None = None  # the rolled-back epoch's losses, for display
         self.run_id = uuid.uuid4().hex  # this run's identity: keys caches of things drawn from it
         model.eval()
         with torch.no_grad():
@@ -180,6 +182,7 @@ class Trainer:
                     self._flat.copy_(state)
                 self.optimizer.restore(opt_state)
                 self.error = _divergence_message(self.epoch + 1, self.cfg, cause)
+                self.diverged = {"epoch": self.epoch + 1, **record}
                 break
             self.epoch += 1
             record = {"epoch": self.epoch, **record, "seconds": self.seconds}

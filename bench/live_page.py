@@ -53,7 +53,7 @@ def main() -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             pg = browser.new_page(viewport={"width": 1400, "height": 1000})
-            pg.goto(url + "/train")
+            pg.goto(url + "/train?speed=Max")  # full speed: the page against the trainer alone
             wait_for_app(pg)
             trainer_alone()  # warm-up
             alone, page = [], []

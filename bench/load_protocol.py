@@ -48,7 +48,7 @@ from load_test import MemorySampler, training_runs
 
 RESULTS = ROOT / "bench" / "results" / "load_protocol.json"
 Z_KEYS = ("latent_z1", "latent_z2")  # aeviz/ui/latent.py Z_KEYS
-MAP_KEY = "latent_explorer"  # aeviz/ui/latent_map.py KEY: the in-browser map (components v2)
+MAP_KEY = "latent_map"  # aeviz/ui/latent_map.py KEY: the in-browser map (components v2)
 ANSWER = re.compile(r"This point is \*\*(in a hole|not a hole)\*\*")
 DONE = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
         ForwardMsg.FINISHED_WITH_COMPILE_ERROR}

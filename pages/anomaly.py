@@ -1,7 +1,5 @@
 """Anomaly detection: train on normal data, score held-out normal rows and injected anomalies, threshold them."""
 
-import streamlit as st
-
 from aeviz import ui
 from aeviz.ui import anomaly as anomaly_ui
 
@@ -15,26 +13,15 @@ ui.intro(
     "while anomalies come back badly. Flag every row whose error is above a threshold τ:",
     r"\text{flag}(x) = \big[\, \lVert x - \hat{x} \rVert^2 / d > \tau \,\big]",
 )
-st.subheader("The anomalies")
+ui.heading("The anomalies")
 acfg = anomaly_ui.controls(data)
-if data.kind == "image":
-    st.caption("The model for this page trains only on the classes you keep as normal; the held-out digits "
-               "are anomalies it has never seen. Digit labels pick the classes and colour the results only.")
 model = anomaly_ui.model_for(cfgs, data, acfg)
 scn = anomaly_ui.scenario(data, model, acfg)
 
-st.subheader("Threshold")
-st.markdown(f"Scored: **{len(scn.normal)}** held-out normal rows and **{len(scn.anomalous)}** anomalies. "
-            "Drag the threshold: every number, the histogram line and the ROC point follow.")
+ui.heading("Threshold")
+ui.explain(f"Scored: **{len(scn.normal)}** held-out normal rows and **{len(scn.anomalous)}** anomalies. "
+           "Drag the dashed line: the rates, the histogram and the point on the ROC curve follow at once, "
+           "in your browser; let go and the confusion matrix and the flagged rows below catch up.")
 anomaly_ui.threshold_panel(scn, data, model)
 
-ui.try_this([
-    "Switch to the **subtle** preset and watch the detection rate fall: reconstruction-based detection cannot "
-    "see anomalies that resemble the training data.",
-    "With the subtle preset, raise *features redrawn per event* to 16: detection jumps back up. A fully random "
-    "event breaks the relations between masses, distance and SNR that the model learned, even when each "
-    "value on its own looks ordinary.",
-    "Lower the threshold to the 80th percentile: which rises faster, detection or false positives? Find the "
-    "point on the ROC curve.",
-    "On digits, hold out 8 instead of 7: why is an unseen 8 so hard to catch? (Think of 3s and 9s.)",
-])
+ui.try_this(anomaly_ui.prompts(data))

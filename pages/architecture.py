@@ -16,8 +16,8 @@ ui.intro(
     "every pair plus one bias per output:",
     r"\#\text{params}(m \to n) = m \cdot n + n",
 )
-st.plotly_chart(ui.shared_figure(("hourglass", model_cfg, data.n_features), lambda: figures.hourglass_figure(rows)),
-                key="hourglass")
+ui.chart(ui.shared_figure(("hourglass", model_cfg, data.n_features), lambda: figures.hourglass_figure(rows)),
+         key="hourglass")
 st.dataframe(rows, hide_index=True, column_config={"params": st.column_config.NumberColumn("parameters", format="%d")})
 
 st.subheader("One sample's forward pass")
@@ -31,12 +31,12 @@ acts = analysis.layer_activations(run.model, x)
 left, mid, right = st.columns([1, 4, 1])
 kw = dict(kind=data.kind, feature_names=data.feature_names, image_shape=data.image_shape, height=200)
 fig_key = (run.run_id, data_cfg, int(index))  # the figures depend on the trained run and the sample alone
-left.plotly_chart(ui.shared_figure(("arch in", *fig_key), lambda: figures.sample_figure(acts[0], title="input", **kw)),
-                  key="arch_in")
-mid.plotly_chart(ui.shared_figure(("arch pass", *fig_key), lambda: figures.forward_pass_figure(rows, acts)),
-                 key="arch_pass")
-right.plotly_chart(ui.shared_figure(("arch out", *fig_key), lambda: figures.sample_figure(acts[-1], title="output",
-                                                                                          **kw)), key="arch_out")
+ui.chart(ui.shared_figure(("arch in", *fig_key), lambda: figures.sample_figure(acts[0], title="input", **kw)),
+         where=left, key="arch_in")
+ui.chart(ui.shared_figure(("arch pass", *fig_key), lambda: figures.forward_pass_figure(rows, acts)),
+         where=mid, key="arch_pass")
+ui.chart(ui.shared_figure(("arch out", *fig_key), lambda: figures.sample_figure(acts[-1], title="output", **kw)),
+         where=right, key="arch_out")
 
 ui.try_this([
     "Switch the dataset to gw and set the hidden widths to 64, 32: the first layer has 16×64 + 64 = 1,088 parameters.",

@@ -29,3 +29,4 @@ st.page_link("pages/latent.py", label="**Latent space** — click anywhere to de
              "interpolate, and watch the codes form during training", icon=":material/scatter_plot:")
 st.page_link("pages/compare.py", label="**Variants & comparisons** — AE vs VAE side by side, linear AE vs PCA, "
              "the swiss roll, sparse and contractive codes", icon=":material/difference:")
+ui.lesson_help()

@@ -17,12 +17,12 @@ ui.intro(
     "plain autoencoder is a poor generator. With z₁ … zₙ the codes the decoder was trained on and D their "
     "per-unit standard deviations, a point is in a hole when",
     r"\text{hole}(z) \iff \min_i \big\lVert D^{-1}(z - z_i) \big\rVert > r",
+    more=latent.HOLE_RULE,
+    note="The colours are the dataset's labels. They colour the points only: they were never used in training, "
+         "which saw the inputs alone.",
 )
-st.markdown(latent.HOLE_RULE)
 run = ui.model_or_stop()
 view = latent.view(run)
-st.caption("The colours are the dataset's labels. They colour the points only: they were never used in "
-           "training, which saw the inputs alone.")
 if view.latent > 2:
     st.info(f"The code has {view.latent} numbers, so the map shows the codes on their first two principal axes "
             f"(PCA, {view.plane.explained.sum():.0%} of their variance). The pointer decodes the point on that plane, "
@@ -35,10 +35,10 @@ if model_cfg.variant == "variational":
             "holes are measured from one such sampled z per training sample (grey in the hole-rate plot below). "
             "Press *Sample from the prior* to decode z ~ N(0, I).")
 
-st.subheader("Point anywhere to decode")
-st.markdown("Your browser runs the decoder itself: move over the map (or drag a finger) and the output beside it "
-            "follows, with the nearest training sample and whether the point is in a hole. Drag the radius r under "
-            "the map (in code standard deviations, like every distance here) to see the holes grow and shrink.")
+ui.heading("Point anywhere to decode")
+ui.explain("Your browser runs the decoder itself: move over the map (or drag a finger) and the output beside it "
+           "follows, with the nearest training sample and whether the point is in a hole. Drag the radius r under "
+           "the map (in code standard deviations, like every distance here) to see the holes grow and shrink.")
 r = latent.explorer(run, data)
 
 st.subheader("Hole rate: sample the latent space")
@@ -54,7 +54,8 @@ latent.sweep_section(run, view, draws)
 
 st.subheader("The manifold grid")
 st.markdown("Decode a regular grid over the codes' bounding box in one batch: the decoder's whole map at once.")
-latent.grid_section(run, data, view, r)
+with ui.linked("grid", "latent_grid_n"):  # the grid size starts at the link's (l_grid) and goes back to it
+    latent.grid_section(run, data, view, r)
 
 st.subheader("Interpolation")
 st.markdown("Walk the straight line between two codes and decode every step.")

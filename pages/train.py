@@ -1,4 +1,5 @@
-"""Train: live training with Play / Pause / Step / Reset, the loss curve and the final errors."""
+"""Train: live training with Play / Pause / Step / Reset and a speed, the loss curve beside the live latent
+map, and the final errors."""
 
 from aeviz import ui
 
@@ -7,7 +8,9 @@ ui.intro(
     "Press **Play** and the network trains in front of you: every pass over the training data "
     "(an *epoch*) nudges the weights downhill on the reconstruction error, and the curve shows it for "
     "the training data and for held-out test data the model never trains on. A test curve that "
-    "rises while the training curve keeps falling is overfitting.",
+    "rises while the training curve keeps falling is overfitting. Beside it, the map shows every training "
+    "sample's code as it is right now, coloured by its label (colour only: labels never reach training), "
+    "so you can watch the groups form; **Speed** sets how many epochs pass per second.",
     r"\theta \leftarrow \theta - \eta\,\widehat{\nabla_\theta \mathcal{L}}"
     r"\quad(\text{Adam: a per-weight step size } \eta)",
 )

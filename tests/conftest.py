@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -66,16 +67,19 @@ def start_server(port: int | None = None, extra_env: dict | None = None) -> tupl
     """Start `streamlit run app.py` headless on a free port; returns (process, base URL) once healthy."""
     port = port or _free_port()
     env = {**os.environ, **(extra_env or {})}
+    # the server's log goes to a file: a pipe nobody reads would block the server once it fills
+    log = tempfile.NamedTemporaryFile(prefix="aeviz-server-", suffix=".log", delete=False)
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
     )
+    proc.log_path = log.name
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited: {proc.stderr.read().decode()[-2000:]}")
+            raise RuntimeError(f"streamlit exited: {Path(log.name).read_text(errors='replace')[-2000:]}")
         try:
             if urllib.request.urlopen(url + "/_stcore/health", timeout=1).read() == b"ok":
                 return proc, url

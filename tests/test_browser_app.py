@@ -44,6 +44,8 @@ def test_play_moves_the_curve_and_pause_stops_it(server_url, page):
     paused_at = _epoch(page)
     time.sleep(1.5)
     assert _epoch(page) == paused_at < 1000
-    page.get_by_role("button", name="Step (1 epoch)").click()
+    page.get_by_role("button", name="Step", exact=True).click()
     page.wait_for_function(f"() => document.body.innerText.includes('Epoch {paused_at + 1} /')", timeout=30_000)
-    assert page.locator(".js-plotly-plot").count() >= 1
+    # the loss curve and the live map
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stEChartsChart\"]').length == 2",
+                           timeout=30_000)

@@ -14,7 +14,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from aeviz import DataConfig, ModelConfig, TrainConfig, Trainer, build, load
+from aeviz import ModelConfig, TrainConfig, Trainer, build
 from aeviz.analysis import compare as C
 from aeviz.analysis import decode, encode, reconstruction_errors
 from aeviz.analysis import latent as la

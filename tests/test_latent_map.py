@@ -151,7 +151,7 @@ def _data(at: AppTest) -> dict:
 def test_page_sends_the_payload_once_keyed_and_within_budget():
     at = _open()
     proto = _component(at)
-    assert proto.id.endswith("latent_explorer") and proto.component_name == "aeviz_latent_map"
+    assert proto.id.endswith("latent_map") and proto.component_name == "aeviz_latent_map"
     assert "export default function mount" in proto.js_content and ".lm-map" in proto.css_content
     data = _data(at)
     assert lm.payload_size(data["payload"]) <= BUDGET

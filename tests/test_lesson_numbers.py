@@ -161,7 +161,6 @@ def test_compare_page_shows_the_toy_and_the_converged_linear_run():
 
 # ---- the swiss roll: measured, not assumed --------------------------------------------------------------
 
-from aeviz.analysis import encode  # noqa: E402
 
 
 def test_unrolling_scores_on_a_flat_sheet_and_on_noise():

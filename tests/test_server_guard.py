@@ -140,15 +140,14 @@ def test_a_job_whose_settings_cannot_be_built_reports_why(digits):
 def test_a_queued_job_waits_for_a_slot_and_can_leave_the_queue(digits):
     slots = TrainingSlots(1)
     jobs = Jobs(slots, idle_timeout=30)
-    first = jobs.start("a", "alice", _long_trainer(digits), lambda tr: None, epochs=100_000)
-    assert _wait_until(lambda: first.state == "running", 30)
-    second = jobs.start("b", "bob", _long_trainer(digits), lambda tr: None, epochs=100_000)
+    slots.acquire()  # someone else trains (e.g. a live Train page chunk)
+    job = jobs.start("b", "bob", _long_trainer(digits), lambda tr: None, epochs=100_000)
     time.sleep(0.5)
-    assert second.state == "queued"
-    second.leave("bob")
-    assert second.finished.wait(5) and second.state == "cancelled" and second.trainer is None
-    first.leave("alice")
-    assert first.finished.wait(5)
+    assert job.state == "queued" and job.trainer is None
+    job.leave("bob")
+    assert job.finished.wait(5) and job.state == "cancelled" and job.trainer is None
+    slots.release()
+    assert not slots.full()
 
 
 # ---------------------------------------------------------------- memory
@@ -301,3 +300,60 @@ def test_replace_keeps_configs_hashable_for_the_store():
     key = (DataConfig(), replace(ModelConfig(), hidden=(8, 4)), TrainConfig())
     store = RunStore(10**6)
     assert key not in store and hash(key) == hash((DataConfig(), ModelConfig(hidden=(8, 4)), TrainConfig()))
+
+
+def test_a_small_run_overtakes_a_long_one_for_the_slot(digits):
+    """Slots go to the run with the least training left, one chunk at a time: a student's new small run
+    finishes while a long one holds on, instead of queueing behind it."""
+    jobs = Jobs(TrainingSlots(1), idle_timeout=30, chunk_seconds=0.05)
+    long = jobs.start("long", "a", _long_trainer(digits), lambda tr: None, epochs=100_000, estimate=600.0)
+    assert _wait_until(lambda: long.state == "running", 30)
+    short = jobs.start("short", "b", _long_trainer(digits, epochs=5), lambda tr: None, epochs=5, estimate=0.05)
+    assert short.finished.wait(30) and short.state == "done"
+    assert not long.finished.is_set() and long.epoch < 100_000
+    long.leave("a")
+    assert long.finished.wait(5)
+
+
+def test_slots_serve_the_smallest_priority_first():
+    slots = TrainingSlots(1)
+    slots.acquire()
+    order = []
+
+    def wait(p):
+        slots.acquire(priority=p)
+        order.append(p)
+        slots.release()
+
+    import threading
+
+    threads = [threading.Thread(target=wait, args=(p,)) for p in (5.0, 1.0, 3.0)]
+    for t in threads:
+        t.start()
+        time.sleep(0.1)
+    slots.release()
+    for t in threads:
+        t.join(5)
+    assert order == [1.0, 3.0, 5.0]
+    assert not slots.acquire(timeout=0.0, priority=0.0) or (slots.release() or True)
+
+
+def test_training_asked_for_inside_a_cached_function_waits_without_widgets():
+    """A cached function that needs an untrained run gets it (no Cancel button, which Streamlit forbids
+    inside a cached function)."""
+    def script():
+        import streamlit as st
+
+        from aeviz import DataConfig, ModelConfig, TrainConfig
+        from aeviz.ui.runs import finished_run
+
+        @st.cache_data
+        def epochs_of(seed: int) -> int:
+            return finished_run(DataConfig("line"), ModelConfig(hidden=(4,)), TrainConfig(epochs=3, seed=seed)).epoch
+
+        st.markdown(f"epochs {epochs_of(7)}")
+
+    at = AppTest.from_function(script, default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.markdown[0].value == "epochs 3"

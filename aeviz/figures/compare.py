@@ -16,9 +16,10 @@ ROW_DASHES = ("solid", "solid", "dot", "dash", "dashdot")  # so identical rows s
 
 def latent_map_figure(codes: np.ndarray, labels: np.ndarray, label_names, *, title: str = "",
                       background: np.ndarray | None = None, samples: np.ndarray | None = None,
-                      holes: np.ndarray | None = None, height: int = 440) -> go.Figure:
+                      holes: np.ndarray | None = None, height: int = 440, legend_below: bool = True) -> go.Figure:
     """Codes (n, 2) coloured by label; optional grey `background` codes (m, 2) and prior `samples`
-    (k, 2) drawn as red crosses (in a hole) or green pluses (near a code) by the mask `holes` (k,)."""
+    (k, 2) drawn as red crosses (in a hole) or green pluses (near a code) by the mask `holes` (k,).
+    The legend goes below the map (a phone keeps the map at full width) or, `legend_below=False`, beside it."""
     fig = go.Figure()
     if background is not None:
         fig.add_trace(go.Scatter(x=background[:, 0], y=background[:, 1], mode="markers", name="sampled z",
@@ -35,7 +36,10 @@ def latent_map_figure(codes: np.ndarray, labels: np.ndarray, label_names, *, tit
                                        marker=dict(size=7, symbol=symbol, line=dict(width=2, color=colour))))
     fig.update_xaxes(title="z₁")
     fig.update_yaxes(title="z₂", scaleanchor="x")
-    return tight(fig, height=height, title=title, legend=dict(font=dict(size=10), itemsizing="constant"))
+    legend = dict(font=dict(size=10), itemsizing="constant")
+    if legend_below:
+        legend.update(orientation="h", y=-0.2, yanchor="top")
+    return tight(fig, height=height, title=title, legend=legend)
 
 
 def _image_grid(rows: dict[str, np.ndarray], image_shape, height_per_row: int) -> go.Figure:

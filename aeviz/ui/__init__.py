@@ -4,13 +4,15 @@ cached training, per-session state and the widgets pages share."""
 from .cache import dataset, serve_on_one_thread
 from .charts import shared_figure
 from .runs import current_run, finished_run, model_or_stop
-from .layout import intro, try_this
+from .layout import explain, heading, intro, try_this
+from .lesson import chart, font_px, hidden, lesson_help, lesson_sidebar, link_value, linked, presenting, remember, sync_link
 from .share import share_sidebar
 from .live import live_training
 from .state import configs, entry_script
 from .sidebar import sidebar
 
 __all__ = [
-    "configs", "current_run", "dataset", "entry_script", "finished_run", "intro", "live_training", "model_or_stop",
-    "serve_on_one_thread", "share_sidebar", "shared_figure", "sidebar", "try_this",
+    "chart", "configs", "current_run", "dataset", "entry_script", "explain", "heading", "finished_run", "font_px", "hidden", "intro",
+    "lesson_help", "lesson_sidebar", "link_value", "linked", "live_training", "model_or_stop", "presenting", "remember",
+    "serve_on_one_thread", "share_sidebar", "shared_figure", "sidebar", "sync_link", "try_this",
 ]

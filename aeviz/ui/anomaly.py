@@ -1,5 +1,6 @@
-"""Streamlit helpers for the Anomaly page: anomaly settings, the cached normal-only digits run,
-the live threshold panel (a fragment) and the "score your own data" upload."""
+"""Streamlit helpers for the Anomaly page: anomaly settings and presets, the cached normal-only digits
+run, the threshold panel (a fragment around the browser-side threshold chart), the "score your own data"
+upload and the page's "Try this" prompts for each kind of dataset."""
 
 from __future__ import annotations
 
@@ -17,45 +18,111 @@ from ..figures.recon import profile_overlay
 from ..figures.samples import image_figure
 from ..train import Trainer
 from .cache import dataset
+from .components import threshold as threshold_component
+from .lesson import chart, font_px, hidden, link_value, presenting, remember
 from .runs import model_or_stop, run_or_stop, shared_run
 from .share import plain
 
-_PRESET_LABELS = {"obvious": "Obvious (μ = 5, σ = 1.5)", "subtle": "Subtle (μ = 1, σ = 0.8)", "custom": "Custom"}
+_PRESET_LABELS = {
+    "obvious": "Obvious: far, N(5, 1.5²) in 2 features",
+    "subtle": "Subtle: near, N(1, 0.8²) in 2 features",
+    "literal": "Literal: near, N(1, 0.8²) in all 16 features",
+    "custom": "Custom",
+}
 _MODES = {"percentile": "percentile of normal errors", "raw": "raw error value"}
 _PARSED = "an_upload_parsed"  # ((file id, columns, bounded), CsvResult): the uploaded CSV, read once
+_DRAG_KEY = "an_drag"
+LITERAL_NOTE = (
+    "Why is the literal experiment not harder? Each redrawn value is ordinary on its own, but an event "
+    "whose 16 features are drawn independently is one no binary could produce: its masses no longer give "
+    "its chirp mass and final mass, its distance no longer matches its redshift and SNR, its peak frequency "
+    "no longer matches its duration. The autoencoder learned those relations (that is what its small code "
+    "stores), so it cannot reconstruct an event that breaks all of them, and it is caught about as often as "
+    "the far anomalies. Nearness only hides an anomaly when a few features change and the rest still tell "
+    "a consistent story: the subtle preset."
+)
 
 
 def _apply_preset() -> None:
-    """Preset radio changed: move the μ and σ sliders to the preset's values."""
+    """Preset radio changed: move the μ, σ and features-redrawn sliders to the preset's values."""
     name = st.session_state["an_preset"]
     if name in anomaly.PRESETS:
-        st.session_state["an_mu"], st.session_state["an_sigma"] = anomaly.PRESETS[name]
+        mu, sigma, nf = anomaly.PRESETS[name]
+        st.session_state["an_mu"], st.session_state["an_sigma"], st.session_state["an_nf"] = mu, sigma, nf
 
 
 def _to_custom() -> None:
-    """A μ or σ slider moved: the preset no longer describes the settings."""
-    if (st.session_state["an_mu"], st.session_state["an_sigma"]) not in anomaly.PRESETS.values():
-        st.session_state["an_preset"] = "custom"
+    """A μ, σ or features slider moved: name the preset these settings match, or "custom"."""
+    now = (st.session_state["an_mu"], st.session_state["an_sigma"], st.session_state["an_nf"])
+    st.session_state["an_preset"] = next((n for n, v in anomaly.PRESETS.items() if v == now), "custom")
+
+
+def _link_anomalies(n_features: int) -> tuple[str, float, float, int, int]:
+    """(preset, μ, σ, features redrawn, K) as the link gives them: a named preset sets μ, σ and the
+    features; other values name the preset they match, or "custom"."""
+    preset, mu, sigma, nf, k = (link_value(n) for n in ("preset", "mu", "sigma", "nf", "k"))
+    if preset in anomaly.PRESETS:
+        mu, sigma, nf = anomaly.PRESETS[preset]
+    else:
+        preset = next((n for n, v in anomaly.PRESETS.items() if v == (mu, sigma, nf)), "custom")
+    return preset, mu, sigma, max(1, min(n_features, nf)), k
+
+
+def _remember_anomalies(preset: str, mu: float, sigma: float, nf: int, k: int) -> None:
+    for name, value in (("preset", preset), ("mu", float(mu)), ("sigma", float(sigma)), ("nf", int(nf)),
+                        ("k", int(k))):
+        remember(name, value)
+
+
+def _tabular_caption(data: Dataset, mu: float, sigma: float, nf: int) -> None:
+    st.caption(f"Each anomaly is a held-out event with {nf} of its {data.n_features} features replaced by "
+               f"draws from N({mu:g}, {sigma:g}²): values a real trigger would not combine.")
+    if nf == data.n_features:
+        st.info(LITERAL_NOTE)
 
 
 def controls(data: Dataset) -> anomaly.AnomalyConfig:
-    """Draw the anomaly settings for this dataset's kind and return them as an AnomalyConfig."""
+    """Draw the anomaly settings for this dataset's kind and return them as an AnomalyConfig (on gw the
+    preset and its values come from the link and go back to it; ?hide=anomalies keeps them, undrawn)."""
     base = anomaly.AnomalyConfig()
-    for key, value in (("an_preset", "obvious"), ("an_mu", base.mu), ("an_sigma", base.sigma)):
-        st.session_state.setdefault(key, value)
     if data.kind == "tabular":
+        preset, mu, sigma, nf, k = _link_anomalies(data.n_features)
+        if hidden("anomalies"):
+            st.caption(f"Preset for this lesson: {_PRESET_LABELS[preset]}; {k} anomalous events.")
+            _tabular_caption(data, mu, sigma, nf)
+            return replace(base, mu=float(mu), sigma=float(sigma), k=int(k), n_features=int(nf))
+        for key, value in (("an_preset", preset), ("an_mu", mu), ("an_sigma", sigma), ("an_nf", nf), ("an_k", k)):
+            st.session_state.setdefault(key, value)  # first drawn in this visit: start at the link's values
         st.radio("Preset", list(_PRESET_LABELS), format_func=_PRESET_LABELS.get, key="an_preset",
                  horizontal=True, on_change=_apply_preset)
-        a, b, c, d = st.columns(4)
-        mu = a.slider("Mean μ (standardised units)", -2.0, 10.0, step=0.1, key="an_mu", on_change=_to_custom)
-        sigma = b.slider("Spread σ", 0.0, 3.0, step=0.1, key="an_sigma", on_change=_to_custom)
-        k = c.slider("Anomalous events K", 10, 200, base.k, step=10, key="an_k")
-        nf = d.slider("Features redrawn per event", 1, data.n_features, base.n_features, key="an_nf",
-                      help="How many of an event's 16 features are replaced by draws from N(μ, σ²). "
-                           f"At {data.n_features} every feature is redrawn.")
-        st.caption(f"Each anomaly is a held-out event with {nf} of its {data.n_features} features replaced by "
-                   f"draws from N({mu:g}, {sigma:g}²): values a real trigger would not combine.")
-        return replace(base, mu=float(mu), sigma=float(sigma), k=int(k), n_features=int(nf))
+        with _folded("The preset's μ, σ, K and features redrawn"):
+            return _tabular_sliders(data, base)
+    with _folded("The anomalies: " + ("held-out digits and corrupted images" if data.kind == "image"
+                                       else "distance off the data")):
+        return _other_controls(data, base)
+
+
+def _folded(label: str):
+    """A block for the finer anomaly settings: folded under `label` in presenter mode, else as they are."""
+    return st.expander(label) if presenting() else st.container()
+
+
+def _tabular_sliders(data: Dataset, base: anomaly.AnomalyConfig) -> anomaly.AnomalyConfig:
+    """gw's μ, σ, K and features-redrawn sliders (the preset moves them), remembered in the link."""
+    a, b, c, d = st.columns(4)
+    mu = a.slider("Mean μ (standardised units)", -2.0, 10.0, step=0.1, key="an_mu", on_change=_to_custom)
+    sigma = b.slider("Spread σ", 0.0, 3.0, step=0.1, key="an_sigma", on_change=_to_custom)
+    k = c.slider("Anomalous events K", 10, 200, step=10, key="an_k")
+    nf = d.slider("Features redrawn per event", 1, data.n_features, key="an_nf", on_change=_to_custom,
+                  help="How many of an event's 16 features are replaced by draws from N(μ, σ²). "
+                       f"At {data.n_features} every feature is redrawn.")
+    _remember_anomalies(st.session_state["an_preset"], mu, sigma, nf, k)
+    _tabular_caption(data, mu, sigma, nf)
+    return replace(base, mu=float(mu), sigma=float(sigma), k=int(k), n_features=int(nf))
+
+
+def _other_controls(data: Dataset, base: anomaly.AnomalyConfig) -> anomaly.AnomalyConfig:
+    """The digits' held-out classes and corruptions, or the points' distance off the data."""
     if data.kind == "image":
         a, b, c = st.columns([2, 2, 1])
         held = a.multiselect("Held-out classes (anomalies; the model never trains on them)",
@@ -64,6 +131,8 @@ def controls(data: Dataset) -> anomaly.AnomalyConfig:
         corr = b.multiselect("Corrupted images", list(anomaly.CORRUPTIONS), default=list(anomaly.CORRUPTIONS),
                              key="an_corr")
         k = c.slider("Corrupted images K", 0, 150, base.k, step=10, key="an_kc")
+        st.caption("The model for this page trains only on the classes you keep as normal; the held-out digits "
+                   "are anomalies it has never seen. Digit labels pick the classes and colour the results only.")
         return replace(base, held_out=tuple(sorted(held)), corruptions=tuple(corr), k=int(k))
     a, b = st.columns(2)
     dist = a.slider("Distance off the data", 0.0, 2.0, base.distance, step=0.05, key="an_dist",
@@ -103,27 +172,65 @@ def _percent(v: float) -> str:
     return "—" if math.isnan(v) else f"{100 * v:.1f}%"
 
 
-def _threshold_input(scn: anomaly.Scenario) -> tuple[float, bool]:
-    """The threshold widgets; returns (the threshold as an error value, log scale wanted)."""
+def _take_drag() -> None:
+    """The threshold chart sent a threshold (a drag let go, or a pause after arrow keys): move the matching
+    widget to it (or, with the inputs hidden, the lesson's value), so this run and every later one use it."""
+    sent = threshold_component.sent_threshold(st.session_state[_DRAG_KEY].get("threshold"))
+    mode = link_value("thr_mode") if hidden("threshold") else st.session_state.get("an_mode", "percentile")
+    if sent is None or sent[0] != mode:
+        return
+    if hidden("threshold"):
+        remember("pct" if sent[0] == "percentile" else "raw", sent[1])
+    else:
+        st.session_state["an_pct" if sent[0] == "percentile" else "an_raw"] = sent[1]
+
+
+def _threshold_input(scn: anomaly.Scenario) -> tuple[str, float, float, bool]:
+    """The threshold widgets (the chart's drag moves them too); returns (mode, percentile, the threshold
+    as an error value, log scale wanted). Mode and value start at the link's and go back to it; with
+    ?hide=threshold they are the link's, undrawn (the chart can still be dragged)."""
+    lo, hi, step = threshold_component.PERCENTILE_RANGE
+    default_raw = float(f"{anomaly.threshold(scn.normal, 'percentile', 95.0):.3g}")
+    if hidden("threshold"):
+        mode, pct, raw = link_value("thr_mode"), float(link_value("pct")), link_value("raw")
+        raw = default_raw if raw is None else float(raw)
+        thr = anomaly.threshold(scn.normal, "percentile", pct) if mode == "percentile" else raw
+        return mode, pct, float(thr), True
+    st.session_state.setdefault("an_mode", link_value("thr_mode"))
+    st.session_state.setdefault("an_pct", float(link_value("pct")))
+    if "an_raw" not in st.session_state:
+        st.session_state["an_raw"] = default_raw if link_value("raw") is None else float(link_value("raw"))
     a, b, c = st.columns([2, 3, 1])
     mode = a.radio("Threshold as", list(_MODES), format_func=_MODES.get, key="an_mode", horizontal=True)
+    pct = float(st.session_state["an_pct"])
     if mode == "percentile":
-        pct = b.slider("Threshold (percentile of held-out normal errors)", 50.0, 99.9, 95.0, step=0.1, key="an_pct")
+        pct = b.slider("Threshold (percentile of held-out normal errors)", lo, hi, step=step, key="an_pct")
         thr = anomaly.threshold(scn.normal, "percentile", pct)
     else:
         default = anomaly.threshold(scn.normal, "percentile", 95.0)
-        thr = b.number_input("Threshold (raw reconstruction error)", min_value=0.0, value=float(f"{default:.3g}"),
+        thr = b.number_input("Threshold (raw reconstruction error)", min_value=0.0,
                              step=float(f"{default / 10:.1g}"), format="%.4g", key="an_raw")
+        remember("raw", float(thr))
+    remember("thr_mode", mode)
+    remember("pct", float(pct))
     log_x = c.checkbox("Log scale", True, key="an_log",
                        help="Bin log10(error): anomalies can be 100× worse than normal rows.")
-    return float(thr), log_x
+    return mode, float(pct), float(thr), log_x
+
+
+def summary(m: dict, thr: float, mode: str, pct: float) -> str:
+    """One plain sentence of the server's numbers at this threshold (the chart shows the same, live)."""
+    where = f" (the {pct:.1f}th percentile of normal errors)" if mode == "percentile" else ""
+    return (f"At threshold τ = {thr:.4g}{where}: **{m['tp']} of {m['tp'] + m['fn']}** anomalies caught "
+            f"(detection rate {_percent(m['detection_rate'])}); **{m['fp']} of {m['fp'] + m['tn']}** normal rows "
+            f"raised a false alarm (false-positive rate {_percent(m['false_positive_rate'])}); precision "
+            f"{_percent(m['precision'])}, F1 {m['f1']:.3f}.")
 
 
 def _top_flagged(scn: anomaly.Scenario, data: Dataset, thr: float, flags_n, flags_a) -> None:
     """The rows with the largest errors above the threshold, as images, feature overlays or points."""
     if data.kind == "points":
-        st.plotly_chart(fig_anomaly.flagged_points_figure(scn.X_normal, scn.X_anomalous, flags_n, flags_a),
-                        key="an_points")
+        chart(fig_anomaly.flagged_points_figure(scn.X_normal, scn.X_anomalous, flags_n, flags_a), key="an_points")
         return
     errors = np.concatenate([scn.normal, scn.anomalous])
     X = np.concatenate([scn.X_normal, scn.X_anomalous])
@@ -138,11 +245,11 @@ def _top_flagged(scn: anomaly.Scenario, data: Dataset, thr: float, flags_n, flag
     for j, i in enumerate(top):
         title = f"{names[i]} · error {errors[i]:.3g}"
         if data.kind == "image":
-            cols[j].plotly_chart(image_figure(X[i], data.image_shape, title=f"{names[i]}<br>{errors[i]:.3g}",
-                                              height=200), key=f"an_top_{j}")
+            chart(image_figure(X[i], data.image_shape, title=f"{names[i]}<br>{errors[i]:.3g}", height=200),
+                  where=cols[j], key=f"an_top_{j}")
         else:
-            cols[0].plotly_chart(profile_overlay(X[i], R[i], data.feature_names, title=title, height=280),
-                                 key=f"an_top_{j}")
+            chart(profile_overlay(X[i], R[i], data.feature_names, title=title, height=280), where=cols[0],
+                  key=f"an_top_{j}")
 
 
 def _upload(data: Dataset, model, thr: float, scn: anomaly.Scenario) -> np.ndarray | None:
@@ -204,29 +311,64 @@ def score_upload(raw: bytes, data: Dataset, model, thr: float, scn: anomaly.Scen
 
 @st.fragment
 def threshold_panel(scn: anomaly.Scenario, data: Dataset, model) -> None:
-    """Threshold, histogram, live metrics, ROC with the operating point, top flagged rows and the upload.
+    """Threshold widgets, the threshold chart (histogram, live rates, ROC with the operating point: all
+    recomputed in the browser while you drag), then the confusion matrix, top flagged rows and upload,
+    which follow when the drag is let go.
 
-    A fragment: moving the threshold reruns only this panel, not the training or the anomaly injection.
+    A fragment: a new threshold reruns only this panel, not the training or the anomaly injection.
     """
-    thr, log_x = _threshold_input(scn)
+    mode, pct, thr, log_x = _threshold_input(scn)
+    chart_box = st.container()  # filled last (it needs the upload's errors); a block from the start, so a
+    # fragment rerun never turns an element into a block at this place (the browser refuses that)
     m = anomaly.detection_metrics(scn.normal, scn.anomalous, thr)
-    cols = st.columns(5)
-    cols[0].metric("Detection rate", _percent(m["detection_rate"]), help="Anomalies above the threshold (recall).")
-    cols[1].metric("False-positive rate", _percent(m["false_positive_rate"]), help="Normal rows above the threshold.")
-    cols[2].metric("Precision", _percent(m["precision"]), help="Flagged rows that really are anomalies.")
-    cols[3].metric("F1", f"{m['f1']:.3f}")
-    cols[4].metric("Threshold", f"{thr:.4g}")
-    hist_slot = st.empty()
-    left, right = st.columns([3, 2])
-    curve = anomaly.roc(scn.normal, scn.anomalous)
-    point = (m["false_positive_rate"], m["detection_rate"])
-    left.plotly_chart(fig_anomaly.roc_figure(curve["fpr"], curve["tpr"], curve["auc"], point), key="an_roc")
-    right.plotly_chart(fig_anomaly.confusion_figure(m["confusion"]), key="an_cm")
-    right.caption(f"{m['tp']} of {m['tp'] + m['fn']} anomalies caught; {m['fp']} of {m['fp'] + m['tn']} "
-                  "normal rows raised a false alarm.")
+    left, right = st.columns([2, 3])
+    chart(fig_anomaly.confusion_figure(m["confusion"]), where=left, key="an_cm")
+    right.markdown(summary(m, thr, mode, pct))
+    right.caption("The chart above answers every drag in your browser; these numbers, the confusion matrix "
+                  "and the rows below are the server's, and follow when you let go.")
     st.subheader("Flagged points" if data.kind == "points" else "Top flagged")
     _top_flagged(scn, data, thr, scn.normal > thr, scn.anomalous > thr)
     uploaded = _upload(data, model, thr, scn)
-    hist = fig_anomaly.error_histogram(scn.normal, scn.anomalous, thr, log_x=log_x,
-                                       uploaded=uploaded)
-    hist_slot.plotly_chart(hist, key="an_hist")
+    colours = {"normal": fig_anomaly.NORMAL_COLOUR, "anomalous": fig_anomaly.ANOMALY_COLOUR,
+               "upload": fig_anomaly.UPLOAD_COLOUR, "line": fig_anomaly.UPLOAD_COLOUR}
+    data_for_chart = threshold_component.payload(scn.normal, scn.anomalous, mode=mode, pct=pct, threshold=thr,
+                                                 log_x=log_x, uploaded=uploaded, colours=colours,
+                                                 font_px=font_px())
+    with chart_box:
+        threshold_component.threshold_drag(data_for_chart, key=_DRAG_KEY, on_change=_take_drag)
+
+
+# "Try this" for each kind of dataset: (id, prompt). Each names only controls that kind's page shows, and
+# tests/test_anomaly_prompts.py follows every one and checks its predicted effect with the analysis functions.
+PROMPTS: dict[str, list[tuple[str, str]]] = {
+    "image": [
+        ("digits_only_unseen", "Set *Corrupted images K* to 0, so only the unseen 7s are left: the detection rate "
+         "falls. Noise, inverted and blank images are easy to catch; a digit the model has never seen is much "
+         "harder, because it is still made of the strokes the model knows."),
+        ("digits_hold_out_8", "In *Held-out classes*, hold out 8 instead of 7: fewer anomalies are caught. Why is "
+         "an unseen 8 so hard? Think of the 3s, 9s and 0s the model did see."),
+        ("threshold_80", "Drag the threshold down to the 80th percentile: detection and false alarms both rise. "
+         "Which rises faster? Watch the point slide along the ROC curve."),
+    ],
+    "tabular": [
+        ("gw_subtle", "Switch the *Preset* to *Subtle*: the detection rate falls. Two features redrawn near the "
+         "data leave the rest of the event consistent, and the model reconstructs it almost as well as a real one."),
+        ("gw_literal", "Now choose *Literal*, the lesson's literal experiment (all 16 features from the same "
+         "near distribution): detection jumps back up, as high as *Obvious*. The note under the controls says why."),
+        ("gw_more_features", "With *Subtle*, raise *Features redrawn per event* from 2 to 6: every extra redrawn "
+         "feature breaks more relations, and the detection rate climbs."),
+        ("threshold_80", "Drag the threshold down to the 80th percentile: detection and false alarms both rise. "
+         "Which rises faster? Watch the point slide along the ROC curve."),
+    ],
+    "points": [
+        ("points_closer", "Lower *Distance off the data* from 1 to 0.2: the detection rate falls. A point barely "
+         "off the data is projected back almost where it was, so its error looks normal."),
+        ("threshold_80", "Drag the threshold down to the 80th percentile: detection and false alarms both rise. "
+         "Which rises faster? Watch the point slide along the ROC curve."),
+    ],
+}
+
+
+def prompts(data: Dataset) -> list[str]:
+    """The "Try this" prompts that make sense on this dataset's page."""
+    return [text for _, text in PROMPTS[data.kind]]

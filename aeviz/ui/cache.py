@@ -14,6 +14,7 @@ import torch
 
 from ..config import DataConfig
 from ..datasets import Dataset, load
+from ..figures.style import use_house_template
 from ..jobs import TrainingSlots
 
 
@@ -22,9 +23,11 @@ SLOTS = TrainingSlots(max(1, os.cpu_count() or 1))
 
 def serve_on_one_thread() -> None:
     """Run torch on one intra-op thread in the server: its matrices are tiny, and concurrent
-    sessions use the cores better than a thread pool waking up for every small decode."""
+    sessions use the cores better than a thread pool waking up for every small decode. Also make the
+    house Plotly template the default, so no figure pays for copying it (see figures.style)."""
     if torch.get_num_threads() != 1:
         torch.set_num_threads(1)
+    use_house_template()
 
 
 def _queue_note():

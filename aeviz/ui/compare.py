@@ -13,7 +13,10 @@ from ..config import DataConfig, ModelConfig, TrainConfig, defaults_for
 from ..figures import compare as figs
 from ..train import Trainer
 from .cache import SLOTS, dataset
-from .runs import check_budget, finished_run, run_for
+from .charts import shared_figure
+from .layout import explain
+from .lesson import chart, presenting
+from .runs import OverBudget, check_budget, finished_run, run_for
 from .state import Configs
 
 DEFAULT_PENALTY = 1e-3  # the sparse / contractive weight compared when the sidebar's is 0
@@ -31,6 +34,9 @@ def _ready(*cfgs: Configs) -> bool:
         for d, m, t in cfgs:
             try:
                 run = trained(d, m, t)
+            except OverBudget as exc:
+                st.error(str(exc))
+                return False
             except ValueError as exc:
                 st.error(f"These settings cannot be built: {exc}")
                 return False
@@ -57,14 +63,16 @@ def _penalty(value: float) -> float:
 # session (uploaded weights), so settings alone never key a number.
 
 
-def _ids(*cfgs: Configs) -> tuple[str, ...]:
-    """The identities of the runs this session sees for these settings."""
-    return tuple(trained(*c).run_id for c in cfgs)
+def _keyed(*cfgs: Configs) -> dict:
+    """The runs this session sees for these settings, and their identities: the keyword arguments that
+    make a cached number read exactly these runs (trained here, outside any cache)."""
+    runs = tuple(trained(*c) for c in cfgs)
+    return {"run_ids": tuple(r.run_id for r in runs), "_runs": runs}
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _generator_view(run_ids: tuple[str, ...], cfgs: Configs) -> dict:
-    return cmp.generator_view(trained(*cfgs).model, dataset(cfgs[0]))
+def _generator_view(run_ids: tuple[str, ...], cfgs: Configs, _runs: tuple = ()) -> dict:
+    return cmp.generator_view(_runs[0].model, dataset(cfgs[0]))
 
 
 @st.cache_resource(max_entries=8, show_spinner="Training the linear autoencoder until its angle to PCA stops "
@@ -83,37 +91,43 @@ def _linear_vs_pca(cfgs: Configs, n_examples: int) -> dict:
     return cmp.linear_vs_pca(_linear_run(cfgs)["trainer"].model, dataset(cfgs[0]), n_examples)
 
 
-@st.cache_data(max_entries=4, show_spinner="Training the one-layer linear autoencoder on the line (once per server)…")
 def _line_toy(seed: int) -> dict:
+    """The line's worked example beside the trained one-layer model (trained outside any cache)."""
     d = DataConfig(name="line", seed=seed)
-    t = replace(cmp.TOY_TRAIN, seed=seed)
-    return cmp.line_toy(finished_run(d, cmp.TOY_MODEL, t).model)
+    run = finished_run(d, cmp.TOY_MODEL, replace(cmp.TOY_TRAIN, seed=seed))
+    return _line_toy_numbers(run.run_id, _run=run)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _line_toy_numbers(run_id: str, _run: Trainer) -> dict:
+    return cmp.line_toy(_run.model)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _roll_views(run_ids: tuple[str, ...], cfgs: Configs) -> dict:
-    return cmp.roll_views(trained(*cfgs).model, dataset(cfgs[0]))
+def _roll_views(run_ids: tuple[str, ...], cfgs: Configs, _runs: tuple = ()) -> dict:
+    return cmp.roll_views(_runs[0].model, dataset(cfgs[0]))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _usefulness(run_ids: tuple[str, ...], cfgs: Configs) -> dict:
-    return cmp.code_usefulness(trained(*cfgs).model, dataset(cfgs[0]), seed=cfgs[2].seed)
+def _usefulness(run_ids: tuple[str, ...], cfgs: Configs, _runs: tuple = ()) -> dict:
+    return cmp.code_usefulness(_runs[0].model, dataset(cfgs[0]), seed=cfgs[2].seed)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _sparsity(run_ids: tuple[str, ...], plain: Configs, sparse: Configs) -> dict:
-    return cmp.sparsity_view(trained(*plain).model, trained(*sparse).model, dataset(plain[0]).X_test)
+def _sparsity(run_ids: tuple[str, ...], plain: Configs, sparse: Configs, _runs: tuple = ()) -> dict:
+    return cmp.sparsity_view(_runs[0].model, _runs[1].model, dataset(plain[0]).X_test)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _contraction(run_ids: tuple[str, ...], plain: Configs, contractive: Configs) -> dict:
-    return cmp.contraction_view(trained(*plain).model, trained(*contractive).model, dataset(plain[0]).X_test)
+def _contraction(run_ids: tuple[str, ...], plain: Configs, contractive: Configs, _runs: tuple = ()) -> dict:
+    return cmp.contraction_view(_runs[0].model, _runs[1].model, dataset(plain[0]).X_test)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _denoising(run_ids: tuple[str, ...], plain: Configs, denoising: Configs, indices: tuple[int, ...]) -> dict:
+def _denoising(run_ids: tuple[str, ...], plain: Configs, denoising: Configs, indices: tuple[int, ...],
+               _runs: tuple = ()) -> dict:
     m = denoising[1]
-    return cmp.denoising_view(trained(*plain).model, trained(*denoising).model, dataset(plain[0]), list(indices),
+    return cmp.denoising_view(_runs[0].model, _runs[1].model, dataset(plain[0]), list(indices),
                               m.noise_std, m.mask_prob, seed=plain[2].seed)
 
 
@@ -124,39 +138,49 @@ def _kw(data) -> dict:
 # ---------------------------------------------------------------- sections
 
 
+def _metrics(name: str, view: dict) -> None:
+    st.markdown(f"**{name}**")
+    m1, m2 = st.columns(2)
+    m1.metric("Hole fraction", f"{view['hole_fraction']:.0%}",
+              help=f"Of {view['n_draws']:,} draws, the share farther than r = {view['radius']:.3g} from every "
+                   "code the decoder was trained on (standardised units).")
+    m2.metric("Test reconstruction error", f"{view['test_mse']:.4f}")
+
+
 def ae_vs_vae(cfgs: Configs) -> None:
     """Two latent maps side by side, hole fractions, eight decodings of N(0, I) each, both errors."""
     data = dataset(cfgs[0])
     pair = {"Autoencoder": variant(cfgs, "autoencoder"), "VAE": variant(cfgs, "variational")}
     if not _ready(*pair.values()):
         return
-    st.markdown(
+    explain(
         f"Same data, architecture and seed, trained both ways (β = {cfgs[1].beta:g}). Both models get the latent "
         f"page's hole rule and its draws: {la.HOLE_DRAWS:,} points from N(0, I) in each model's standardised code "
-        "units — what you would decode to *generate* new samples.")
-    st.caption(la.HOLE_RULE)
+        "units — what you would decode to *generate* new samples.\n\n" + la.HOLE_RULE)
     cols = st.columns(2)
     views = {}
     for col, (name, c) in zip(cols, pair.items()):
-        view = views[name] = _generator_view(_ids(c), c)
+        keyed = _keyed(c)
+        view = views[name] = _generator_view(cfgs=c, **keyed)
+        ids = keyed["run_ids"]
         with col:
-            st.markdown(f"**{name}**")
-            m1, m2 = st.columns(2)
-            m1.metric("Hole fraction", f"{view['hole_fraction']:.0%}",
-                      help=f"Of {view['n_draws']:,} draws, the share farther than r = {view['radius']:.3g} from every "
-                           "code the decoder was trained on (standardised units).")
-            m2.metric("Test reconstruction error", f"{view['test_mse']:.4f}")
+            if presenting():  # one line instead of two tiles, so both maps fit a projector's first screen
+                st.markdown(f"**{name}**: hole fraction **{view['hole_fraction']:.0%}**, test error "
+                            f"{view['test_mse']:.4f}")
+            else:
+                _metrics(name, view)
             title = "codes μ (grey: sampled z the decoder saw)" if name == "VAE" else "codes"
             if cfgs[1].latent > 2:
                 title += " — first two principal axes"
-            fig = figs.latent_map_figure(view["codes"], view["labels"], data.label_names, title=title,
-                                         background=view["background"], samples=view["samples"],
-                                         holes=view["holes"])
-            st.plotly_chart(fig, key=f"cmp_map_{name}")
+            fig = shared_figure(("cmp map", ids, title, presenting()), lambda: figs.latent_map_figure(
+                view["codes"], view["labels"], data.label_names, title=title, background=view["background"],
+                samples=view["samples"], holes=view["holes"], height=400 if presenting() else 480,
+                legend_below=not presenting()))  # beside it on a projector's width
+            chart(fig, key=f"cmp_map_{name}")
             k = len(view["decoded_holes"])
             st.caption(f"The first {k} of those draws, decoded ({int(view['decoded_holes'].sum())} of them in a hole):")
-            st.plotly_chart(figs.decodings_figure(view["decoded"], data.kind, data=data.X, **_kw(data)),
-                            key=f"cmp_dec_{name}")
+            chart(shared_figure(("cmp decoded", ids), lambda: figs.decodings_figure(
+                view["decoded"], data.kind, data=data.X, **_kw(data))), key=f"cmp_dec_{name}")
             share = view["unit_signal"]
             if share is not None and (share < la.COLLAPSED_SHARE).any():
                 dead = int((share < la.COLLAPSED_SHARE).sum())
@@ -216,16 +240,18 @@ def linear_vs_pca(cfgs: Configs) -> None:
     a.metric("Largest principal angle", f"{res['angles'].max():.2f}°")
     b.metric("Test error: linear AE / PCA", f"{res['ae_mse']:.4f} / {res['pca_mse']:.4f}")
     e.metric(f"Variance PCA's {d} components explain", f"{res['explained_d']:.1%}")
-    st.plotly_chart(figs.angle_trace_figure(run["trace"], cmp.LINEAR_SAME_DEG), key="cmp_angle_trace")
+    chart(shared_figure(("cmp angles", c), lambda: figs.angle_trace_figure(run["trace"], cmp.LINEAR_SAME_DEG)),
+          key="cmp_angle_trace")
     st.caption("Principal angles between the decoder's column space and PCA's top-d subspace "
                "(scipy.linalg.subspace_angles), at the end: " + ", ".join(f"{x:.2f}°" for x in res["angles"]) +
                ". Near 0° means the same subspace — though the autoencoder's axes are any mix of PCA's, neither "
                "orthogonal nor ordered by variance. The error usually reaches PCA's long before the angle closes: "
                "directions of nearly equal variance cost almost nothing to get wrong.")
     left, right = st.columns([2, 3])
-    left.plotly_chart(figs.explained_variance_figure(res["explained"], d), key="cmp_explained")
-    right.plotly_chart(figs.sample_grid_figure(res["examples"], data.kind, data=data.X, **_kw(data)),
-                       key="cmp_pca_examples")
+    chart(where=left, fig=shared_figure(("cmp explained", c), lambda: figs.explained_variance_figure(
+        res["explained"], d)), key="cmp_explained")
+    chart(where=right, fig=shared_figure(("cmp pca examples", c), lambda: figs.sample_grid_figure(
+        res["examples"], data.kind, data=data.X, **_kw(data))), key="cmp_pca_examples")
 
 
 def _vec(v) -> str:
@@ -290,12 +316,14 @@ def swiss_roll(cfgs: Configs) -> None:
     st.caption(f"An autoencoder with {whose}: hidden widths {', '.join(map(str, c[1].hidden))}, {c[1].activation}, "
                f"a 2-number code, learning rate {c[2].lr:g}, {c[2].epochs} epochs, batch {c[2].batch_size}. Colour: "
                "position along the roll, never used in training.")
-    views = _roll_views(_ids(c), c)
+    keyed = _keyed(c)
+    views = _roll_views(cfgs=c, **keyed)
+    ids = keyed["run_ids"]
     left, right = st.columns(2)
-    left.plotly_chart(figs.projection_figure(views["pca"], views["position"], "PCA: the roll squashed flat"),
-                      key="cmp_roll_pca")
-    right.plotly_chart(figs.projection_figure(views["codes"], views["position"], "Autoencoder codes",
-                                              axis="z"), key="cmp_roll_ae")
+    chart(where=left, fig=shared_figure(("cmp roll pca", ids), lambda: figs.projection_figure(
+        views["pca"], views["position"], "PCA: the roll squashed flat")), key="cmp_roll_pca")
+    chart(where=right, fig=shared_figure(("cmp roll codes", ids), lambda: figs.projection_figure(
+        views["codes"], views["position"], "Autoencoder codes", axis="z")), key="cmp_roll_ae")
     sc = views["scores"]
     a, b = st.columns(2)
     a.metric("Rank correlation with the position (best straight direction)",
@@ -314,7 +342,7 @@ def usefulness(cfgs: Configs) -> None:
     """Logistic regression on the raw features vs on the codes: macro one-vs-rest ROC-AUC, same split."""
     if not _ready(cfgs):
         return
-    res = _usefulness(_ids(cfgs), cfgs)
+    res = _usefulness(cfgs=cfgs, **_keyed(cfgs))
     a, b = st.columns(2)
     a.metric(f"AUC on the raw features ({res['raw_dims']} numbers)", f"{res['raw_auc']:.3f}")
     b.metric(f"AUC on the codes ({res['code_dims']} numbers)", f"{res['code_auc']:.3f}",
@@ -330,11 +358,13 @@ def sparsity(cfgs: Configs) -> None:
     sparse = variant(cfgs, "sparse", sparsity=_penalty(cfgs[1].sparsity))
     if not _ready(plain, sparse):
         return
-    res = _sparsity(_ids(plain, sparse), plain, sparse)
+    keyed = _keyed(plain, sparse)
+    res = _sparsity(plain=plain, sparse=sparse, **keyed)
     cols = st.columns(len(res["shares"]))
     for col, (name, share) in zip(cols, res["shares"].items()):
         col.metric(f"Activations near zero, {name}", f"{share:.1%}")
-    st.plotly_chart(figs.activation_histogram_figure(res["activations"], res["tol"]), key="cmp_sparse_hist")
+    chart(shared_figure(("cmp sparse", keyed["run_ids"]), lambda: figs.activation_histogram_figure(
+        res["activations"], res["tol"])), key="cmp_sparse_hist")
     st.caption(f"Each model's code activations on the test data, divided by its own largest one, so a model "
                f"cannot look sparse just by shrinking every code; near zero means |h| < {res['tol']:g} of that.")
 
@@ -345,7 +375,7 @@ def contraction(cfgs: Configs) -> None:
     contractive = variant(cfgs, "contractive", contractive=_penalty(cfgs[1].contractive))
     if not _ready(plain, contractive):
         return
-    res = _contraction(_ids(plain, contractive), plain, contractive)
+    res = _contraction(plain=plain, contractive=contractive, **_keyed(plain, contractive))
     cols = st.columns(2)
     for col, (name, r) in zip(cols, res.items()):
         lam = f" (λ = {contractive[1].contractive:g})" if name == "contractive" else ""
@@ -377,11 +407,13 @@ def denoising_demo(cfgs: Configs, key: str = "dn") -> None:
         k = 5 if data.kind == "image" else 1
         start = int(st.number_input("First test sample", 0, max(0, n_test - k), 0, key=f"{key}_start"))
         indices = tuple(range(start, min(n_test, start + k)))
-    res = _denoising(_ids(plain, den), plain, den, indices)
+    keyed = _keyed(plain, den)
+    res = _denoising(plain=plain, denoising=den, indices=indices, **keyed)
     a, b, c = st.columns(3)
     a.metric("Noisy input vs clean", f"{res['noisy_mse']:.4f}")
     b.metric("Plain AE output vs clean", f"{res['plain_mse']:.4f}")
     c.metric("Denoising AE output vs clean", f"{res['denoising_mse']:.4f}",
              delta=f"{res['denoising_mse'] - res['plain_mse']:+.4f}", delta_color="inverse")
-    st.plotly_chart(figs.sample_grid_figure(res["rows"], data.kind, data=data.X, **_kw(data)), key=f"{key}_grid")
+    chart(shared_figure(("denoising grid", keyed["run_ids"], indices), lambda: figs.sample_grid_figure(
+        res["rows"], data.kind, data=data.X, **_kw(data))), key=f"{key}_grid")
     st.caption("Errors are mean squared errors against the clean inputs, over the whole test set.")

@@ -17,6 +17,7 @@ from ..datasets import Dataset
 from ..figures import latent as fl
 from ..train import Trainer
 from . import latent_map as lmap
+from .lesson import chart
 from .runs import finished_run
 from .state import configs
 
@@ -44,12 +45,19 @@ def view(run: Trainer) -> la.LatentView:
     return _view(*configs(), run.run_id, run)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
 def _size_fraction(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, n: int, s: float,
                    seed: int) -> float:
     """Hole fraction (the one rule) of the finished run for these settings: the sweep's point at one size.
-    The run comes from the server-wide cache of finished runs, so the sweep shares models with every page."""
+    The run comes from the server-wide store of finished runs (trained here, outside any cache, with its
+    progress and Cancel button), so the sweep shares models with every page."""
     run = finished_run(data_cfg, model_cfg, train_cfg)
+    return _run_fraction(run.run_id, n, s, seed, run)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _run_fraction(run_id: str, n: int, s: float, seed: int, _run: Trainer) -> float:
+    """Hole fraction of one run by the one rule, cached under the run's id."""
+    run = _run
     if run.error and not run.history:
         return float("nan")
     return la.model_hole_rate(run.model, run.data.X_train, n=n, s=s, seed=seed).fraction
@@ -222,7 +230,7 @@ def hole_rate_section(run: Trainer, v: la.LatentView, r: float) -> tuple[int, fl
         v.plane.project(v.index.codes) if vae else v.coords, v.plane.project(rate.Z), rate.holes, rate.fraction,
         axis_titles=axis_titles(v), codes_name="sampled z = μ + σ·ε (what the decoder saw)" if vae else
         "training codes"))
-    st.plotly_chart(fig, key="latent_hole_rate")
+    chart(fig, key="latent_hole_rate")
     if vae:
         _collapse_note(run)
     return int(n), float(s), seed
@@ -276,7 +284,7 @@ def sweep_section(run: Trainer, v: la.LatentView, draws: tuple[int, float, int])
                 fractions.append(la.hole_rate(v.index, v.radius, n=n, s=s, seed=seed).fraction)
             else:
                 fractions.append(_size_fraction(data_cfg, replace(model_cfg, latent=k), train_cfg, n, s, seed))
-    st.plotly_chart(fl.sweep_figure(sizes, fractions, current=v.latent), key="latent_sweep")
+    chart(fl.sweep_figure(sizes, fractions, current=v.latent), key="latent_sweep")
     lo, hi = fractions[0], fractions[-1]
     text = (f"From {lo:.0%} of the draws in holes at latent size {sizes[0]} to {hi:.0%} at size {sizes[-1]}, with "
             f"your settings ({model_cfg.variant}, widths {', '.join(map(str, model_cfg.hidden))}, "
@@ -308,7 +316,7 @@ def grid_section(run: Trainer, data: Dataset, v: la.LatentView, r: float) -> Non
     else:
         build = partial(fl.tiles_figure, g.X, int(n), int(n), g.holes, data.kind, image_shape=data.image_shape,
                         title="The decoder's output over the map")
-    st.plotly_chart(_shared_figure(_fig_key(run, "grid", int(n), r), build), key="latent_grid")
+    chart(_shared_figure(_fig_key(run, "grid", int(n), r), build), key="latent_grid")
 
 
 def interpolation_section(run: Trainer, data: Dataset, v: la.LatentView, r: float) -> None:
@@ -339,14 +347,13 @@ def interpolation_section(run: Trainer, data: Dataset, v: la.LatentView, r: floa
     passes = " → ".join(str(data.label_names[y]) for y in la.path_labels(path, data.y_train))
     st.caption(f"Labels of the nearest training sample at each step, from A to B: {passes}.")
     if data.kind == "points":
-        st.plotly_chart(fl.decoded_points_figure(data.X_train, path.X, path.holes, names=data.feature_names,
-                                                 colour=path.t, title="Decodings along the path"),
-                        key="latent_interp")
+        chart(fl.decoded_points_figure(data.X_train, path.X, path.holes, names=data.feature_names,
+                                       colour=path.t, title="Decodings along the path"), key="latent_interp")
     else:
-        st.plotly_chart(fl.tiles_figure(path.X, 1, len(path.t), path.holes, data.kind, image_shape=data.image_shape,
-                                        flip_rows=False, height=180 if data.kind == "image" else 160,
-                                        title="From A (left) to B (right)"), key="latent_interp")
-    st.plotly_chart(fl.distance_strip_figure(path.t, path.dist, r), key="latent_interp_dist")
+        chart(fl.tiles_figure(path.X, 1, len(path.t), path.holes, data.kind, image_shape=data.image_shape,
+                              flip_rows=False, height=180 if data.kind == "image" else 160,
+                              title="From A (left) to B (right)"), key="latent_interp")
+    chart(fl.distance_strip_figure(path.t, path.dist, r), key="latent_interp_dist")
 
 
 def evolution_section(run: Trainer, data: Dataset, v: la.LatentView) -> None:
@@ -368,4 +375,4 @@ def evolution_section(run: Trainer, data: Dataset, v: la.LatentView) -> None:
         frames = [(e, c[keep]) for e, c in frames]
         return fl.evolution_figure(frames, data.y[keep], data.label_names, axis_titles=axis_titles(v))
 
-    st.plotly_chart(_shared_figure(_fig_key(run, "evolution"), build), key="latent_evolution")
+    chart(_shared_figure(_fig_key(run, "evolution"), build), key="latent_evolution")

@@ -19,10 +19,11 @@ from ..analysis import latent as la
 from ..analysis import latent_map as lm
 from ..figures.style import QUALITATIVE
 from ..train import Trainer
+from .lesson import font_px, presenting
 from .state import configs
 
 NAME = "aeviz_latent_map"
-KEY = "latent_explorer"
+KEY = "latent_map"  # the element carries the class st-key-latent_map
 _ASSETS = Path(__file__).parent / "components"
 
 
@@ -45,10 +46,16 @@ def payload(run: Trainer, view: la.LatentView, axis_titles: tuple[str, str]) -> 
     return _payload(configs(), run.run_id, tuple(axis_titles), run, view)
 
 
+PRESENT_HEIGHT = 360  # px: the map's plot in presenter mode, so map and slider fit a 1280x720 projector's screen
+
+
 def latent_map(run: Trainer, view: la.LatentView, *, r: float, point: dict | None,
                axis_titles: tuple[str, str], on_pick: Callable[[], None], on_radius: Callable[[], None]):
-    """Mount the map (always under the same key, so reruns update it in place); returns its result."""
-    data = {"payload": payload(run, view, axis_titles), "r": float(r), "point": point}
+    """Mount the map (always under the same key, so reruns update it in place); returns its result. In presenter
+    mode its text is at least 16 px and the map shorter."""
+    present = presenting()
+    data = {"payload": payload(run, view, axis_titles), "r": float(r), "point": point, "present": present,
+            "font_px": font_px(11), "max_height": PRESENT_HEIGHT if present else None}
     return _renderer()(key=KEY, data=data, on_pick_change=on_pick, on_r_change=on_radius)
 
 

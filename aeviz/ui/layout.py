@@ -4,19 +4,48 @@ from __future__ import annotations
 
 import streamlit as st
 
+from .lesson import hidden, presenting
 from .state import ensure_entry_script
 
 
-def intro(title: str, text: str, formula: str | None = None) -> None:
-    """Title, two to four plain sentences, and the one formula that matters."""
+def intro(title: str, text: str, formula: str | None = None, *, more: str | None = None,
+          note: str | None = None) -> None:
+    """Title, two to four plain sentences, the one formula that matters, then optionally `more` (Markdown)
+    and a `note` (a caption); in presenter mode all folded under the title, so the main chart comes first."""
     ensure_entry_script()
     st.title(title)
-    st.markdown(text)
-    if formula:
-        st.latex(formula)
+    body = st.expander("What this page shows, and its formula") if presenting() else st.container()
+    with body:
+        st.markdown(text)
+        if formula:
+            st.latex(formula)
+        if more:
+            st.markdown(more)
+        if note:
+            st.caption(note)
+
+
+def heading(text: str) -> None:
+    """A section heading; left out in presenter mode, where the page keeps to its main chart and controls."""
+    if not presenting():
+        st.subheader(text)
+
+
+def explain(text: str, *, caption: bool = False, label: str = "How to read this") -> None:
+    """A paragraph of explanation (Markdown, or a caption): as it is, or in presenter mode folded under
+    `label`, so the chart it explains stays near the top of a projector's screen."""
+    if presenting():
+        with st.expander(label):
+            st.markdown(text)
+    elif caption:
+        st.caption(text)
+    else:
+        st.markdown(text)
 
 
 def try_this(prompts: list[str]) -> None:
-    """A short list of experiments: turn a knob, predict, then look."""
+    """A short list of experiments: turn a knob, predict, then look (unless the lesson's link hides them)."""
+    if hidden("trythis"):
+        return
     st.subheader("Try this")
     st.markdown("\n".join(f"- {p}" for p in prompts))

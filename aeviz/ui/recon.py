@@ -13,6 +13,7 @@ from ..config import DataConfig, ModelConfig, TrainConfig
 from ..datasets import Dataset
 from ..figures import recon as fig_recon
 from .cache import dataset
+from .lesson import chart, hidden, link_value, remember
 from .runs import finished_run
 
 _SELECTION_LABELS = {"index": "by index", "random": "random", "worst": "k worst", "best": "k best"}
@@ -23,14 +24,27 @@ def _new_draw() -> None:
 
 
 def pick_samples(errors: np.ndarray) -> np.ndarray:
-    """Widgets that choose test samples (by index, random, k worst, k best); returns their positions."""
+    """Widgets that choose test samples (by index, random, k worst, k best); returns their positions. The
+    choice starts at the link's and goes back to it; ?hide=samples keeps the link's, undrawn."""
+    last = len(errors) - 1
+    if hidden("samples"):
+        mode, index, k = link_value("show"), min(last, link_value("index")), link_value("rk")
+        if mode == "index":
+            return recon.select_samples(errors, "index", index=int(index))
+        return recon.select_samples(errors, mode, k=int(k), seed=st.session_state.get("rc_seed", 0))
+    for key, name in (("rc_mode", "show"), ("rc_k", "rk")):
+        st.session_state.setdefault(key, link_value(name))
+    st.session_state.setdefault("rc_index", min(last, link_value("index")))
     a, b, c = st.columns([3, 2, 1])
     mode = a.radio("Show test samples", recon.SELECTIONS, format_func=_SELECTION_LABELS.get, horizontal=True,
-                   index=2, key="rc_mode")
+                   key="rc_mode")
+    remember("show", mode)
     if mode == "index":
-        index = b.number_input(f"Test sample (0–{len(errors) - 1})", 0, len(errors) - 1, 0, key="rc_index")
+        index = b.number_input(f"Test sample (0–{last})", 0, last, key="rc_index")
+        remember("index", int(index))
         return recon.select_samples(errors, "index", index=int(index))
-    k = b.slider("k", 1, 8, 4, key="rc_k")
+    k = b.slider("k", 1, 8, key="rc_k")
+    remember("rk", int(k))
     if mode == "random":
         c.button("New draw", on_click=_new_draw, key="rc_draw")
     return recon.select_samples(errors, mode, k=int(k), seed=st.session_state.get("rc_seed", 0))
@@ -39,7 +53,7 @@ def pick_samples(errors: np.ndarray) -> np.ndarray:
 def show_samples(data: Dataset, X: np.ndarray, X_hat: np.ndarray, errors: np.ndarray, chosen: np.ndarray) -> None:
     """Draw the chosen test samples next to their reconstructions, the way their dataset is best seen."""
     if data.kind == "points":
-        st.plotly_chart(fig_recon.points_joined(X, X_hat, errors, highlight=chosen), key="rc_points")
+        chart(fig_recon.points_joined(X, X_hat, errors, highlight=chosen), key="rc_points")
         st.caption("Selected points (red rings): " + ", ".join(
             f"#{i} error {errors[i]:.3g}" for i in chosen))
         return
@@ -52,7 +66,7 @@ def show_samples(data: Dataset, X: np.ndarray, X_hat: np.ndarray, errors: np.nda
                 fig = fig_recon.image_triplet(X[i], X_hat[i], data.image_shape, title=title)
             else:
                 fig = fig_recon.profile_overlay(X[i], X_hat[i], data.feature_names, title=title)
-            col.plotly_chart(fig, key=f"rc_sample_{start}_{i}")
+            chart(fig, where=col, key=f"rc_sample_{start}_{i}")
 
 
 def error_per_label(data: Dataset, errors: np.ndarray, X: np.ndarray, X_hat: np.ndarray) -> None:
@@ -61,7 +75,7 @@ def error_per_label(data: Dataset, errors: np.ndarray, X: np.ndarray, X_hat: np.
     a, b = st.columns([3, 1])
     kind = a.radio("Plot as", ("violin", "box"), horizontal=True, key="rc_plot")
     log_y = b.checkbox("Log scale", key="rc_log")
-    st.plotly_chart(fig_recon.error_by_label_figure(errors, data.y_test, data.label_names, kind, log_y),
+    chart(fig_recon.error_by_label_figure(errors, data.y_test, data.label_names, kind, log_y),
                     key="rc_by_label")
     worst, ratio = recon.worst_label_ratio(errors, data.y_test)
     units = "standardised units" if data.feature_mean is not None else "the data's units"
@@ -118,7 +132,7 @@ def sweep_section(cfgs: tuple[DataConfig, ModelConfig, TrainConfig], data: Datas
     except ValueError as exc:
         st.error(f"These settings cannot be built: {exc}")
         return
-    st.plotly_chart(fig_recon.latent_sweep_figure(rows, current=model_cfg.latent), key="rc_sweep_fig")
+    chart(fig_recon.latent_sweep_figure(rows, current=model_cfg.latent), key="rc_sweep_fig")
     if any(r["diverged"] for r in rows):
         st.warning("Some sizes diverged (the loss became NaN); their points show the last finite epoch.")
 

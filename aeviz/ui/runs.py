@@ -17,8 +17,9 @@ from typing import Callable, Hashable
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.scriptrunner_utils.script_run_context import in_cached_function
 
-from ..budget import over_budget
+from ..budget import over_budget, training_cost
 from ..config import DataConfig, ModelConfig, TrainConfig
 from ..datasets import Dataset
 from ..jobs import Jobs, RunStore, store_megabytes
@@ -108,13 +109,18 @@ def shared_run(key: Hashable, data: Dataset, model_cfg: ModelConfig, train_cfg: 
         STORE.put(key, trainer)
         _log_training(key, trainer)
 
-    job = JOBS.start(key, session_id(), make, done, epochs=train_cfg.epochs)
+    estimate = training_cost(model_cfg, train_cfg, len(data.X_train), data.n_features).seconds
+    job = JOBS.start(key, session_id(), make, done, epochs=train_cfg.epochs, estimate=estimate)
     return _wait(job, key, kid, what)
 
 
 def _wait(job, key: Hashable, kid: str, what: str) -> Trainer:
     """Show the job's progress until it ends, sending heartbeats; Cancel leaves it."""
     sid = session_id()
+    if in_cached_function.get():  # no widgets inside a cached function: wait quietly
+        while not job.finished.wait(0.25):
+            job.watch(sid)
+        return _result(job, key)
     holder = st.empty()
     with holder.container():
         bar = st.progress(0.0, text=f"{what}…")
@@ -141,6 +147,11 @@ def _wait(job, key: Hashable, kid: str, what: str) -> Trainer:
         # each update also lets Streamlit stop this script when the tab closes (the job then times out)
         bar.progress(min(1.0, job.epoch / max(1, job.epochs)), text=text)
     holder.empty()
+    return _result(job, key)
+
+
+def _result(job, key: Hashable) -> Trainer:
+    """The finished job's run; ValueError if it failed; the page stops with a note if it was cancelled."""
     if job.state == "done":
         return STORE.get(key) or job.trainer
     if job.state == "failed":

@@ -19,6 +19,7 @@ from ..config import to_query
 from ..io import codes_csv, history_csv, restored_run, weights_to_bytes
 from ..train import Trainer
 from .cache import dataset
+from .lesson import hidden
 from .runs import finished_run, session_run
 from .state import UPLOADED, Configs, configs
 
@@ -160,7 +161,9 @@ def _upload(cfgs: Configs) -> None:
 
 def share_sidebar(page: StreamlitPage | None = None) -> None:
     """Draw 'Share and export' under the settings: the link to `page` (the one st.navigation chose),
-    the downloads and the weights upload."""
+    the downloads and the weights upload (nothing when the lesson's link hides it: ?hide=share)."""
+    if hidden("share"):
+        return
     cfgs = configs()
     with st.sidebar:
         st.header("Share and export")

@@ -11,6 +11,7 @@ from ..config import (ACTIVATIONS, DEFAULTS, DataConfig, ModelConfig, TrainConfi
 from ..datasets import DATASETS
 from ..models import VARIANTS
 from .cache import dataset
+from .lesson import hidden as lesson_hides
 from .runs import budget_message
 from .share import plain
 from .state import CONFIGS, Configs, set_configs
@@ -25,6 +26,7 @@ VARIANT_TITLES = {"autoencoder": "Autoencoder (MLP)", "linear": "Linear autoenco
 PENALTIES = (0.0, 1e-4, 1e-3, 1e-2, 0.1, 1.0)
 BETAS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
 _PREFIXED = ("d_", "m_", "t_")
+_FIXED = "aeviz_fixed_configs"  # the link's settings when the lesson hides the sidebar's (?hide=settings)
 _URL_NOTES = "aeviz_url_notes"  # (what the link asked for that was refused, the settings they were shown with)
 
 
@@ -108,8 +110,45 @@ def _sync_url(cfgs: Configs) -> None:
             st.query_params[key] = value
 
 
+def _link_configs() -> Configs:
+    """The settings the link names, checked as the widgets would check them (a hidden sidebar's settings)."""
+    params = {k: st.query_params[k] for k in st.query_params}
+    d, m, t = (from_query(params, cls) for cls in (DataConfig, ModelConfig, TrainConfig))
+    d = d if d.name in DATASETS else DataConfig()
+    default_m = defaults_for(d.name)[1]
+    m = replace(m, variant=m.variant if m.variant in VARIANTS else default_m.variant,
+                activation=m.activation if m.activation in ACTIVATIONS else default_m.activation,
+                recon_loss=m.recon_loss if m.recon_loss in ("mse", "bce") else default_m.recon_loss)
+    return d, m, t
+
+
+def _fixed_sidebar() -> Configs:
+    """The lesson's link hides the settings: use the link's (kept for the session) and say what they are."""
+    if _FIXED not in st.session_state:
+        params = {k: st.query_params[k] for k in st.query_params}
+        st.session_state[_URL_NOTES] = (tuple(query_problems(params)), None)
+        st.session_state[_FIXED] = _link_configs()
+    cfgs = st.session_state[_FIXED]
+    d, m, t = cfgs
+    data = dataset(d)
+    st.sidebar.caption(f"Settings for this lesson: {DATASET_TITLES.get(d.name, d.name)}, "
+                       f"{VARIANT_TITLES.get(m.variant, m.variant)}, {data.n_features}→"
+                       f"{'→'.join(map(str, m.hidden))}→{m.latent}, {m.activation}, learning rate {t.lr:g}, "
+                       f"{t.epochs} epochs, batch {t.batch_size}, seed {t.seed}.")
+    too_costly = budget_message(*cfgs, data)
+    if too_costly:
+        st.sidebar.error(too_costly, icon=":material/block:")
+    _url_notes(st.sidebar, cfgs)
+    set_configs(cfgs)
+    _sync_url(cfgs)
+    return cfgs
+
+
 def sidebar() -> Configs:
-    """Draw the shared settings and return (DataConfig, ModelConfig, TrainConfig)."""
+    """Draw the shared settings and return (DataConfig, ModelConfig, TrainConfig); when the lesson's link
+    hides them (?hide=settings), the link's settings are used and only named."""
+    if lesson_hides("settings"):
+        return _fixed_sidebar()
     _seed_widgets_from_url()
     sb = st.sidebar
     sb.header("Settings")

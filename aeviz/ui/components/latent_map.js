@@ -420,6 +420,10 @@ class LatentMap {
   /** New data from Python: a new model rebuilds the map; the same model only updates the point and r. */
   update(data, send) {
     this.send = send;
+    // presenter mode (a projector): chart text at data.font_px (at least 16 px there), a shorter map, no hint
+    this.fontPx = Math.min(40, Math.max(8, Number(data.font_px) || 11));
+    this.maxH = Math.min(520, Math.max(160, Number(data.max_height) || 520));
+    this.root.classList.toggle("lm-present", !!data.present);
     const p = data.payload;
     const key = `${p.run}|${p.n}|${p.latent}|${p.ref.x.slice(0, 16)}|${p.decoder[0].w.slice(0, 16)}`;
     if (key !== this.runKey) {
@@ -504,16 +508,17 @@ class LatentMap {
     if (!W || (!force && W === this.W)) return;
     this.W = W;
     const p = this.model.payload;
-    const margin = { l: 46, r: 10, t: 10, b: 38 };
+    const fs = this.fontPx, k = fs / 11;
+    const margin = { l: Math.round(46 * k), r: 10, t: 10, b: Math.round(38 * k) };
     const w = Math.max(60, W - margin.l - margin.r);
     let [a0, b0, a1, b1] = p.box;
     let h;
     if (this.model.latent === 1) {
-      h = Math.round(Math.min(260, Math.max(140, 0.4 * w)));
+      h = Math.round(Math.min(260, this.maxH, Math.max(140, 0.4 * w)));
     } else {
       const sx = a1 - a0, sy = b1 - b0;
       const ratio = Math.min(0.95, Math.max(0.55, sy / sx));
-      h = Math.round(Math.min(520, Math.max(200, ratio * w)));
+      h = Math.round(Math.min(this.maxH, Math.max(Math.min(200, this.maxH), ratio * w)));
       // equal units on both axes: widen the shorter side of the box, centred (the same box at every width
       // unless the height is clamped, so the hole field is computed once)
       const shown = Math.abs(h - ratio * w) > 1 ? h / w : ratio;
@@ -557,27 +562,28 @@ class LatentMap {
     ctx.lineWidth = 1;
     ctx.strokeRect(plot.x + 0.5, plot.y + 0.5, plot.w - 1, plot.h - 1);
     ctx.fillStyle = text;
-    ctx.font = "11px sans-serif";
+    const fs = this.fontPx, k = fs / 11;
+    ctx.font = `${fs}px sans-serif`;
     const [a0, b0, a1, b1] = this.view;
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
-    for (const t of niceTicks(a0, a1, Math.max(3, Math.floor(plot.w / 80)))) {
+    for (const t of niceTicks(a0, a1, Math.max(3, Math.floor(plot.w / (80 * k))))) {
       const [px] = this.toPixel(t, b0);
       ctx.fillRect(px, plot.y + plot.h, 1, 4);
       ctx.fillText(String(+t.toPrecision(4)), px, plot.y + plot.h + 5);
     }
     const titles = model.payload.axis_titles;
-    ctx.fillText(titles[0], plot.x + plot.w / 2, plot.y + plot.h + 21);
+    ctx.fillText(titles[0], plot.x + plot.w / 2, plot.y + plot.h + Math.round(21 * k));
     if (model.latent > 1) {
       ctx.textAlign = "right";
       ctx.textBaseline = "middle";
-      for (const t of niceTicks(b0, b1, Math.max(3, Math.floor(plot.h / 60)))) {
+      for (const t of niceTicks(b0, b1, Math.max(3, Math.floor(plot.h / (60 * k))))) {
         const [, py] = this.toPixel(a0, t);
         ctx.fillRect(plot.x - 4, py, 4, 1);
         ctx.fillText(String(+t.toPrecision(4)), plot.x - 6, py);
       }
       ctx.save();
-      ctx.translate(11, plot.y + plot.h / 2);
+      ctx.translate(Math.round(11 * k), plot.y + plot.h / 2);
       ctx.rotate(-Math.PI / 2);
       ctx.textAlign = "center";
       ctx.fillText(titles[1], 0, 0);
@@ -900,7 +906,9 @@ class LatentMap {
     const smp = this.model.samples;
     const F = this.model.features;
     const W = Math.max(200, this.panelWidth);
-    const rowH = 17, top = 8, bottom = 44, left = Math.min(120, Math.round(W * 0.36));
+    const fs = this.fontPx || 11, k = fs / 11;
+    const rowH = Math.max(17, fs + (fs > 11 ? 2 : 6)), top = 8, bottom = Math.round(44 * k), left = Math.min(Math.round(120 * k),
+      Math.round(W * 0.36));
     const H = top + F * rowH + bottom;
     const ctx = sizeCanvas(this.outCanvas, W, H, this.dpr || 1);
     ctx.clearRect(0, 0, W, H);
@@ -908,7 +916,7 @@ class LatentMap {
     const pad = 0.05 * (hi - lo);
     const x0 = lo - pad, x1 = hi + pad;
     const X = (v) => left + ((Math.min(x1, Math.max(x0, v)) - x0) / (x1 - x0)) * (W - left - 8);
-    ctx.font = "11px sans-serif";
+    ctx.font = `${fs}px sans-serif`;
     ctx.textBaseline = "middle";
     ctx.textAlign = "right";
     const text = this.textColour;
@@ -944,7 +952,7 @@ class LatentMap {
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
     for (const t of niceTicks(x0, x1, 5)) ctx.fillText(String(+t.toPrecision(3)), X(t), top + F * rowH + 4);
-    ctx.fillText("standardised value", left + (W - left) / 2, top + F * rowH + 19);
+    ctx.fillText("standardised value", left + (W - left) / 2, top + F * rowH + Math.round(19 * k));
     setText(this.keys[0], "decoded");
     setText(this.keys[1], s ? `nearest training event: sample ${sample} (${label})` : "nearest training event");
   }
@@ -955,13 +963,14 @@ class LatentMap {
     const [i0, i1] = smp.view;
     const W = Math.max(200, this.panelWidth);
     const H = Math.round(Math.min(320, 0.8 * W));
-    const m = { l: 40, r: 8, t: 8, b: 34 };
+    const fs = this.fontPx || 11, k = fs / 11;
+    const m = { l: Math.round(40 * k), r: 8, t: 8, b: Math.round(34 * k) };
     const x0 = smp.lo[i0], x1 = smp.hi[i0], y0 = smp.lo[i1], y1 = smp.hi[i1];
     const padx = 0.08 * (x1 - x0), pady = 0.08 * (y1 - y0);
     const X = (v) => m.l + ((v - x0 + padx) / (x1 - x0 + 2 * padx)) * (W - m.l - m.r);
     const Y = (v) => m.t + ((y1 + pady - v) / (y1 - y0 + 2 * pady)) * (H - m.t - m.b);
     const dpr = this.dpr || 1;
-    if (!this.cloud || this.cloud.W !== W) {  // the data cloud, drawn once per size
+    if (!this.cloud || this.cloud.W !== W || this.cloud.fs !== fs) {  // the data cloud, drawn once per size
       const c = document.createElement("canvas");
       const ctx = sizeCanvas(c, W, H, dpr);
       const text = this.textColour;
@@ -971,21 +980,21 @@ class LatentMap {
       ctx.strokeStyle = "#d1d5db";
       ctx.strokeRect(m.l + 0.5, m.t + 0.5, W - m.l - m.r - 1, H - m.t - m.b - 1);
       ctx.fillStyle = text;
-      ctx.font = "11px sans-serif";
+      ctx.font = `${fs}px sans-serif`;
       ctx.textAlign = "center";
       ctx.textBaseline = "top";
       for (const t of niceTicks(x0, x1, 4)) ctx.fillText(String(+t.toPrecision(3)), X(t), H - m.b + 4);
-      ctx.fillText(smp.names[i0], m.l + (W - m.l - m.r) / 2, H - m.b + 18);
+      ctx.fillText(smp.names[i0], m.l + (W - m.l - m.r) / 2, H - m.b + Math.round(18 * k));
       ctx.textAlign = "right";
       ctx.textBaseline = "middle";
       for (const t of niceTicks(y0, y1, 4)) ctx.fillText(String(+t.toPrecision(3)), m.l - 5, Y(t));
       ctx.save();
-      ctx.translate(10, m.t + (H - m.t - m.b) / 2);
+      ctx.translate(Math.round(10 * k), m.t + (H - m.t - m.b) / 2);
       ctx.rotate(-Math.PI / 2);
       ctx.textAlign = "center";
       ctx.fillText(smp.names[i1], 0, 0);
       ctx.restore();
-      this.cloud = { W, H, canvas: c };
+      this.cloud = { W, H, fs, canvas: c };
     }
     const ctx = sizeCanvas(this.outCanvas, W, H, dpr);
     ctx.clearRect(0, 0, W, H);

@@ -1,0 +1,152 @@
+"""A lesson in a link: presenter mode, the controls a teacher hides, and each page's own state, as URL
+query parameters read and written without Streamlit (aeviz.ui.lesson does the reading and writing).
+
+Every value a link may set is bounded like aeviz.config.LIMITS: a value that is not understood, not
+finite or out of range is refused with one plain sentence, and the default is kept.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from .analysis.anomaly import PRESETS, AnomalyConfig
+from .analysis.recon import SELECTIONS
+
+PRESENT_PARAM = "present"  # ?present=1: presenter mode (chart text >= 16 px, compact layout)
+HIDE_PARAM = "hide"  # ?hide=settings,share,train: controls a teacher hides for a lesson
+PRESENT_MIN_PX = 16  # chart text in presenter mode is at least this size
+MAX_TEXT = 200  # a longer parameter is not read at all
+
+# What each hide flag hides (the Home page and README list the same). A hidden control keeps the value the
+# link gives it (or its default), and nothing on the page can change it.
+HIDE_FLAGS: dict[str, str] = {
+    "settings": "the sidebar's dataset, model and training settings",
+    "share": "the sidebar's Share and export box (link, downloads, upload)",
+    "present": "the presenter-mode switch",
+    "train": "the Train page's Play, Pause, Step, Reset buttons and speed",
+    "anomalies": "the Anomaly page's preset and anomaly settings",
+    "threshold": "the Anomaly page's threshold inputs (the chart can still be dragged)",
+    "samples": "the Reconstruction page's choice of test samples",
+    "trythis": "every page's Try this prompts",
+}
+
+
+@dataclass(frozen=True)
+class LinkField:
+    """One page setting a link may carry: its URL name, default, and what it accepts (a number between
+    lo and hi rounded to `step`, a whole number, or one of `choices`)."""
+
+    param: str
+    default: Any
+    kind: str  # "float", "int" or "choice"
+    lo: float = -math.inf
+    hi: float = math.inf
+    step: float | None = None
+    choices: tuple[str, ...] = ()
+
+
+_A = AnomalyConfig()
+# name -> field; the name is what aeviz.ui.lesson and the pages use, the param what the URL shows
+PAGE_FIELDS: dict[str, LinkField] = {
+    "preset": LinkField("a_preset", "obvious", "choice", choices=(*PRESETS, "custom")),
+    "mu": LinkField("a_mu", _A.mu, "float", -2.0, 10.0, 0.1),
+    "sigma": LinkField("a_sigma", _A.sigma, "float", 0.0, 3.0, 0.1),
+    "nf": LinkField("a_nf", _A.n_features, "int", 1, 1024),
+    "k": LinkField("a_k", _A.k, "int", 10, 200, 10),
+    "thr_mode": LinkField("a_mode", "percentile", "choice", choices=("percentile", "raw")),
+    "pct": LinkField("a_pct", 95.0, "float", 50.0, 99.9, 0.1),
+    "raw": LinkField("a_raw", None, "float", 0.0, 1e6),  # None: the 95th percentile of the page's normal errors
+    "grid": LinkField("l_grid", 15, "int", 2, 30),
+    "show": LinkField("r_show", "worst", "choice", choices=SELECTIONS),
+    "index": LinkField("r_index", 0, "int", 0, 100_000),
+    "rk": LinkField("r_k", 4, "int", 1, 8),
+}
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= 24 else text[:24] + "…"
+
+
+def read_field(f: LinkField, text: str) -> Any:
+    """`text` as `f`'s value; ValueError saying why ("not a finite number", "outside 2 to 30", ...)."""
+    text = str(text).strip()
+    if len(text) > MAX_TEXT:
+        raise ValueError("too long")
+    if f.kind == "choice":
+        if text not in f.choices:
+            raise ValueError(f"not one of {', '.join(f.choices)}")
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError("not a number") from None
+    if not math.isfinite(value):
+        raise ValueError("not a finite number")
+    if not f.lo <= value <= f.hi:
+        raise ValueError(f"outside {f.lo:g} to {f.hi:g}")
+    if f.kind == "int":
+        if value != int(value):
+            raise ValueError("not a whole number")
+        value = int(value)
+        if f.step and (value - f.lo) % f.step:
+            raise ValueError(f"not a multiple of {f.step:g}")
+        return value
+    if f.step:
+        value = round(round(value / f.step) * f.step, 6)
+    return value
+
+
+def encode_field(f: LinkField, value: Any) -> str:
+    """The URL text of a value of `f` (numbers without trailing zeros)."""
+    if f.kind == "float":
+        return f"{float(value):g}" if abs(value) < 1e5 else repr(float(value))
+    return str(value)
+
+
+def page_values(params: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """(each page field's value: the link's where it is valid, else the default; one sentence per
+    value the link sets that was refused)."""
+    values, problems = {}, []
+    for name, f in PAGE_FIELDS.items():
+        values[name] = f.default
+        if f.param not in params:
+            continue
+        text = str(params[f.param])
+        try:
+            values[name] = read_field(f, text)
+        except ValueError as exc:
+            default = "none" if f.default is None else encode_field(f, f.default)
+            problems.append(f"The link's {f.param}={_shown(text)} was ignored ({exc}); the default {default} is used.")
+    return values, problems
+
+
+def page_query(values: Mapping[str, Any]) -> dict[str, str]:
+    """The query parameters for page values: only those that differ from their defaults."""
+    return {f.param: encode_field(f, values[name]) for name, f in PAGE_FIELDS.items()
+            if name in values and values[name] is not None and values[name] != f.default}
+
+
+def parse_present(text: str | None) -> bool:
+    """?present=1 (or true, yes, on) turns presenter mode on; anything else leaves it off."""
+    return str(text or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def parse_hide(text: str | None) -> tuple[frozenset[str], list[str]]:
+    """(the known flags in a comma-separated hide list, the unknown names in it, shortened)."""
+    text = str(text or "")[:MAX_TEXT]
+    names = [n.strip().lower() for n in text.replace(";", ",").split(",") if n.strip()]
+    known = frozenset(n for n in names if n in HIDE_FLAGS)
+    unknown = [_shown(n) for n in names if n not in HIDE_FLAGS][:5]
+    return known, unknown
+
+
+def hide_text(flags: frozenset[str]) -> str:
+    """The hide parameter for a set of flags, in HIDE_FLAGS' order ("" for none)."""
+    return ",".join(n for n in HIDE_FLAGS if n in flags)
+
+
+def presenter_px(normal: float, minimum: int = PRESENT_MIN_PX) -> int:
+    """A text size raised for the projector: a third larger, and never under `minimum` pixels."""
+    return max(minimum, round(normal * 4 / 3))

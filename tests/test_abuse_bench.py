@@ -1,0 +1,45 @@
+"""bench/abuse.py end to end, small: two protocol-level students with one hostile client against the same
+two alone, each class on a fresh server; the JSON has every figure the README quotes and the students
+saw no errors (no browser needed; skipped if the server cannot start)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("websockets")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+import abuse  # noqa: E402
+
+
+def test_small_abuse_run_writes_its_figures(tmp_path):
+    out = tmp_path / "abuse.json"
+    try:
+        summary = abuse.main(["--sessions", "2", "--hostile", "1", "--seconds", "1", "--bomb-mb", "64",
+                              "--timeout", "120", "--out", str(out)])
+    except RuntimeError as exc:  # start_server: the server did not come up
+        pytest.skip(f"the aeviz server did not start: {exc}")
+    data = json.loads(out.read_text())
+    assert data == json.loads(json.dumps(summary))
+    base, attacked = data["phases"]
+    assert (base["phase"], base["hostile"], attacked["phase"], attacked["hostile"]) == ("baseline", 0, "abuse", 1)
+    for p in (base, attacked):
+        assert p["errors"] == 0, p["error_examples"]
+        assert p["lessons"] == 2
+        assert set(p["render_s"]) == {"default", "latent", "reconstruction", "anomaly"}
+        assert all(s["n"] == 2 and s["p95"] > 0 for s in p["render_s"].values())
+        assert p["peak_rss_mb"] > p["idle_rss_mb"] > 0
+        assert p["training_runs"] >= 1  # the default model, at least, was trained on each fresh server
+    assert base["hostile_seen"] == {}
+    # one hostile client starts with the worst link, on every page: the budget refuses it each time
+    assert attacked["hostile_seen"]["worst link"].get("refused (budget)", 0) >= 1
+    assert attacked["hostile_refusals"] >= 1
+    assert set(data["p95_ratio"]) == {"default", "latent", "reconstruction", "anomaly", "all", "first lesson"}
+    assert data["p95_ratio"]["all"] > 0
+    t = data["targets"]
+    assert t["student_errors"] == 0 and t["student_errors_ok"] is True
+    assert t["peak_rss_mb"] == max(base["peak_rss_mb"], attacked["peak_rss_mb"])
+    assert isinstance(t["p95_ratio_ok"], bool) and isinstance(t["peak_rss_ok"], bool)
