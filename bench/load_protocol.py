@@ -48,7 +48,7 @@ from load_test import MemorySampler, training_runs
 
 RESULTS = ROOT / "bench" / "results" / "load_protocol.json"
 Z_KEYS = ("latent_z1", "latent_z2")  # aeviz/ui/latent.py Z_KEYS
-MAP_KEY = "latent_map"  # aeviz/ui/latent.py MAP_KEY
+MAP_KEY = "latent_explorer"  # aeviz/ui/latent_map.py KEY: the in-browser map (components v2)
 ANSWER = re.compile(r"This point is \*\*(in a hole|not a hole)\*\*")
 DONE = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
         ForwardMsg.FINISHED_WITH_COMPILE_ERROR}
@@ -102,12 +102,13 @@ class Session:
             for key in Z_KEYS:
                 if el.number_input.id.endswith("-" + key):
                     self.widgets[key] = (el.number_input, msg.delta.fragment_id)
-        elif kind == "plotly_chart" and el.plotly_chart.id.endswith("-" + MAP_KEY):
-            self.map = (el.plotly_chart.id, msg.delta.fragment_id)
-            layout = json.loads(el.plotly_chart.spec or "{}").get("layout", {})
-            xr, yr = layout.get("xaxis", {}).get("range"), layout.get("yaxis", {}).get("range")
-            if xr and yr:
-                self.box = (xr, yr)
+        elif kind == "bidi_component" and el.bidi_component.id.endswith("-" + MAP_KEY):
+            self.map = (el.bidi_component.id, msg.delta.fragment_id)
+            payload = json.loads(el.bidi_component.json or "{}").get("payload", {})
+            if payload.get("box"):
+                a0, b0, a1, b1 = payload["box"]
+                self.box = ([a0, a1], [b0, b1])
+                self.latent = payload.get("latent", 2)
 
     def ready(self, via: str) -> bool:
         """True once the latent page has shown what a click needs (the map, or the z inputs)."""
@@ -119,11 +120,10 @@ class Session:
         state = ClientState(page_script_hash=self.page_hash)
         (lo_x, hi_x), (lo_y, hi_y) = self.box or ([-1.0, 1.0], [-1.0, 1.0])
         values = (rng.uniform(lo_x, hi_x), rng.uniform(lo_y, hi_y))
-        if via == "map":
-            point = {"x": values[0], "y": values[1], "curve_number": 0, "point_number": 0, "point_index": 0}
-            selection = {"points": [point], "point_indices": [0], "box": [], "lasso": []}
-            event = json.dumps({"selection": selection})  # the serde's string, itself sent as JSON
-            state.widget_states.widgets.add(id=self.map[0], json_value=json.dumps(event))
+        if via == "map":  # what the map's JS sends on a click: the trigger "pick" (a plane point, latent 2)
+            pick = {"z": list(values)[:getattr(self, "latent", 2)], "ab": list(values), "source": "a click"}
+            state.widget_states.widgets.add(id=f"$$STREAMLIT_INTERNAL_KEY_{self.map[0]}__events",
+                                            json_trigger_value=json.dumps([{"event": "pick", "value": pick}]))
             state.fragment_id = self.map[1]
             return state
         fragment = ""

@@ -3,12 +3,13 @@
     python bench/load_test.py [--sessions 30] [--clicks 3] [--url http://127.0.0.1:8080 --pids 1,2]
 
 Each session (one Playwright context of one headless Chromium) opens the default link, follows the
-"Latent space" link, waits for the page to finish, then clicks the latent map and waits for the decoded
-output. All sessions start together. Prints medians and p95s of the time to the first complete render
-and of click-to-decode latency, the errors seen (page errors, console errors, HTTP errors, Streamlit
-exception boxes, sessions that broke), the server's peak memory (RSS of the server process and its
-children, sampled from /proc every 0.2 s) and the training runs the server did, then writes the same
-summary to bench/results/load_test.json.
+"Latent space" link, waits for the page to finish, then clicks the latent map (the in-browser map of
+aeviz/ui/components/latent_map.js: it decodes at once in the page and sends the clicked point to the server)
+and waits for the server's reply about that point under the map. All sessions start together. Prints
+medians and p95s of the time to the first complete render and of click-to-server-reply latency, the
+errors seen (page errors, console errors, HTTP errors, Streamlit exception boxes, sessions that broke),
+the server's peak memory (RSS of the server process and its children, sampled from /proc every 0.2 s)
+and the training runs the server did, then writes the same summary to bench/results/load_test.json.
 
 Without --url it starts its own server (tests/conftest.py's start_server) with AEVIZ_TRAIN_LOG set, so
 the server appends one line per finished training run; an older server without that log is reported as
@@ -40,16 +41,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 RESULTS = ROOT / "bench" / "results" / "load_test.json"
-MAP = ".st-key-latent_map .js-plotly-plot"
-DRAG = ".st-key-latent_map .nsewdrag"
+HOST = "[data-testid=stBidiComponentIsolated]"  # the latent map (components v2; its DOM is in a shadow root)
+API = f"document.querySelector('{HOST}').aevizLatentMap"  # the map's test handle (latent_map.js api())
 OUTPUT = ".st-key-latent_output"
 MEMORY_LIMIT_MB = 1024
 IDLE_JS = ("() => !!document.querySelector('[data-testid=\"stApp\"]') && (!document.querySelector("
            "'[data-testid=\"stStatusWidget\"]') || !document.querySelector('[data-testid=\"stStatusWidget\"]')"
            ".innerText.includes('Running'))")
-DECODED_JS = ("([sel, before]) => { const el = document.querySelector(sel);"
-              " return !!el && el.innerText !== before && el.innerText.includes('Decoded at')"
-              " && [...el.querySelectorAll('img')].every(i => i.complete && i.naturalWidth > 0); }")
+MAP_READY_JS = f"() => !!document.querySelector('{HOST}') && !!{API} && !!{API}.view"
+REPLY_JS = ("([sel, want]) => { const el = document.querySelector(sel);"
+            " return !!el && el.innerText.includes(want) && el.innerText.includes('This point is'); }")
 
 
 # ---------------------------------------------------------------- server memory, from /proc
@@ -135,19 +136,21 @@ async def session(browser, url: str, i: int, clicks: int, timeout_ms: float, err
         t1 = time.perf_counter()
         link = page.locator('[data-testid="stSidebarNav"] a[href$="/latent"]').first
         await link.click(timeout=timeout_ms)
-        await page.locator(DRAG).wait_for(timeout=timeout_ms)
-        await page.locator(OUTPUT).get_by_text("Click anywhere").wait_for(timeout=timeout_ms)
+        await page.wait_for_function(MAP_READY_JS, timeout=timeout_ms, polling=100)
+        await page.locator(OUTPUT).get_by_text("send a point to the page").wait_for(timeout=timeout_ms)
         await _idle(page, timeout_ms)
         result["latent_s"] = time.perf_counter() - t1
-        await page.locator(MAP).scroll_into_view_if_needed()
+        await page.evaluate(f"() => document.querySelector('{HOST}').shadowRoot.querySelector('.lm-map')"
+                            ".scrollIntoView({block: 'center'})")
         for _ in range(clicks):
-            box = await page.locator(DRAG).bounding_box()
-            before = await page.locator(OUTPUT).inner_text()
-            x = box["x"] + box["width"] * rng.uniform(0.08, 0.92)
-            y = box["y"] + box["height"] * rng.uniform(0.08, 0.92)
+            a0, b0, a1, b1 = await page.evaluate(f"() => {API}.view")
+            a, b = a0 + (a1 - a0) * rng.uniform(0.08, 0.92), b0 + (b1 - b0) * rng.uniform(0.08, 0.92)
+            pt = await page.evaluate(f"([a, b]) => {API}.toClient(a, b)", [a, b])
             tc = time.perf_counter()
-            await page.mouse.click(x, y)
-            await page.wait_for_function(DECODED_JS, arg=[OUTPUT, before], timeout=timeout_ms, polling="raf")
+            await page.mouse.click(pt["x"], pt["y"])
+            z = (await page.evaluate(f"() => {API}.state()"))["z"]  # what the browser decoded and sent
+            want = "z = (" + ", ".join(f"{c:.3f}" for c in z[:4]) + (", …" if len(z) > 4 else "") + ")"
+            await page.wait_for_function(REPLY_JS, arg=[OUTPUT, want], timeout=timeout_ms, polling="raf")
             result["clicks_ms"].append(1000 * (time.perf_counter() - tc))
             await _idle(page, timeout_ms)
             await page.wait_for_timeout(rng.uniform(300, 900))  # a student looks before clicking again
@@ -250,7 +253,7 @@ def print_table(s: dict) -> None:
     print(f"{'':<38} {'median':>10} {'p95':>10} {'max':>10} {'n':>5}")
     print(row("first complete render: default link", s["home_render_s"], "s", ".2f"))
     print(row("first complete render: latent page", s["latent_render_s"], "s", ".2f"))
-    print(row("click -> decoded output", s["click_to_decode_ms"], "ms", ".0f"))
+    print(row("click -> server reply on the page", s["click_to_decode_ms"], "ms", ".0f"))
     print(f"sessions completed: {s['sessions_completed']}/{s['sessions']}; errors: {s['errors']} "
           f"{s['error_kinds'] or ''}")
     for ex in s["error_examples"]:

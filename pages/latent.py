@@ -1,4 +1,5 @@
-"""Latent space: click anywhere to decode, holes marked, hole rate, manifold grid, interpolation, evolution."""
+"""Latent space: point anywhere to decode (in the browser), holes marked, hole rate, manifold grid, interpolation,
+evolution."""
 
 import streamlit as st
 
@@ -24,19 +25,21 @@ run = ui.model_or_stop()
 view = latent.view(run)
 if view.latent > 2:
     st.info(f"The code has {view.latent} numbers, so the map shows the codes on their first two principal axes "
-            f"(PCA, {view.plane.explained.sum():.0%} of their variance). A click decodes the point on that plane, "
+            f"(PCA, {view.plane.explained.sum():.0%} of their variance). The pointer decodes the point on that plane, "
             "z = mean + a·u₁ + b·u₂; distances and holes are measured in the full latent space.")
 elif view.latent == 1:
     st.info("The code is a single number: the map is a strip along z₁ (the vertical spread is only there so "
-            "the points can be seen). Clicking anywhere at the same z₁ decodes the same point.")
+            "the points can be seen). Pointing anywhere at the same z₁ decodes the same point.")
 if model_cfg.variant == "variational":
     st.info("This is a VAE: the map shows the mean codes μ, but its decoder was trained on z = μ + σ·ε, so the "
             "holes are measured from one such sampled z per training sample (grey in the hole-rate plot below). "
             "Press *Sample from the prior* to decode z ~ N(0, I).")
 
-r = latent.radius_slider(run, view)
-ui.heading("Click anywhere to decode")
-latent.explorer(run, data, r)
+ui.heading("Point anywhere to decode")
+ui.explain("Your browser runs the decoder itself: move over the map (or drag a finger) and the output beside it "
+           "follows, with the nearest training sample and whether the point is in a hole. Drag the radius r under "
+           "the map (in code standard deviations, like every distance here) to see the holes grow and shrink.")
+r = latent.explorer(run, data)
 
 st.subheader("Hole rate: sample the latent space")
 st.markdown("Draw N points from N(0, s²) in the codes' standardised units, the way one would sample a generator "
@@ -62,8 +65,8 @@ st.subheader("Evolution during training")
 latent.evolution_section(run, data, view)
 
 ui.try_this([
-    "Click an empty region far from every code, such as a corner of the map: the page says *in a hole*, yet the "
-    "decoder still draws a crisp digit much like some real one — it carries on the nearest cluster's pattern, "
+    "Point at an empty region far from every code, such as a corner of the map: the map says *in a hole*, yet "
+    "the decoder still draws a crisp digit much like some real one — it carries on the nearest cluster's pattern, "
     "though nothing in training asked for anything there. Which digit does it draw, and is it the nearest "
     "training sample's?",
     "Run the sweep: for the plain autoencoder the hole fraction climbs with the latent size, far above the 1 % "

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 # the latent page's charts are drawn in aeviz/ui/latent.py, which routes them through ui.chart once merged
 # with the latent map's rework; every other page is checked here
-CHART_PAGES = ["pages/train.py", "pages/architecture.py", "pages/reconstruction.py", "pages/anomaly.py",
+CHART_PAGES = ["pages/train.py", "pages/architecture.py", "pages/reconstruction.py", "pages/anomaly.py", "pages/latent.py",
                "pages/compare.py"]
 
 

@@ -47,7 +47,8 @@ def test_two_students_get_a_hole_answer(protocol_server, via):
 
 
 def test_an_exception_on_the_page_is_counted(protocol_server):
-    """A malformed click (the map's event not double-encoded) raises in the app: the bench must see it."""
+    """A malformed message (a z input sent text instead of a number) raises in the app: the bench must see it.
+    (The in-browser map's own messages are validated and cannot raise.)"""
     url, _, _ = protocol_server
 
     async def broken() -> list[str]:
@@ -59,8 +60,9 @@ def test_an_exception_on_the_page_is_counted(protocol_server):
             s = load_protocol.Session(ws, 120)
             await s.run(ClientState())
             await s.run(ClientState(page_name="latent"))
-            state = ClientState(page_script_hash=s.page_hash, fragment_id=s.map[1])
-            state.widget_states.widgets.add(id=s.map[0], json_value='{"selection": {"points": []}}')
+            widget, fragment = s.widgets["latent_z1"]
+            state = ClientState(page_script_hash=s.page_hash, fragment_id=fragment)
+            state.widget_states.widgets.add(id=widget.id, string_value="not a number")
             await s.run(state)
             return s.exceptions
 

@@ -1,30 +1,27 @@
-"""The latent space explorer's Streamlit side: cached views of a trained model, the click-to-decode
-fragment (only it reruns on a click), and the hole-rate, sweep, grid, interpolation and evolution parts."""
+"""The latent space explorer's Streamlit side: cached views of a trained model, the explorer fragment
+(the map decodes in the browser; a click sends its point here and reruns only this part), and the
+hole-rate, sweep, grid, interpolation and evolution parts."""
 
 from __future__ import annotations
-
-import base64
-import io
 
 from dataclasses import replace
 from functools import partial
 
 import numpy as np
 import streamlit as st
-from PIL import Image
 
-from ..analysis import decode, encode
+from ..analysis import encode
 from ..analysis import latent as la
 from ..config import DataConfig, ModelConfig, TrainConfig
 from ..datasets import Dataset
 from ..figures import latent as fl
-from ..figures import sample_figure
 from ..train import Trainer
+from . import latent_map as lmap
 from .runs import finished_run
+from .lesson import chart
 from .state import configs
 
-STATE = "aeviz_latent"  # this session's explorer: {"z": full code or None, "source": str, "clicks": [...], ...}
-MAP_KEY = "latent_map"
+STATE = "aeviz_latent"  # this session's explorer: {"z": (run id, full code) or None, "source": str, "clicks": [...], ...}
 Z_KEYS = ("latent_z1", "latent_z2")
 HOLE_RULE = la.HOLE_RULE  # the one hole rule, stated once on the page
 
@@ -32,7 +29,8 @@ HOLE_RULE = la.HOLE_RULE  # the one hole rule, stated once on the page
 def _state() -> dict:
     """This session's explorer state (created on first use)."""
     return st.session_state.setdefault(STATE, {"z": None, "source": "", "clicks": [], "draws": 0, "hole_seed": 0,
-                                               "sweep": set(), "mark": None, "spec": None})
+                                               "sweep": set(), "point": None, "seq": 0, "r": None,
+                                               "page_r": None})
 
 
 @st.cache_resource(max_entries=16, show_spinner="Encoding the training data…")
@@ -40,13 +38,6 @@ def _view(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, 
           _run: Trainer) -> la.LatentView:
     """The map of one trained model (keyed by its configs and the model object's identity)."""
     return la.latent_view(_run.model, _run.data)
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _field(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, run_id: str,
-           _view: la.LatentView) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distance to the nearest code over the map's box (what the hole shading draws)."""
-    return la.distance_field(_view.plane, _view.index, _view.lo, _view.hi)
 
 
 def view(run: Trainer) -> la.LatentView:
@@ -81,169 +72,122 @@ def axis_titles(v: la.LatentView) -> tuple[str, str]:
     return "a (1st principal axis)", "b (2nd principal axis)"
 
 
-def radius_slider(run: Trainer, v: la.LatentView) -> float:
-    """The hole radius r (standardised units), defaulting to the one hole rule's r."""
-    top = max(v.radius_max, v.radius)
-    default = round(v.radius, 4)
-    r = st.slider("Hole radius r (distance to the nearest training code, in code standard deviations)", 0.0,
-                  round(top, 4), default, step=round(top / 400, 5) or None, key=f"latent_r_{run.run_id}",
-                  help="Default: the 99th percentile of the distances between each training code and its "
-                       "nearest neighbour, so 99 % of the codes have a neighbour closer than r.")
-    return v.radius if r == default else r  # the slider shows 4 decimals; at its default, the rule's exact r
+def radius(run: Trainer, v: la.LatentView) -> float:
+    """The hole radius r (standardised units): what the map's slider last sent for this run, else the one
+    hole rule's r (the 99th percentile of the reference codes' distances to their nearest neighbour)."""
+    sent = _state().get("r")
+    if isinstance(sent, tuple) and sent[0] == run.run_id:
+        return sent[1]
+    return v.radius
 
 
 # ---------------------------------------------------------------- the explorer (a fragment)
 
-def _on_click() -> None:
-    """A click on the map: decode that exact point (a training code's own code if one was hit).
-
-    Plotly's selection already marks the clicked point in the browser, so the figure stays the same and
-    the map is not redrawn; only a map that showed a typed point switches to marking the clicked one."""
-    event = st.session_state.get(MAP_KEY)
-    points = (event or {}).get("selection", {}).get("points", []) if event else []
-    if not points:
+def _on_pick(run_id: str, latent: int) -> None:
+    """The browser sent a clicked, tapped or entered point: it drives the server-side parts."""
+    value = lmap.picked()
+    if value is None or len(value["z"]) != latent:
         return
-    p = points[-1]
-    a, b = float(p["x"]), float(p["y"])
     state = _state()
-    custom = p.get("customdata")
-    if isinstance(custom, list):
-        custom = custom[0] if custom else None
-    if isinstance(custom, (int, float)):  # a training code was hit: decode exactly its code
-        sample = int(custom)  # decoded from the code the page shows when it redraws (see _current)
-        state["z"], state["sample"], state["source"] = None, sample, f"the code of training sample {sample}"
-    else:
-        state["z"], state["sample"], state["source"] = None, None, "a click"
-    st.session_state[Z_KEYS[0]], st.session_state[Z_KEYS[1]] = a, b
+    a, b = value["ab"]
+    state["z"], state["source"] = (run_id, np.asarray(value["z"], dtype=np.float32)), value["source"]
     state["clicks"] = (state["clicks"] + [(a, b)])[-2:]
-    if state["mark"] == "trace":
-        state["mark"] = (int(p.get("curve_number", 0)), int(p.get("point_index", p.get("point_number", 0))))
+    st.session_state[Z_KEYS[0]], st.session_state[Z_KEYS[1]] = a, b
 
 
-def _on_typed() -> None:
-    """The number inputs changed: they now define the point, drawn as a cross on the map."""
+def _on_radius(run_id: str) -> None:
+    """The map's radius slider was released: the whole page uses the new r."""
+    r = lmap.radius_state()
+    if r is not None and np.isfinite(r) and r >= 0:
+        _state()["r"] = (run_id, r)
+
+
+def _send(run_id: str, z: np.ndarray, source: str) -> None:
+    """Show a point chosen on the server (typed or drawn) on the map and use it on the page."""
     state = _state()
-    state["z"], state["sample"], state["source"], state["mark"] = None, None, "the numbers you typed", "trace"
+    state["seq"] += 1
+    state["z"], state["source"] = (run_id, np.asarray(z, dtype=np.float32)), source
+    state["point"] = {"run": run_id, "z": [float(c) for c in z], "seq": state["seq"], "source": source}
 
 
-def _on_prior(latent: int) -> None:
+def _on_typed(run_id: str, plane: la.Plane) -> None:
+    """The number inputs changed: they now define the point. (A callback runs before the script: it reads
+    nothing that needs the script's context, such as the session's configs.)"""
+    a, b = (st.session_state.get(k) for k in Z_KEYS)
+    if a is None or (b is None and plane.latent > 1):
+        return
+    _send(run_id, plane.to_latent([[a, b or 0.0]])[0], "the numbers you typed")
+
+
+def _on_prior(run_id: str, latent: int) -> None:
     """Draw z ~ N(0, I) and decode it."""
     state = _state()
     state["draws"] += 1
-    state["z"], state["sample"] = la.sample_normal(1, latent, 1.0, seed=state["draws"])[0], None
-    state["source"], state["mark"] = "a draw from the prior N(0, I)", "trace"
+    _send(run_id, la.sample_normal(1, latent, 1.0, seed=state["draws"])[0], "a draw from the prior N(0, I)")
 
 
-def _current(v: la.LatentView, train_idx: np.ndarray) -> np.ndarray | None:
-    """The point to decode (latent,), or None before any click."""
-    state = _state()
-    sample = state.get("sample")
-    if sample is not None:
-        row = int(np.searchsorted(train_idx, sample))
-        if row < len(train_idx) and train_idx[row] == sample:
-            return v.codes[row].astype(np.float32)
-    if state["z"] is not None and np.asarray(state["z"]).size == v.latent:
-        return np.asarray(state["z"], dtype=np.float32)
-    a, b = (st.session_state.get(k) for k in Z_KEYS)
-    if a is None or (b is None and v.latent > 1):
-        return None
-    return v.plane.to_latent([[a, b or 0.0]])[0]
+def current(run: Trainer) -> np.ndarray | None:
+    """The point the page last received (latent,): clicked, tapped, typed or drawn; None before any."""
+    z = _state().get("z")
+    if isinstance(z, tuple) and z[0] == run.run_id:
+        return z[1]
+    return None
 
 
-def _upscale(x: np.ndarray, shape: tuple[int, int], scale: int = 20) -> str:
-    """A flat [0, 1] image (features,) as a dark-on-light PNG data URI, each pixel a scale×scale block.
-
-    A data URI travels inside the page update itself: no media file that a newer rerun could
-    replace before a slow browser fetches it (which showed as 404s under load).
-    """
-    img = 255 - np.clip(np.asarray(x, dtype=np.float32).reshape(shape), 0, 1) * 255  # (h, w)
-    big = np.kron(img, np.ones((scale, scale), np.float32)).astype(np.uint8)  # (h·scale, w·scale)
-    buf = io.BytesIO()
-    Image.fromarray(big).save(buf, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _output(run: Trainer, data: Dataset, v: la.LatentView, z: np.ndarray, r: float) -> None:
-    """The decoded point beside the nearest training sample, and whether it is in a hole."""
+def _reply(run: Trainer, data: Dataset, v: la.LatentView, z: np.ndarray, r: float) -> None:
+    """What the server knows about the chosen point: the one hole rule's test (`la.hole_test`, standardised
+    distance to the codes the decoder was trained on), the same as the map's in the browser."""
     dist, idx, hole = la.hole_test(v.index, z[None], r)
-    d, row = float(dist[0]), int(idx[0])
-    x_hat = decode(run.model, z[None])[0]  # (features,)
-    nearest = data.X_train[row]
-    sample = int(data.train_idx[row])
-    label = data.label_names[data.y_train[row]]
+    row = int(idx[0])
     zt = ", ".join(f"{c:.3f}" for c in z[:4]) + (", …" if z.size > 4 else "")
-    st.markdown(f"Decoded at **z = ({zt})**, from {_state()['source'] or 'a click'}.")
-    if hole[0]:
-        st.error(f"This point is **in a hole**: the nearest training code is {d:.3f} away, farther than "
-                 f"r = {r:.3g}. Nothing in training told the decoder what to output here.")
-    else:
-        st.success(f"This point is **not a hole**: the nearest training code is {d:.3f} away, within "
-                   f"r = {r:.3g}.")
-    kw = dict(feature_names=data.feature_names, image_shape=data.image_shape)
-    if data.kind == "image":  # plain PNGs: far quicker to show than two new charts
-        c1, c2 = st.columns(2)
-        c1.image(_upscale(x_hat, data.image_shape), caption="decoded", width="stretch")
-        c2.image(_upscale(nearest, data.image_shape), caption=f"nearest: sample {sample} ({label})",
-                 width="stretch")
-    else:
-        st.plotly_chart(sample_figure(x_hat, data.kind, title="decoded", reference=nearest, data=data.X_train,
-                                      reference_name=f"nearest training sample {sample} ({label})", height=340,
-                                      **kw), key="latent_decoded")
-
-
-@st.cache_resource(max_entries=32, show_spinner=False)
-def _map_figure(cfgs, run_id: str, r: float, mark, _v: la.LatentView, _labels: np.ndarray, label_names,
-                _index: np.ndarray):
-    """The map for one model, radius and mark (shared, never changed after it is built)."""
-    point = selected = None
-    if isinstance(mark, tuple) and mark and mark[0] == "at":
-        point = mark[1:]
-    elif isinstance(mark, tuple):
-        selected = mark
-    return fl.latent_map_figure(_v.coords, _labels, label_names, index=_index,
-                                field=_field(*cfgs, run_id, _v), r=r, click_grid=_v.click_grid, point=point,
-                                selected=selected, strip=_v.latent == 1, axis_titles=axis_titles(_v),
-                                box=(_v.lo, _v.hi), r_axes=la.radius_on_plane(_v, r))
+    verdict = "in a hole" if hole[0] else "not a hole"
+    st.markdown(f"**The page has your point** z = ({zt}), from {_state()['source']}. This point is **{verdict}**: "
+                f"the nearest training code (sample {int(data.train_idx[row])}, "
+                f"{data.label_names[data.y_train[row]]}) is {float(dist[0]):.3f} code standard deviations away; "
+                f"r = {r:.3g}.",
+                help="Sent by your last click, tap or Enter on the map (or typed below). The interpolation "
+                     "further down can start from your last two clicks.")
 
 
 @st.fragment
-def _explorer(run: Trainer, data: Dataset, r: float) -> None:
+def _explorer(run: Trainer, data: Dataset) -> None:
     v = view(run)
-    z = _current(v, data.train_idx)
     state = _state()
-    if state["spec"] != (run.run_id, r):  # the map is redrawn anyway: mark the current point on it
-        state["spec"], state["mark"] = (run.run_id, r), ("trace" if z is not None else None)
-    mark = state["mark"]
-    if mark == "trace":
-        ab = v.plane.project(z[None])[0] if z is not None else None
-        mark = None if ab is None else ("at", round(float(ab[0]), 6), round(float(ab[1]) if v.latent > 1 else 0.0, 6))
+    r = radius(run, v)
+    point = state.get("point")
+    point = point if isinstance(point, dict) and point.get("run") == run.run_id else None
+    lmap.latent_map(run, v, r=r, point=point, axis_titles=axis_titles(v),
+                    on_pick=partial(_on_pick, run.run_id, v.latent), on_radius=partial(_on_radius, run.run_id))
+    if state.get("page_r") != (run.run_id, r):  # the slider moved r: the sections below use it too
+        st.rerun(scope="app")
+    step = float(np.max(v.hi - v.lo)) / 200
     titles = axis_titles(v)
-    fig = _map_figure(configs(), run.run_id, r, mark, v, data.y_train, data.label_names, data.train_idx)
-    left, right = st.columns([3, 2], gap="medium")
-    with left:
-        st.plotly_chart(fig, key=MAP_KEY, on_select=_on_click, selection_mode="points",
-                        config={"scrollZoom": False, "displayModeBar": False})
-        step = float(np.max(v.hi - v.lo)) / 200
-        cols = st.columns(3 if run.model.cfg.variant == "variational" else 2, vertical_alignment="bottom")
-        cols[0].number_input(titles[0], value=None, step=step, format="%.3f", key=Z_KEYS[0], on_change=_on_typed,
-                             placeholder="click the map")
-        if v.latent > 1:
-            cols[1].number_input(titles[1], value=None, step=step, format="%.3f", key=Z_KEYS[1],
-                                 on_change=_on_typed, placeholder="click the map")
-        if run.model.cfg.variant == "variational":
-            cols[-1].button("Sample from the prior", on_click=_on_prior, args=(v.latent,), key="latent_prior",
-                            help="Draw z ~ N(0, I) and decode it: what a VAE is trained to make possible.")
-    with right.container(key="latent_output"):
+    variational = run.model.cfg.variant == "variational"
+    cols = st.columns(3 if variational else 2, vertical_alignment="bottom")
+    cols[0].number_input(titles[0], value=None, step=step, format="%.3f", key=Z_KEYS[0],
+                         on_change=_on_typed, args=(run.run_id, v.plane), placeholder="or type a point")
+    if v.latent > 1:
+        cols[1].number_input(titles[1], value=None, step=step, format="%.3f", key=Z_KEYS[1],
+                             on_change=_on_typed, args=(run.run_id, v.plane), placeholder="or type a point")
+    if variational:
+        cols[-1].button("Sample from the prior", on_click=_on_prior, args=(run.run_id, v.latent), key="latent_prior",
+                        help="Draw z ~ N(0, I) and decode it: what a VAE is trained to make possible.")
+    z = current(run)
+    with st.container(key="latent_output"):
         if z is None:
-            st.info("Click anywhere on the map — on a code or on empty space — or type the coordinates "
-                    "below it. The decoding appears here, beside the nearest training sample.")
+            st.caption("Click or tap the map (or press Enter on it) to send a point to the page; the interpolation "
+                       "below can start from your last two clicks.")
         else:
-            _output(run, data, v, z, r)
+            _reply(run, data, v, z, r)
 
 
-def explorer(run: Trainer, data: Dataset, r: float) -> None:
-    """The map and the decoded output beside it; a click reruns only this part."""
-    _explorer(run, data, r)
+def explorer(run: Trainer, data: Dataset) -> float:
+    """The map, decoded in the browser, and what the page knows of the chosen point; returns the radius r
+    every section of the page uses (a click reruns only this part, a new r the whole page)."""
+    r = radius(run, view(run))
+    _state()["page_r"] = (run.run_id, r)
+    _explorer(run, data)
+    return r
 
 
 # ---------------------------------------------------------------- the other sections
@@ -286,7 +230,7 @@ def hole_rate_section(run: Trainer, v: la.LatentView, r: float) -> tuple[int, fl
         v.plane.project(v.index.codes) if vae else v.coords, v.plane.project(rate.Z), rate.holes, rate.fraction,
         axis_titles=axis_titles(v), codes_name="sampled z = μ + σ·ε (what the decoder saw)" if vae else
         "training codes"))
-    st.plotly_chart(fig, key="latent_hole_rate")
+    chart(fig, key="latent_hole_rate")
     if vae:
         _collapse_note(run)
     return int(n), float(s), seed
@@ -340,7 +284,7 @@ def sweep_section(run: Trainer, v: la.LatentView, draws: tuple[int, float, int])
                 fractions.append(la.hole_rate(v.index, v.radius, n=n, s=s, seed=seed).fraction)
             else:
                 fractions.append(_size_fraction(data_cfg, replace(model_cfg, latent=k), train_cfg, n, s, seed))
-    st.plotly_chart(fl.sweep_figure(sizes, fractions, current=v.latent), key="latent_sweep")
+    chart(fl.sweep_figure(sizes, fractions, current=v.latent), key="latent_sweep")
     lo, hi = fractions[0], fractions[-1]
     text = (f"From {lo:.0%} of the draws in holes at latent size {sizes[0]} to {hi:.0%} at size {sizes[-1]}, with "
             f"your settings ({model_cfg.variant}, widths {', '.join(map(str, model_cfg.hidden))}, "
@@ -372,7 +316,7 @@ def grid_section(run: Trainer, data: Dataset, v: la.LatentView, r: float) -> Non
     else:
         build = partial(fl.tiles_figure, g.X, int(n), int(n), g.holes, data.kind, image_shape=data.image_shape,
                         title="The decoder's output over the map")
-    st.plotly_chart(_shared_figure(_fig_key(run, "grid", int(n), r), build), key="latent_grid")
+    chart(_shared_figure(_fig_key(run, "grid", int(n), r), build), key="latent_grid")
 
 
 def interpolation_section(run: Trainer, data: Dataset, v: la.LatentView, r: float) -> None:
@@ -403,14 +347,14 @@ def interpolation_section(run: Trainer, data: Dataset, v: la.LatentView, r: floa
     passes = " → ".join(str(data.label_names[y]) for y in la.path_labels(path, data.y_train))
     st.caption(f"Labels of the nearest training sample at each step, from A to B: {passes}.")
     if data.kind == "points":
-        st.plotly_chart(fl.decoded_points_figure(data.X_train, path.X, path.holes, names=data.feature_names,
+        chart(fl.decoded_points_figure(data.X_train, path.X, path.holes, names=data.feature_names,
                                                  colour=path.t, title="Decodings along the path"),
                         key="latent_interp")
     else:
-        st.plotly_chart(fl.tiles_figure(path.X, 1, len(path.t), path.holes, data.kind, image_shape=data.image_shape,
+        chart(fl.tiles_figure(path.X, 1, len(path.t), path.holes, data.kind, image_shape=data.image_shape,
                                         flip_rows=False, height=180 if data.kind == "image" else 160,
                                         title="From A (left) to B (right)"), key="latent_interp")
-    st.plotly_chart(fl.distance_strip_figure(path.t, path.dist, r), key="latent_interp_dist")
+    chart(fl.distance_strip_figure(path.t, path.dist, r), key="latent_interp_dist")
 
 
 def evolution_section(run: Trainer, data: Dataset, v: la.LatentView) -> None:
@@ -432,4 +376,4 @@ def evolution_section(run: Trainer, data: Dataset, v: la.LatentView) -> None:
         frames = [(e, c[keep]) for e, c in frames]
         return fl.evolution_figure(frames, data.y[keep], data.label_names, axis_titles=axis_titles(v))
 
-    st.plotly_chart(_shared_figure(_fig_key(run, "evolution"), build), key="latent_evolution")
+    chart(_shared_figure(_fig_key(run, "evolution"), build), key="latent_evolution")
