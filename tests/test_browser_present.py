@@ -37,9 +37,23 @@ def _settle(pg, selector: str) -> None:
     wait_for_app(pg, 180_000)
 
 
-def _inside(pg, selector: str) -> None:
+def _boxes(pg, selector: str) -> list[dict]:
     boxes = [pg.locator(selector).nth(i).bounding_box() for i in range(pg.locator(selector).count())]
-    boxes = [b for b in boxes if b is not None and b["width"] > 0]
+    return [b for b in boxes if b is not None and b["width"] > 0]
+
+
+def _fits(box: dict) -> bool:
+    return box["y"] >= 0 and box["y"] + box["height"] <= 720.5 and box["x"] >= 0 and box["x"] + box["width"] <= 1280.5
+
+
+def _inside(pg, selector: str) -> None:
+    boxes = _boxes(pg, selector)
+    for _ in range(60):  # a page still training a model further down can shift for a while: let it settle
+        if boxes and all(_fits(b) for b in boxes):
+            break
+        time.sleep(1.0)
+        wait_for_app(pg, 180_000)
+        boxes = _boxes(pg, selector)
     assert boxes, f"nothing visible matches {selector}"
     for box in boxes:
         assert box["y"] >= 0 and box["y"] + box["height"] <= 720 + 0.5, (selector, box)

@@ -164,7 +164,9 @@ def lesson_sidebar() -> None:
                                "chart near the top, and the sidebar closed when the link is opened. The link "
                                "keeps it (present=1).")
     lesson.present = presenting()
-    st.html(_PHONE_CSS + (_PRESENT_CSS if lesson.present else ""))
+    st.html(_PHONE_CSS)
+    if lesson.present:
+        st.html(_PRESENT_CSS)
     if lesson.notes and lesson.page == lesson.read:
         from .share import plain  # (share imports this module)
 
