@@ -73,4 +73,10 @@ def test_variants_hole_fractions_are_the_one_rules(server_url, page):
             for v in ("autoencoder", "variational")}
     body = _text(page, f"{server_url}/compare", "Hole fraction")
     shown = [int(p) for p in re.findall(r"Hole fraction[^%]*?(\d+)%", body)]
+    for _ in range(60):  # the tiles arrive with the rest of the run: read until both are on the page
+        if len(shown) >= 2:
+            break
+        page.wait_for_timeout(1000)
+        body = page.locator("body").inner_text()
+        shown = [int(p) for p in re.findall(r"Hole fraction[^%]*?(\d+)%", body)]
     assert shown[:2] == [round(100 * want["autoencoder"]), round(100 * want["variational"])], body[:3000]
