@@ -41,8 +41,13 @@ def long_server():
         proc.kill()
 
 
-def _wait_training(pg) -> None:
+def _training_tab(browser, url: str):
+    """A new tab on the long link, once its training has started: (context, page)."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = ctx.new_page()
+    pg.goto(url + LONG)
     pg.wait_for_function("() => /epoch [1-9]\\d* of 1000/.test(document.body.innerText)", timeout=90_000)
+    return ctx, pg
 
 
 def test_eight_tabs_on_a_cold_server_all_get_the_links_settings(browser):
@@ -69,10 +74,7 @@ def test_eight_tabs_on_a_cold_server_all_get_the_links_settings(browser):
 
 def test_cancel_stops_a_long_training_within_five_seconds(browser, long_server):
     proc, url = long_server
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-    pg = ctx.new_page()
-    pg.goto(url + LONG)
-    _wait_training(pg)
+    ctx, pg = _training_tab(browser, url)
     training = _cpu_over(proc.pid, 2.0)  # CPU seconds in 2 s while it trains (less on a busy machine)
     pg.get_by_role("button", name="Cancel training").click()
     pg.get_by_text("Training cancelled", exact=False).wait_for(timeout=30_000)
@@ -85,10 +87,7 @@ def test_cancel_stops_a_long_training_within_five_seconds(browser, long_server):
 
 def test_closing_the_tab_stops_its_training(browser, long_server):
     proc, url = long_server
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-    pg = ctx.new_page()
-    pg.goto(url + LONG)
-    _wait_training(pg)
+    ctx, pg = _training_tab(browser, url)
     training = _cpu_over(proc.pid, 2.0)
     ctx.close()  # the student leaves
     time.sleep(13.0)

@@ -17,6 +17,7 @@ from ..datasets import Dataset
 from ..figures import latent as fl
 from ..train import Trainer
 from . import latent_map as lmap
+from .charts import shared_figure
 from .lesson import chart
 from .runs import finished_run
 from .state import configs
@@ -196,17 +197,6 @@ EVOLUTION_FRAMES = 11  # frames of the training replay
 EVOLUTION_POINTS = 800  # codes drawn in each frame
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _shared_figure(key: tuple, _build):
-    """A figure built once per server for `key` (configs, model, options) and shared by every session.
-
-    Building a Plotly figure (validation of every trace and frame) costs far more than sending it; a
-    class opening the same page at once would otherwise build the same figure thirty times.
-    The figure is never changed after it is built.
-    """
-    return _build()
-
-
 def _fig_key(run: Trainer, *options) -> tuple:
     return (configs(), run.run_id, *options)
 
@@ -226,7 +216,7 @@ def hole_rate_section(run: Trainer, v: la.LatentView, r: float) -> tuple[int, fl
     vae = run.model.cfg.variant == "variational"
     st.metric("Hole fraction", f"{rate.fraction:.0%}", help=f"{int(rate.holes.sum())} of {int(n)} draws "
               f"are farther than r = {r:.3g} from every code the decoder was trained on.")
-    fig = _shared_figure(_fig_key(run, "holes", r, int(n), float(s), seed), lambda: fl.hole_samples_figure(
+    fig = shared_figure(_fig_key(run, "holes", r, int(n), float(s), seed), lambda: fl.hole_samples_figure(
         v.plane.project(v.index.codes) if vae else v.coords, v.plane.project(rate.Z), rate.holes, rate.fraction,
         axis_titles=axis_titles(v), codes_name="sampled z = μ + σ·ε (what the decoder saw)" if vae else
         "training codes"))
@@ -316,7 +306,7 @@ def grid_section(run: Trainer, data: Dataset, v: la.LatentView, r: float) -> Non
     else:
         build = partial(fl.tiles_figure, g.X, int(n), int(n), g.holes, data.kind, image_shape=data.image_shape,
                         title="The decoder's output over the map")
-    chart(_shared_figure(_fig_key(run, "grid", int(n), r), build), key="latent_grid")
+    chart(shared_figure(_fig_key(run, "grid", int(n), r), build), key="latent_grid")
 
 
 def interpolation_section(run: Trainer, data: Dataset, v: la.LatentView, r: float) -> None:
@@ -375,4 +365,4 @@ def evolution_section(run: Trainer, data: Dataset, v: la.LatentView) -> None:
         frames = [(e, c[keep]) for e, c in frames]
         return fl.evolution_figure(frames, data.y[keep], data.label_names, axis_titles=axis_titles(v))
 
-    chart(_shared_figure(_fig_key(run, "evolution"), build), key="latent_evolution")
+    chart(shared_figure(_fig_key(run, "evolution"), build), key="latent_evolution")

@@ -96,11 +96,8 @@ def shared_run(key: Hashable, data: Dataset, model_cfg: ModelConfig, train_cfg: 
     cancelled = st.session_state.setdefault(CANCELLED, set())
     kid = _key_id(key)
     if key in cancelled:
-        st.info("You cancelled the training of these settings. Change them in the sidebar, or train them now.")
-        if st.button("Train these settings", key=f"retrain_{kid}", icon=":material/play_arrow:"):
-            cancelled.discard(key)
-            st.rerun()
-        st.stop()
+        _cancelled(key, kid, "You cancelled the training of these settings. Change them in the sidebar, or train "
+                             "them now.")
 
     def make() -> Trainer:
         return Trainer(build(model_cfg, data, seed=train_cfg.seed), data, train_cfg)
@@ -112,6 +109,15 @@ def shared_run(key: Hashable, data: Dataset, model_cfg: ModelConfig, train_cfg: 
     estimate = training_cost(model_cfg, train_cfg, len(data.X_train), data.n_features).seconds
     job = JOBS.start(key, session_id(), make, done, epochs=train_cfg.epochs, estimate=estimate)
     return _wait(job, key, kid, what)
+
+
+def _cancelled(key: Hashable, kid: str, text: str) -> None:
+    """Say this session cancelled `key`'s training, offer to train it again, and stop the page."""
+    st.info(text)
+    if st.button("Train these settings", key=f"retrain_{kid}", icon=":material/play_arrow:"):
+        st.session_state[CANCELLED].discard(key)
+        st.rerun()
+    st.stop()
 
 
 def _wait(job, key: Hashable, kid: str, what: str) -> Trainer:
@@ -131,12 +137,8 @@ def _wait(job, key: Hashable, kid: str, what: str) -> Trainer:
         job.leave(sid)
         st.session_state.setdefault(CANCELLED, set()).add(key)
         holder.empty()
-        st.info("Training cancelled. Change the settings in the sidebar (fewer epochs, a smaller network), "
-                "or train them again.")
-        if st.button("Train these settings", key=f"retrain_{kid}", icon=":material/play_arrow:"):
-            st.session_state[CANCELLED].discard(key)
-            st.rerun()
-        st.stop()
+        _cancelled(key, kid, "Training cancelled. Change the settings in the sidebar (fewer epochs, a smaller "
+                             "network), or train them again.")
     while not job.finished.wait(0.25):
         job.watch(sid)
         if job.state == "queued":
