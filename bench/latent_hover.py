@@ -88,7 +88,9 @@ def measure(moves: int, clicks: int, query: str) -> dict:
               for (const [x, y] of points) {{
                 await new Promise((done) => requestAnimationFrame(() => {{
                   const t0 = performance.now();
-                  map.dispatchEvent(new PointerEvent('pointermove', {{clientX: x, clientY: y, pointerType: 'mouse',
+                  // the event the component handles moves with (pointerrawupdate where the browser has it)
+                  const type = 'onpointerrawupdate' in window ? 'pointerrawupdate' : 'pointermove';
+                  map.dispatchEvent(new PointerEvent(type, {{clientX: x, clientY: y, pointerType: 'mouse',
                                                                      bubbles: true, composed: true}}));
                   setTimeout(() => {{ out.push(performance.now() - t0); done(); }}, 0);
                 }}));

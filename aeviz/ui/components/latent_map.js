@@ -396,7 +396,14 @@ class LatentMap {
     const opts = { signal: this.ac.signal };
     const m = this.map;
     m.addEventListener("pointerdown", (e) => this.onDown(e), opts);
-    m.addEventListener("pointermove", (e) => this.onMove(e), opts);
+    // Chromium delivers pointermove once per frame, just before painting, so a move waits about a frame
+    // before it is handled; pointerrawupdate arrives as soon as the move does. Each pointer type is
+    // handled through the first of the two it is seen with.
+    this.rawTypes = new Set();
+    if ("onpointerrawupdate" in window) {
+      m.addEventListener("pointerrawupdate", (e) => { this.rawTypes.add(e.pointerType); this.onMove(e); }, opts);
+    }
+    m.addEventListener("pointermove", (e) => { if (!this.rawTypes.has(e.pointerType)) this.onMove(e); }, opts);
     m.addEventListener("pointerup", (e) => this.onUp(e), opts);
     m.addEventListener("pointercancel", () => { this.dragging = null; this.showPinned(); }, opts);
     m.addEventListener("pointerleave", (e) => { if (!this.dragging && e.pointerType === "mouse") this.showPinned(); }, opts);
