@@ -1,7 +1,10 @@
-"""Warm render of each page (the server-side script run a student's visit costs), with Plotly's default
-template set to the house one (as the server does) against naming the template on every figure.
+"""Warm render of each page (the server-side script run a student's visit costs), against a reference.
 
-    python bench/page_render.py [--runs 5] [--pages reconstruction,compare,anomaly]
+    python bench/page_render.py [--runs 5] [--pages reconstruction,compare,anomaly] [--against template|spec]
+
+--against template (default): Plotly's default template set to the house one (as the server does) against
+naming the template on every figure. --against spec: shared figures (aeviz.ui.charts) turned into their
+dict once and kept, against turning them into a dict again every time a session draws them.
 
 Each page is rendered once to warm the caches, then `--runs` times per variant, alternating, in one
 process (AppTest, no browser); prints the medians and their ratio.
@@ -31,7 +34,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--pages", default="architecture,reconstruction,anomaly,compare")
+    ap.add_argument("--against", choices=("template", "spec"), default="template")
     args = ap.parse_args()
+    import plotly.graph_objects as go
+
+    from aeviz.ui import charts
+
     original = PagesManager.__init__
 
     def init(self, *a, **k):  # as tests/conftest.py: st.navigation, not the pages/ folder
@@ -40,7 +48,13 @@ def main() -> None:
 
     PagesManager.__init__ = init
     style.use_house_template = lambda: None  # the bench sets the default itself, per variant
-    variants = {"template named on each figure (before)": "plotly", "house template as default (now)": "plotly_white"}
+    kept = charts.SharedFigure.to_dict
+    if args.against == "template":
+        variants = {"template named on each figure (before)": ("plotly", kept),
+                    "house template as default (now)": ("plotly_white", kept)}
+    else:
+        variants = {"shared figures to dict per draw (before)": ("plotly_white", go.Figure.to_dict),
+                    "shared figures to dict once (now)": ("plotly_white", kept)}
     print(f"{'page':<16}" + "".join(f"{v:>42}" for v in variants) + f"{'ratio':>8}")
     for page in args.pages.split(","):
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
@@ -49,8 +63,9 @@ def main() -> None:
         at.run()  # warm: trains and caches what the page needs
         times: dict[str, list[float]] = {v: [] for v in variants}
         for _ in range(args.runs):
-            for name, default in variants.items():
+            for name, (default, to_dict) in variants.items():
                 pio.templates.default = default
+                charts.SharedFigure.to_dict = to_dict
                 t0 = time.perf_counter()
                 at.run()
                 times[name].append(time.perf_counter() - t0)

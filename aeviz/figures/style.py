@@ -1,5 +1,7 @@
 """Shared colours and layout defaults for every figure."""
 
+import copy
+
 import plotly.io as pio
 
 PART_COLOURS = {
@@ -28,7 +30,8 @@ def use_house_template() -> None:
     a figure born with the default template costs well under 1 ms and serialises to the same JSON.
     The server calls this once at start; elsewhere `tight` names the template on each figure instead.
     """
-    pio.templates.default = HOUSE_TEMPLATE
+    if pio.templates.default != HOUSE_TEMPLATE:  # setting it validates the whole template again
+        pio.templates.default = HOUSE_TEMPLATE
 
 
 def tight(fig, height: int = 360, **layout):
@@ -83,7 +86,7 @@ def presented(fig, px: int = 16, title_px: int | None = None):
     sessions) is left as it is."""
     import plotly.graph_objects as go
 
-    spec = fig.to_dict()
+    spec = copy.deepcopy(fig.to_dict())  # a shared figure's dict is kept for every session: change a copy
     _raise_fonts(spec, px)
     layout = spec.setdefault("layout", {})
     _at_least(layout, "font", px)

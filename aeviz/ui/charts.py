@@ -3,7 +3,8 @@ figure depends on), never changed afterwards.
 
 Building a Plotly figure (validating every trace, copying its template) costs far more than sending
 it; thirty students opening the same page at once would otherwise build the same figures thirty times
-while every other session waits for the CPU.
+while every other session waits for the CPU. Turning a figure into the dict that st.plotly_chart sends
+(`to_dict`: a deep copy, every array encoded) is the next biggest cost, so a shared figure does it once.
 """
 
 from __future__ import annotations
@@ -14,9 +15,24 @@ import plotly.graph_objects as go
 import streamlit as st
 
 
+class SharedFigure(go.Figure):
+    """A figure that is never changed after it is built: its dict form is computed on the first
+    `to_dict()` and the same dict is returned after that. Treat that dict as read-only."""
+
+    def to_dict(self) -> dict:
+        """The figure as a dict (computed once; do not change it)."""
+        spec = self.__dict__.get("_aeviz_spec")
+        if spec is None:
+            spec = self._aeviz_spec = super().to_dict()
+        return spec
+
+
 @st.cache_resource(max_entries=256, show_spinner=False)
 def _figure(key: tuple, _build: Callable[[], go.Figure]) -> go.Figure:
-    return _build()
+    fig = _build()
+    fig.__class__ = SharedFigure  # same data, same layout: only to_dict is remembered
+    fig.to_dict()  # serialised here, once, instead of in the first sessions that draw it
+    return fig
 
 
 def shared_figure(key: tuple, build: Callable[[], go.Figure]) -> go.Figure:

@@ -1,0 +1,43 @@
+"""Shared figures (aeviz.ui.charts): built and turned into a dict once, the same for every session, and never
+changed by the presenter-mode copy."""
+
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from aeviz.figures.style import presented
+from aeviz.ui import charts
+
+
+def _build() -> go.Figure:
+    fig = go.Figure(go.Scatter(x=np.arange(5.0), y=np.arange(5.0) ** 2, name="squares"))
+    fig.update_layout(title="A shared figure", font=dict(size=11))
+    return fig
+
+
+def test_a_shared_figure_is_built_once_and_serialises_like_a_plain_one():
+    calls = []
+
+    def build():
+        calls.append(1)
+        return _build()
+
+    key = ("test_charts", np.random.default_rng().integers(1 << 30))
+    a = charts.shared_figure(key, build)
+    b = charts.shared_figure(key, build)
+    assert a is b and len(calls) == 1
+    assert a.to_dict() is a.to_dict()  # kept, not recomputed
+    plain = _build()
+    assert pio.to_json(a.to_dict(), validate=False) == pio.to_json(plain.to_dict(), validate=False)
+    assert isinstance(a, go.Figure)  # st.plotly_chart takes it without validating it again
+
+
+def test_the_presenter_copy_leaves_the_shared_dict_as_it_was():
+    fig = charts.shared_figure(("test_charts", "presented", np.random.default_rng().integers(1 << 30)), _build)
+    before = json.dumps(fig.to_dict(), sort_keys=True, default=str)
+    big = presented(fig, 20)
+    assert big.layout.font.size >= 20
+    assert json.dumps(fig.to_dict(), sort_keys=True, default=str) == before
+    assert fig.to_dict()["layout"]["font"]["size"] == 11
