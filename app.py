@@ -22,7 +22,7 @@ ui.serve_on_one_thread()
 with ui.entry_script():  # marks this run as one that went through app.py (see ui.state)
     nav = st.navigation(PAGES)
     ui.lesson_sidebar()
-    ui.sidebar()
+    ui.warm_up(ui.sidebar())  # the defaults' model starts training in the background at once
     ui.share_sidebar(nav)
     ui.sync_link()
     nav.run()

@@ -15,9 +15,12 @@ and the numbers describe the server. Each student:
 
 Errors: Exception elements in any delta, connection failures, timeouts, and runs that end without the
 expected output. Without --url the bench starts its own server (tests/conftest.py start_server) with
-AEVIZ_TRAIN_LOG set and samples its RSS (process + children, /proc) every 0.2 s. By default it also runs
-one student alone on a fresh server before the class (cold, it pays the training too) and one alone on the
-class's server after it (warm), so the ratios under load are visible. Results: bench/results/load_protocol.json.
+AEVIZ_TRAIN_LOG set and samples its RSS (process + children, /proc) every 0.2 s. By default it also runs,
+on another fresh server, one student alone (cold: the imports and the training), then the class (as when
+the teacher has opened the link before the lesson), then one student alone again (warm), so the ratios
+under load are visible. Servers run `streamlit run serve.py` (the README's command: the app
+warmed up before it answers); the last phase runs the class against `streamlit run app.py` (no warm-up)
+for reference. Results: bench/results/load_protocol.json.
 """
 
 from __future__ import annotations
@@ -255,17 +258,27 @@ def print_table(phases: list[dict]) -> None:
     print(f"\n{'':<36}" + "".join(f"{c:>22}" for c in cols))
     for name, vals in rows:
         print(f"{name:<36}" + "".join(f"{v:>22}" for v in vals))
+    warm = next((p for p in phases if p["phase"] == "alone, warm"), None)
+    if warm is not None:
+        print("\nclass median / one student alone on a warm server (the same server's cost of a class):")
+        for p in phases:
+            if p["sessions"] > 1:
+                parts = [f"{name} {p[k]['median'] / warm[k]['median']:.1f}×"
+                         for name, k in (("default page", "home_render_s"), ("latent page", "latent_render_s"),
+                                         ("click", "click_to_decode_ms")) if p[k]["n"] and warm[k]["n"]]
+                print(f"  {p['phase']}: " + ", ".join(parts))
     for p in phases:
         for ex in p["error_examples"]:
             print(f"  [{p['phase']}] {ex}")
 
 
-def _start(log: str, env: dict | None = None) -> tuple[subprocess.Popen, str]:
-    """A fresh aeviz server that logs its training runs to `log` (with `env` added to its environment)."""
+def _start(log: str, env: dict | None = None, entry: str = "serve.py") -> tuple[subprocess.Popen, str]:
+    """A fresh aeviz server (`streamlit run <entry>`) that logs its training runs to `log` (with `env` added
+    to its environment)."""
     from conftest import start_server
 
     return start_server(extra_env={"AEVIZ_TRAIN_LOG": log, "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
-                                   **(env or {})})
+                                   **(env or {})}, entry=entry)
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -312,20 +325,24 @@ def main() -> None:
     else:
         tmp = tempfile.mkdtemp(prefix="aeviz-protocol-")
         if not args.no_baseline:
-            proc, url = _start(f"{tmp}/alone.log")
+            # as in a lesson: the teacher opens the link first (on a fresh server), then the class arrives
+            proc, url = _start(f"{tmp}/teacher.log")
             try:
-                phases.append(phase("alone, cold", url, 1, args, [proc.pid], f"{tmp}/alone.log"))
+                phases.append(phase("alone, cold", url, 1, args, [proc.pid], f"{tmp}/teacher.log"))
+                phases.append(phase("class, after one visit", url, args.sessions, args, [proc.pid],
+                                    f"{tmp}/teacher.log"))
+                phases.append(phase("alone, warm", url, 1, args, [proc.pid], f"{tmp}/teacher.log"))
             finally:
                 _stop(proc)
-        proc, url = _start(f"{tmp}/class.log")
-        try:
-            phases.append(phase("class, cold", url, args.sessions, args, [proc.pid],
-                                f"{tmp}/class.log"))
-            if not args.no_baseline:
-                phases.append(phase("alone, warm", url, 1, args, [proc.pid],
-                                    f"{tmp}/class.log"))
-        finally:
-            _stop(proc)
+        entries = {"class, cold": "serve.py"}
+        if not args.no_baseline:  # the reference: the same app without the server's warm-up
+            entries["class, cold, app.py"] = "app.py"
+        for label, entry in entries.items():
+            proc, url = _start(f"{tmp}/{entry}.log", entry=entry)
+            try:
+                phases.append(phase(label, url, args.sessions, args, [proc.pid], f"{tmp}/{entry}.log"))
+            finally:
+                _stop(proc)
     print(f"\n{args.sessions} concurrent protocol-level sessions, {args.clicks} clicks each (via {args.via}), "
           f"{os.cpu_count()} cores; 1-min load average {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after")
     print_table(phases)

@@ -50,7 +50,7 @@ for ((i = 0; i < REPLICAS; i++)); do
   port=$((BASE_PORT + i))
   # each replica appends one line per training run it does to its own log (aeviz/ui/cache.py)
   TRAIN_LOGS+="${TRAIN_LOGS:+,}$PREFIX/logs/train-$port.log"
-  (cd "$ROOT" && AEVIZ_TRAIN_LOG="$PREFIX/logs/train-$port.log" exec "$PYTHON" -m streamlit run app.py \
+  (cd "$ROOT" && AEVIZ_TRAIN_LOG="$PREFIX/logs/train-$port.log" exec "$PYTHON" -m streamlit run serve.py \
       --server.address 127.0.0.1 --server.port "$port" --server.headless true \
       --server.fileWatcherType none --browser.gatherUsageStats false) \
       >"$PREFIX/logs/replica-$port.log" 2>&1 &

@@ -63,14 +63,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int | None = None, extra_env: dict | None = None) -> tuple[subprocess.Popen, str]:
-    """Start `streamlit run app.py` headless on a free port; returns (process, base URL) once healthy."""
+def start_server(port: int | None = None, extra_env: dict | None = None,
+                 entry: str = "serve.py") -> tuple[subprocess.Popen, str]:
+    """Start `streamlit run serve.py` (the README's command; `entry="app.py"` for the app without the
+    server's warm-up) headless on a free port; returns (process, base URL) once healthy."""
     port = port or _free_port()
     env = {**os.environ, **(extra_env or {})}
     # the server's log goes to a file: a pipe nobody reads would block the server once it fills
     log = tempfile.NamedTemporaryFile(prefix="aeviz-server-", suffix=".log", delete=False)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / entry), "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
     )

@@ -1,4 +1,4 @@
-"""The hosting files say what the README promises: a CPU-torch Docker image that runs app.py, an nginx
+"""The hosting files say what the README promises: a CPU-torch Docker image that runs serve.py, an nginx
 config with websocket upgrade and sticky routing, and deployment requirements on PyTorch's CPU index that
 stay in step with requirements.txt (which CI installs from the local wheel, with no extra index)."""
 
@@ -89,7 +89,7 @@ def test_dockerfile_installs_cpu_torch_and_runs_the_app():
     health = [arg for word, arg in steps if word == "HEALTHCHECK"]
     assert health and "/_stcore/health" in health[0] and "8501" in health[0]
     (cmd,) = [json.loads(arg) for word, arg in steps if word == "CMD"]
-    assert cmd[:3] == ["streamlit", "run", "app.py"]
+    assert cmd[:3] == ["streamlit", "run", "serve.py"]
     assert cmd[cmd.index("--server.address") + 1] == "0.0.0.0"
     assert cmd[cmd.index("--server.port") + 1] == "8501"
 

@@ -33,6 +33,25 @@ def protocol_server():
         proc.kill()
 
 
+def test_the_server_trains_the_default_model_before_anyone_visits(protocol_server):
+    """serve.py (the README's command) answers only once the default model is trained: nobody has visited yet."""
+    _, _, log = protocol_server
+    lines = Path(log).read_text().splitlines()
+    assert len(lines) == 1, lines
+    assert "name='digits'" in lines[0] and "variant='autoencoder'" in lines[0]
+
+
+def test_app_py_alone_trains_nothing_until_a_visit():
+    """The reference: `streamlit run app.py` has no warm-up (its first visitor pays for the imports and training)."""
+    log = Path(tempfile.mkdtemp(prefix="aeviz-protocol-test-")) / "train.log"
+    proc, _ = start_server(extra_env={"AEVIZ_TRAIN_LOG": str(log)}, entry="app.py")
+    try:
+        assert not log.exists() or not log.read_text().strip()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 @pytest.mark.parametrize("via", ["inputs", "map"])
 def test_two_students_get_a_hole_answer(protocol_server, via):
     url, pid, log = protocol_server
@@ -44,6 +63,7 @@ def test_two_students_get_a_hole_answer(protocol_server, via):
     assert sum(result["answers"].values()) == 2
     assert set(result["answers"]) <= {"in a hole", "not a hole"}
     assert result["peak_rss_mb"] > 0
+    assert result["training_runs"] == 0  # the default model was trained when the server started
 
 
 def test_an_exception_on_the_page_is_counted(protocol_server):

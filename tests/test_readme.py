@@ -15,7 +15,7 @@ def _bash_blocks() -> list[str]:
 
 def test_two_commands_install_run_and_test():
     app, tests = _bash_blocks()[:2]
-    assert "requirements.txt" in app and "streamlit run app.py" in app
+    assert "requirements.txt" in app and "streamlit run serve.py" in app
     assert "requirements-dev.txt" in tests and "pytest" in tests
 
 

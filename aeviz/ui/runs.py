@@ -20,17 +20,18 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.scriptrunner_utils.script_run_context import in_cached_function
 
 from ..budget import over_budget, training_cost
-from ..config import DataConfig, ModelConfig, TrainConfig
+from ..config import DEFAULTS, DataConfig, ModelConfig, TrainConfig, defaults_for
 from ..datasets import Dataset
 from ..jobs import Jobs, RunStore, store_megabytes
 from ..models import build
 from ..train import Trainer
-from .cache import SLOTS, dataset
+from .cache import SLOTS, dataset, serve_on_one_thread
 from .state import CANCELLED, LIVE, UPLOADED, Configs, configs
 
 IDLE_SECONDS = 8.0  # a shared training nobody has waited for this long is cancelled
 STORE = RunStore(int(store_megabytes() * 1e6))  # finished runs, shared by every session (no user data)
 JOBS = Jobs(SLOTS, idle_timeout=IDLE_SECONDS)
+WARM_UP = "server start"  # who waits for the trainings serve.py starts before anyone visits
 
 
 class OverBudget(ValueError):
@@ -98,7 +99,11 @@ def shared_run(key: Hashable, data: Dataset, model_cfg: ModelConfig, train_cfg: 
     if key in cancelled:
         _cancelled(key, kid, "You cancelled the training of these settings. Change them in the sidebar, or train "
                              "them now.")
+    return _wait(_start(key, data, model_cfg, train_cfg), key, kid, what)
 
+
+def _start(key: Hashable, data: Dataset, model_cfg: ModelConfig, train_cfg: TrainConfig, who: str | None = None):
+    """The background job that trains `key`'s run into the store, joined by `who` (default: this session)."""
     def make() -> Trainer:
         return Trainer(build(model_cfg, data, seed=train_cfg.seed), data, train_cfg)
 
@@ -107,8 +112,34 @@ def shared_run(key: Hashable, data: Dataset, model_cfg: ModelConfig, train_cfg: 
         _log_training(key, trainer)
 
     estimate = training_cost(model_cfg, train_cfg, len(data.X_train), data.n_features).seconds
-    job = JOBS.start(key, session_id(), make, done, epochs=train_cfg.epochs, estimate=estimate)
-    return _wait(job, key, kid, what)
+    return JOBS.start(key, who or session_id(), make, done, epochs=train_cfg.epochs, estimate=estimate)
+
+
+def warm_server() -> None:
+    """At server start, before anyone visits (serve.py): train the default settings' run into the store,
+    so a class's first link finds its model ready. (Another dataset's defaults start training when the
+    first page with them is opened: see warm_up.)"""
+    serve_on_one_thread()
+    if DEFAULTS in STORE:
+        return
+    job = _start(DEFAULTS, dataset(DEFAULTS[0]), DEFAULTS[1], DEFAULTS[2], who=WARM_UP)
+    while not job.finished.wait(0.25):
+        job.watch(WARM_UP)
+
+
+def warm_up(cfgs: Configs) -> None:
+    """If `cfgs` are the defaults of their dataset (what a class's link opens on) and nobody has trained
+    them yet, start that training in the background without waiting, so the pages that need the model
+    (the latent map, reconstruction, ...) find it ready or nearly. Any other settings train when a page
+    asks for them, never out of sight."""
+    if cfgs != defaults_for(cfgs[0].name) or cfgs in STORE or JOBS.get(cfgs) is not None:
+        return
+    if session_run(cfgs) is not None or cfgs in st.session_state.get(CANCELLED, ()):
+        return
+    data = dataset(cfgs[0])
+    if budget_message(*cfgs, data):
+        return
+    _start(cfgs, data, cfgs[1], cfgs[2])
 
 
 def _cancelled(key: Hashable, kid: str, text: str) -> None:
