@@ -31,7 +31,8 @@ def _numbers(page, name: str) -> list[str]:
     for _ in range(120):  # until the page has stopped changing (charts and components arrive after the text)
         wait_for_app(page, timeout=300_000)
         now = NUMBER.findall(page.locator('[data-testid="stMain"]').inner_text())
-        if now == last:
+        training = page.locator('[data-testid="stMain"] [data-testid="stProgress"]').count() > 0
+        if now == last and not training:  # a training's progress bar can stand still for a while on a busy machine
             return now
         last = now
         page.wait_for_timeout(1500)
