@@ -55,12 +55,23 @@ export function g3(x) {
   return String(Number(x.toPrecision(3)));
 }
 
+/** Python's f"{x:.{d}f}": like toFixed, but an exact tie (0.625 to 2 places) goes to the even digit, not up. */
+export function fixed(x, d) {
+  const exact = Math.abs(x).toFixed(60);  // a double's exact decimal expansion (to 60 places)
+  const dot = exact.indexOf(".");
+  const rest = exact.slice(dot + 1 + d);
+  if (!/^50*$/.test(rest)) return x.toFixed(d);
+  const kept = Number(exact.slice(0, dot + 1 + d).replace(".", ""));  // the digits kept, as an integer
+  const n = kept % 2 === 0 ? kept : kept + 1;
+  return (Math.sign(x) * n / 10 ** d).toFixed(d);
+}
+
 /** The verdict the page prints under the strip: where the path is in a hole, or that it never is. */
 export function verdict(path, r) {
   const crossed = path.filter((p) => p.hole).map((p) => p.t);
   if (!crossed.length) return { hole: false, text: `The whole path stays within r = ${g3(r)} of a training code.` };
-  return { hole: true, text: `The path is in a hole for t from ${Math.min(...crossed).toFixed(2)} to `
-    + `${Math.max(...crossed).toFixed(2)} (${crossed.length} of ${path.length} points, shaded red).` };
+  return { hole: true, text: `The path is in a hole for t from ${fixed(Math.min(...crossed), 2)} to `
+    + `${fixed(Math.max(...crossed), 2)} (${crossed.length} of ${path.length} points, shaded red).` };
 }
 
 // viridis at a few stops (the colour of t along the path, as the old figure's)
@@ -103,6 +114,7 @@ class LatentPath {
     this.passes = el("div", "lp-passes", root);
     const grid = el("div", "lp-grid", root);
     const left = el("div", "lp-left", grid);
+    this.left = left;
     this.ends = el("div", "lp-ends", left);
     this.tiles = el("canvas", "lp-tiles", left, { role: "img" });
     this.strip = el("canvas", "lp-strip", left, { role: "img" });
@@ -136,8 +148,8 @@ class LatentPath {
       this.clicks = [...this.clicks, [d.a, d.b]].slice(-2);
       if (this.source === "clicks") this.compute(e.timeStamp);
     }, opts);
-    this.ro = new ResizeObserver(() => { const W = Math.floor(this.root.clientWidth); if (W !== this.W) this.paint(); });
-    this.ro.observe(this.root);
+    this.ro = new ResizeObserver(() => { if (Math.floor(this.left.clientWidth) !== this.W) this.paint(); });
+    this.ro.observe(this.left);
   }
 
   destroy() {
@@ -165,6 +177,7 @@ class LatentPath {
     if (Number.isFinite(data.r) && data.r !== this.rFromPython) { this.rFromPython = data.r; this.r = Math.max(0, data.r); }
     const shared = globalThis.__aevizLatentModel;
     if (!this.model && shared && shared.run === this.run) this.model = shared.model;
+    this.text = getComputedStyle(this.root).getPropertyValue("--st-text-color").trim() || "#111827";
     this.compute();
   }
 
@@ -235,12 +248,11 @@ class LatentPath {
 
   paint(t0) {
     const start = performance.now();
-    this.W = Math.floor(this.root.clientWidth);
     this.dpr = window.devicePixelRatio || 1;
-    this.text = getComputedStyle(this.root).getPropertyValue("--st-text-color").trim() || "#111827";
     setText(this.kOut, String(this.k));
     const path = this.path;
     this.root.classList.toggle("lp-empty", !path);
+    this.W = Math.floor(this.left.clientWidth);  // the tiles' and the strip's column
     if (!path) {
       setText(this.verdict, this.message || "");
       this.verdict.className = "lp-verdict";
@@ -280,8 +292,8 @@ class LatentPath {
     const W = Math.max(200, this.W);
     if (smp.kind === "points") { this.paintScatter(W); return; }
     const min = smp.kind === "image" ? 34 : 44;
-    const cols = Math.max(1, Math.min(K, Math.floor(W / min)));
-    const rows = Math.ceil(K / cols);
+    const rows = Math.ceil(K / Math.max(1, Math.min(K, Math.floor(W / min))));
+    const cols = Math.ceil(K / rows);  // rows of equal length
     const size = Math.min(smp.kind === "image" ? 72 : 90, Math.floor(W / cols));
     const H = rows * size;
     const ctx = sizeCanvas(this.tiles, cols * size, H, this.dpr);
@@ -455,9 +467,9 @@ class LatentPath {
     const m = this.model, smp = m.samples, p = this.path[this.step], F = m.features;
     const sample = m.sampleIds[p.row], label = m.payload.label_names[m.labels[p.row]];
     const zs = Array.from(p.z.slice(0, 4), (v) => fmt(v, 2)).join(", ") + (p.z.length > 4 ? ", …" : "");
-    setText(this.detailText, `Step ${this.step + 1} of ${this.path.length}, t = ${p.t.toFixed(2)}, z = (${zs}): `
+    setText(this.detailText, `Step ${this.step + 1} of ${this.path.length}, t = ${fixed(p.t, 2)}, z = (${zs}): `
       + `${p.hole ? "in a hole" : "not a hole"}, ${fmt(p.dist, 2)} code standard deviations from the nearest `
-      + `training code (sample ${sample}, ${label}).`);
+      + `training code (sample ${sample}, label ${label}).`);
     const fs = this.fontPx;
     if (smp.kind === "image") {
       const [h, w] = smp.shape;
