@@ -191,11 +191,14 @@ def test_prompt_variational_fills_the_holes_and_beta_one_collapses(digits):
 def test_prompt_interpolate_between_a_0_and_a_1(digits):
     m = model(digits)
     v = la.latent_view(m, digits)
-    first = int(digits.train_idx[0])  # the section's default samples A and B
-    other = int(next(i for i in digits.train_idx if digits.y[i] != digits.y[first]))
+    from aeviz.ui.latent import default_ends
+    from aeviz.ui.latent_path import K_DEFAULT
+
+    first, other = default_ends(digits)  # the section's default samples A and B
     assert (digits.label_names[digits.y[first]], digits.label_names[digits.y[other]]) == ("0", "1")
     za, zb = encode(m, digits.X[[first, other]])
-    path = la.interpolate(m, v.index, za, zb, 12, v.radius)  # the section's default K
+    path = la.interpolate(m, v.index, za, zb, K_DEFAULT, v.radius)  # the strip's default K (the browser's path is
+    # this one: tests/test_browser_latent_path.py)
     assert not path.holes.any()  # the path never leaves the codes at latent size 2 ...
     passes = la.path_labels(path, digits.y_train)
     assert passes[0] == 0 and passes[-1] == 1 and set(passes) - {0, 1}  # ... but runs through other digits

@@ -189,7 +189,8 @@ def _answers(at: AppTest) -> str:
 
 def _point(at: AppTest) -> list[float] | None:
     """The point the page sends to the in-browser map (typed or drawn on the server), if any."""
-    (comp,) = [n for n in at._tree if getattr(n, "type", "") == "bidi_component"]
+    (comp,) = [n for n in at._tree if getattr(n, "type", "") == "bidi_component"
+               and n.proto.component_name == "aeviz_latent_map"]
     point = json.loads(comp.proto.json)["point"]
     return point and point["z"]
 
@@ -237,4 +238,13 @@ def test_sweep_button_and_interpolation_from_two_samples():
     assert any("curse of dimensionality" in m.value for m in at.markdown)
     at.number_input(key="latent_interp_b").set_value(5).run()
     assert not at.exception
-    assert any("path" in m.value for m in [*at.warning, *at.success])
+    # the strip (decoded in the browser) receives sample 5's exact code as its end B
+    (strip,) = [n.proto for n in at._tree if getattr(n, "type", "") == "bidi_component"
+                and n.proto.component_name == "aeviz_latent_path"]
+    args = json.loads(strip.json)
+    data = load(DataConfig(name="gw"))
+    _, model_cfg, train_cfg = defaults_for("gw")  # the page's model: the dataset's own defaults
+    run = Trainer(build(model_cfg, data, seed=42), data, replace(train_cfg, epochs=3)).run()
+    assert np.allclose(args["zb"], encode(run.model, data.X[[5]])[0], atol=1e-6)
+    assert args["source"] == "samples" and len(args["za"]) == model_cfg.latent
+    assert args["ends"][1].startswith("sample 5, label ")

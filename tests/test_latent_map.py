@@ -122,8 +122,8 @@ def _open(dataset="digits", **query) -> AppTest:
     return at
 
 
-def _component(at: AppTest):
-    (comp,) = [n for n in at._tree if getattr(n, "type", "") == "bidi_component"]
+def _component(at: AppTest, name: str = "aeviz_latent_map"):
+    (comp,) = [n for n in at._tree if getattr(n, "type", "") == "bidi_component" and n.proto.component_name == name]
     return comp.proto
 
 
@@ -174,10 +174,12 @@ def test_a_picked_point_drives_the_page():
     _send(at, pick=near)
     text = " ".join(m.value for m in at.markdown)
     assert "This point is **not a hole**" in text and "from a click" in text
-    # the last two clicks feed the interpolation
+    # the last two clicks feed the interpolation (the strip in the browser gets them as plane points)
     at.radio(key="latent_interp_src").set_value("my last two clicks").run()
     assert not at.exception
-    assert any("path" in m.value for m in [*at.warning, *at.success])
+    strip = json.loads(_component(at, "aeviz_latent_path").json)
+    assert strip["source"] == "clicks" and strip["run"] == p["run"]
+    assert strip["clicks"] == [[500.0, -500.0], pytest.approx(codes[0].tolist())]
     # a malformed message changes nothing
     _send(at, pick={"z": "nonsense", "ab": [1]})
     assert "from a click" in " ".join(m.value for m in at.markdown)

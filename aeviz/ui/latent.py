@@ -17,6 +17,7 @@ from ..datasets import Dataset
 from ..figures import latent as fl
 from ..train import Trainer
 from . import latent_map as lmap
+from . import latent_path as lpath
 from .charts import shared_figure
 from .lesson import chart
 from .runs import finished_run
@@ -309,41 +310,30 @@ def grid_section(run: Trainer, data: Dataset, v: la.LatentView, r: float) -> Non
     chart(shared_figure(_fig_key(run, "grid", int(n), r), build), key="latent_grid")
 
 
+@st.fragment
 def interpolation_section(run: Trainer, data: Dataset, v: la.LatentView, r: float) -> None:
-    """Decode K points on the segment between two points; mark where the path is in a hole."""
+    """K points on the segment between two points, decoded in the browser (`latent_path`): the hole test, the
+    distance to the nearest code against r and the labels passed, all by the one rule. Choosing the samples reruns
+    only this part; K, the step, the map's radius and clicks on the map never reach the server."""
     state = _state()
-    c1, c2, c3, c4 = st.columns(4, vertical_alignment="bottom")
+    c1, c2, c3 = st.columns(3, vertical_alignment="bottom")
     source = c1.radio("Between", ("two training samples", "my last two clicks"), key="latent_interp_src")
+    clicks = source == "my last two clicks"
     n = len(data.X) - 1
+    first, other = default_ends(data)
+    a = int(c2.number_input("sample A", 0, n, first, key="latent_interp_a", disabled=clicks))
+    b = int(c3.number_input("sample B", 0, n, other, key="latent_interp_b", disabled=clicks))
+    za, zb = encode(run.model, data.X[[a, b]])  # (latent,) each: the exact codes (μ for a VAE)
+    names = data.label_names
+    lpath.latent_path(run_id=run.run_id, source="clicks" if clicks else "samples", za=za, zb=zb,
+                      ends=(f"sample {a}, label {names[data.y[a]]}", f"sample {b}, label {names[data.y[b]]}"),
+                      clicks=state["clicks"], r=r)
+
+
+def default_ends(data: Dataset) -> tuple[int, int]:
+    """The interpolation's default samples A and B: the first training sample and the first with another label."""
     first = int(data.train_idx[0])
-    other = int(next((i for i in data.train_idx if data.y[i] != data.y[first]), data.train_idx[-1]))
-    a = c2.number_input("sample A", 0, n, first, key="latent_interp_a")
-    b = c3.number_input("sample B", 0, n, other, key="latent_interp_b")
-    k = c4.slider("K points", 3, 30, 12, key="latent_interp_k")
-    if source == "my last two clicks":
-        if len(state["clicks"]) < 2:
-            st.info("Click two points on the map above first (or choose two training samples).")
-            return
-        za, zb = v.plane.to_latent(np.asarray(state["clicks"], dtype=np.float32))
-    else:
-        za, zb = encode(run.model, data.X[[int(a), int(b)]])
-    path = la.interpolate(run.model, v.index, za, zb, int(k), r)
-    crossed = path.t[path.holes]
-    if crossed.size:
-        st.warning(f"The path is in a hole for t from {crossed.min():.2f} to {crossed.max():.2f} "
-                   f"({crossed.size} of {len(path.t)} points, shaded red).")
-    else:
-        st.success(f"The whole path stays within r = {r:.3g} of a training code.")
-    passes = " → ".join(str(data.label_names[y]) for y in la.path_labels(path, data.y_train))
-    st.caption(f"Labels of the nearest training sample at each step, from A to B: {passes}.")
-    if data.kind == "points":
-        chart(fl.decoded_points_figure(data.X_train, path.X, path.holes, names=data.feature_names,
-                                       colour=path.t, title="Decodings along the path"), key="latent_interp")
-    else:
-        chart(fl.tiles_figure(path.X, 1, len(path.t), path.holes, data.kind, image_shape=data.image_shape,
-                              flip_rows=False, height=180 if data.kind == "image" else 160,
-                              title="From A (left) to B (right)"), key="latent_interp")
-    chart(fl.distance_strip_figure(path.t, path.dist, r), key="latent_interp_dist")
+    return first, int(next((i for i in data.train_idx if data.y[i] != data.y[first]), data.train_idx[-1]))
 
 
 def evolution_section(run: Trainer, data: Dataset, v: la.LatentView) -> None:

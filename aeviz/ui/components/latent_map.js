@@ -344,6 +344,13 @@ function sizeCanvas(canvas, w, h, dpr) {
   return ctx;
 }
 
+/** Tell the page's other latent components (the interpolation strip) what the map knows: "aeviz-latent-model"
+ *  (the loaded model, also kept on window for a strip mounted later), "aeviz-latent-radius", "aeviz-latent-pick". */
+export function tellPage(target, name, detail) {
+  if (name === "aeviz-latent-model") globalThis.__aevizLatentModel = detail;
+  target.dispatchEvent(new CustomEvent(name, { bubbles: true, composed: true, detail }));
+}
+
 // ------------------------------------------------------------------ the component
 
 class LatentMap {
@@ -436,6 +443,7 @@ class LatentMap {
     if (key !== this.runKey) {
       this.runKey = key;
       this.model = loadModel(p);
+      tellPage(this.root, "aeviz-latent-model", { run: p.run, model: this.model });
       this.pinned = null;
       this.pointSeq = null;
       this.fieldKey = null;
@@ -685,6 +693,7 @@ class LatentMap {
     this.rOut.textContent = this.r.toPrecision(3);
     if (this.pixelField) { this.drawHoles(); this.repaint(); }
     if (commit && !fromPython) this.send.r(this.r);
+    if (this.model) tellPage(this.root, "aeviz-latent-radius", { run: this.model.payload.run, r: this.r });
   }
 
   // ---------------------------------------------------------------- pointer, keys
@@ -758,6 +767,7 @@ class LatentMap {
     this.pinned = point;
     this.show(point, t0);
     this.announce();
+    tellPage(this.root, "aeviz-latent-pick", { run: this.model.payload.run, a: point.a, b: point.b });
     const s = this.shown;
     this.send.pick({ z: Array.from(point.z), ab: [point.a, point.b], dist: s.dist, row: s.row,
                      sample: this.model.sampleIds[s.row], source: point.source });

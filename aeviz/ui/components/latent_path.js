@@ -1,0 +1,559 @@
+// aeviz's interpolation strip: K points on the straight segment between two codes, decoded here, in the browser.
+//
+// Python (aeviz/ui/latent_path.py) puts the latent map's pure functions (decode, nearest, toLatent, project, the
+// drawing helpers: everything in latent_map.js before its component) in front of this file, and sends only the
+// endpoints (two training samples' exact codes, or the last two clicks on the map), the radius r and the text
+// size. The model itself (the decoder's layers, the reference codes and their standardisation) is the one the
+// map on the same page has already loaded: the map announces it ("aeviz-latent-model", kept on window for a
+// strip mounted later), and the radius as its slider moves ("aeviz-latent-radius") and every click
+// ("aeviz-latent-pick"). Moving K, the step scrubber or the map's radius, or clicking the map, repaints the strip
+// with no message to the server. The rule is aeviz.analysis.latent's: `interpolate` and `pathLabels` here are
+// `la.interpolate` and `la.path_labels` (float32 path points as numpy computes them).
+
+const PATH_NS = "__aevizLatentPath";
+const PATH_BLUE = "#2563eb";
+
+/** K evenly spaced points on the segment za → zb, as aeviz.analysis.latent.interpolate: each {t, z, x (the
+ *  decoding), dist (standardised, to the nearest reference code), row (that code's training row), hole}. */
+export function interpolate(model, za, zb, k, r) {
+  const f = Math.fround;  // numpy computes t and the points in float32
+  const K = Math.max(2, Math.floor(k)), L = model.latent;
+  const out = [];
+  for (let i = 0; i < K; i++) {
+    const t = f(i === K - 1 ? 1 : i / (K - 1));
+    const s = f(1 - t);
+    const z = new Float64Array(L);
+    for (let j = 0; j < L; j++) z[j] = f(f(s * f(za[j])) + f(t * f(zb[j])));
+    const { dist, row } = nearest(model, z);
+    out.push({ t, z, x: decode(model.layers, z), dist, row, hole: dist > r });
+  }
+  return out;
+}
+
+/** The labels (colour only) of the training samples nearest the path, in order, repeats merged
+ *  (aeviz.analysis.latent.path_labels): label indices. */
+export function pathLabels(model, path) {
+  const out = [];
+  for (const p of path) {
+    const lab = model.labels[p.row];
+    if (!out.length || out[out.length - 1] !== lab) out.push(lab);
+  }
+  return out;
+}
+
+/** Python's f"{x:.3g}" for the numbers the strip prints. */
+export function g3(x) {
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return "0";
+  const e = Math.floor(Math.log10(Math.abs(x)));
+  if (e < -4 || e >= 3) {
+    const [m, ex] = x.toExponential(2).split("e");
+    const mant = m.includes(".") ? m.replace(/0+$/, "").replace(/\.$/, "") : m;
+    const n = Number(ex);
+    return `${mant}e${n < 0 ? "-" : "+"}${String(Math.abs(n)).padStart(2, "0")}`;
+  }
+  return String(Number(x.toPrecision(3)));
+}
+
+/** Python's f"{x:.{d}f}": like toFixed, but an exact tie (0.625 to 2 places) goes to the even digit, not up. */
+export function fixed(x, d) {
+  const exact = Math.abs(x).toFixed(60);  // a double's exact decimal expansion (to 60 places)
+  const dot = exact.indexOf(".");
+  const rest = exact.slice(dot + 1 + d);
+  if (!/^50*$/.test(rest)) return x.toFixed(d);
+  const kept = Number(exact.slice(0, dot + 1 + d).replace(".", ""));  // the digits kept, as an integer
+  const n = kept % 2 === 0 ? kept : kept + 1;
+  return (Math.sign(x) * n / 10 ** d).toFixed(d);
+}
+
+/** The verdict the page prints under the strip: where the path is in a hole, or that it never is. */
+export function verdict(path, r) {
+  const crossed = path.filter((p) => p.hole).map((p) => p.t);
+  if (!crossed.length) return { hole: false, text: `The whole path stays within r = ${g3(r)} of a training code.` };
+  return { hole: true, text: `The path is in a hole for t from ${fixed(Math.min(...crossed), 2)} to `
+    + `${fixed(Math.max(...crossed), 2)} (${crossed.length} of ${path.length} points, shaded red).` };
+}
+
+// viridis at a few stops (the colour of t along the path, as the old figure's)
+const VIRIDIS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
+function viridis(t) {
+  const x = Math.min(1, Math.max(0, t)) * (VIRIDIS.length - 1);
+  const i = Math.min(VIRIDIS.length - 2, Math.floor(x)), u = x - i;
+  const c = VIRIDIS[i].map((v, j) => Math.round(v + u * (VIRIDIS[i + 1][j] - v)));
+  return `rgb(${c[0]},${c[1]},${c[2]})`;
+}
+
+class LatentPath {
+  constructor(parent, host) {
+    this.parent = parent;
+    this.host = host;
+    this.ac = new AbortController();
+    this.model = null;
+    this.run = null;
+    this.k = 12;
+    this.step = 0;
+    this.r = 1;
+    this.clicks = [];
+    this.paints = 0;
+    this.build();
+  }
+
+  build() {
+    const root = el("div", "lp-wrap", this.parent);
+    this.root = root;
+    const bar = el("div", "lp-bar", root);
+    const kl = el("label", "lp-range", bar);
+    el("span", "", kl).textContent = "K points";
+    this.kInput = el("input", "lp-k", kl, { type: "range", min: "3", max: "30", step: "1" });
+    this.kOut = el("output", "lp-val", kl);
+    const sl = el("label", "lp-range", bar);
+    el("span", "", sl).textContent = "Step";
+    this.sInput = el("input", "lp-s", sl, { type: "range", min: "1", max: "12", step: "1" });
+    this.sOut = el("output", "lp-val", sl);
+    this.verdict = el("div", "lp-verdict", root, { role: "status", "aria-live": "polite" });
+    this.passes = el("div", "lp-passes", root);
+    const grid = el("div", "lp-grid", root);
+    const left = el("div", "lp-left", grid);
+    this.left = left;
+    this.ends = el("div", "lp-ends", left);
+    this.tiles = el("canvas", "lp-tiles", left, { role: "img" });
+    this.strip = el("canvas", "lp-strip", left, { role: "img" });
+    const detail = el("div", "lp-detail", grid);
+    this.big = el("canvas", "lp-big", detail, { role: "img" });
+    this.detailText = el("div", "lp-dtext", detail, { "aria-live": "polite" });
+    this.hint = el("div", "lp-hint", root);
+    this.hint.textContent = "Drag K to change the number of points, and move over the tiles or the strip (or use the "
+      + "Step slider) to see one decoding large. Everything here is computed in your browser.";
+
+    const opts = { signal: this.ac.signal };
+    this.kInput.addEventListener("input", (e) => {  // keep the selected step near the same t
+      const t = this.path ? this.step / Math.max(1, this.path.length - 1) : 0.5;
+      this.k = Number(this.kInput.value);
+      this.step = Math.round(t * (this.k - 1));
+      this.compute(e.timeStamp);
+    }, opts);
+    this.sInput.addEventListener("input", (e) => this.select(Number(this.sInput.value) - 1, e.timeStamp), opts);
+    for (const c of [this.tiles, this.strip]) {
+      const pick = (e) => { if (e.pointerType === "mouse" || e.buttons) this.select(this.stepAt(c, e), e.timeStamp); };
+      c.addEventListener("pointermove", pick, opts);
+      c.addEventListener("pointerdown", (e) => this.select(this.stepAt(c, e), e.timeStamp), opts);
+    }
+    document.addEventListener("aeviz-latent-model", (e) => this.adopt(e.detail), opts);
+    document.addEventListener("aeviz-latent-radius", (e) => {
+      if (e.detail && e.detail.run === this.run && Number.isFinite(e.detail.r)) this.setR(e.detail.r);
+    }, opts);
+    document.addEventListener("aeviz-latent-pick", (e) => {
+      const d = e.detail;
+      if (!d || d.run !== this.run) return;
+      this.clicks = [...this.clicks, [d.a, d.b]].slice(-2);
+      if (this.source === "clicks") this.compute(e.timeStamp);
+    }, opts);
+    this.ro = new ResizeObserver(() => { if (Math.floor(this.left.clientWidth) !== this.W) this.paint(); });
+    this.ro.observe(this.left);
+  }
+
+  destroy() {
+    this.ac.abort();
+    this.ro.disconnect();
+    this.root.remove();
+  }
+
+  /** New data from Python: the endpoints, the radius, the text size (the model comes from the map). */
+  update(data) {
+    this.fontPx = Math.min(40, Math.max(8, Number(data.font_px) || 11));
+    this.root.classList.toggle("lp-present", !!data.present);
+    const kMin = Number(data.k_min) || 3, kMax = Number(data.k_max) || 30;
+    this.kInput.min = String(kMin);
+    this.kInput.max = String(kMax);
+    if (data.run !== this.run) { this.run = data.run; this.model = null; this.k = Number(data.k) || 12; this.step = Math.floor(this.k / 2); }
+    this.k = Math.min(kMax, Math.max(kMin, this.k));
+    this.kInput.value = String(this.k);
+    this.source = data.source === "clicks" ? "clicks" : "samples";
+    this.za = data.za;
+    this.zb = data.zb;
+    this.endNames = data.ends || ["A", "B"];
+    const clicks = JSON.stringify(data.clicks || []);
+    if (clicks !== this.clicksFromPython) { this.clicksFromPython = clicks; this.clicks = (data.clicks || []).slice(-2); }
+    if (Number.isFinite(data.r) && data.r !== this.rFromPython) { this.rFromPython = data.r; this.r = Math.max(0, data.r); }
+    const shared = globalThis.__aevizLatentModel;
+    if (!this.model && shared && shared.run === this.run) this.model = shared.model;
+    this.text = getComputedStyle(this.root).getPropertyValue("--st-text-color").trim() || "#111827";
+    this.compute();
+  }
+
+  adopt(detail) {
+    if (!detail || detail.run !== this.run || detail.model === this.model) return;
+    this.model = detail.model;
+    this.compute();
+  }
+
+  setR(r) {
+    this.r = Math.max(0, r);
+    if (!this.path) return;
+    for (const p of this.path) p.hole = p.dist > this.r;  // the distances do not depend on r
+    this.paint();
+  }
+
+  /** The path for the current endpoints and K (decoded here), then the paint. */
+  compute(t0) {
+    const m = this.model;
+    this.path = null;
+    this.message = null;
+    if (!m) {
+      this.message = "Waiting for the map above to load the model…";
+    } else if (this.source === "clicks") {
+      if (this.clicks.length < 2) {
+        this.message = "Click two points on the map above first (or choose two training samples).";
+      } else {
+        const [p, q] = this.clicks;
+        this.path = interpolate(m, toLatent(m, p[0], p[1]), toLatent(m, q[0], q[1]), this.k, this.r);
+      }
+    } else if (Array.isArray(this.za) && this.za.length === m.latent && this.zb.length === m.latent) {
+      this.path = interpolate(m, this.za, this.zb, this.k, this.r);
+    } else {
+      this.message = "These samples' codes do not fit this model.";
+    }
+    if (this.path) this.step = Math.min(this.step, this.path.length - 1);
+    this.paint(t0);
+  }
+
+  select(i, t0) {
+    if (!this.path || !Number.isFinite(i)) return;
+    const s = Math.min(this.path.length - 1, Math.max(0, i));
+    if (s === this.step && t0 !== undefined) return;
+    this.step = s;
+    this.paint(t0);
+  }
+
+  stepAt(canvas, e) {
+    if (!this.path) return NaN;
+    const rect = canvas.getBoundingClientRect();
+    const x = e.clientX - rect.left, y = e.clientY - rect.top;
+    if (canvas === this.strip) {
+      const { l, w } = this.stripBox;
+      return Math.round(((x - l) / w) * (this.path.length - 1));
+    }
+    const L = this.tileLayout;
+    if (!L) return NaN;
+    if (L.points) {  // the nearest path point on the scatter
+      let best = Infinity, idx = 0;
+      L.xy.forEach(([px, py], i) => { const d = (px - x) ** 2 + (py - y) ** 2; if (d < best) { best = d; idx = i; } });
+      return idx;
+    }
+    const c = Math.floor(x / L.size), r = Math.floor(y / L.size);
+    return Math.min(this.path.length - 1, Math.max(0, r * L.cols + Math.min(L.cols - 1, Math.max(0, c))));
+  }
+
+  // ---------------------------------------------------------------- painting
+
+  paint(t0) {
+    const start = performance.now();
+    this.dpr = window.devicePixelRatio || 1;
+    setText(this.kOut, String(this.k));
+    const path = this.path;
+    this.root.classList.toggle("lp-empty", !path);
+    this.W = Math.floor(this.left.clientWidth);  // the tiles' and the strip's column
+    if (!path) {
+      setText(this.verdict, this.message || "");
+      this.verdict.className = "lp-verdict";
+      setText(this.passes, "");
+      setText(this.ends, "");
+      setText(this.sOut, "");
+      return;
+    }
+    const m = this.model;
+    this.sInput.max = String(path.length);
+    this.sInput.value = String(this.step + 1);
+    setText(this.sOut, `${this.step + 1} of ${path.length}`);
+    const v = verdict(path, this.r);
+    setText(this.verdict, v.text);
+    const cls = `lp-verdict ${v.hole ? "hole" : "ok"}`;
+    if (this.verdict.className !== cls) this.verdict.className = cls;
+    const names = m.payload.label_names;
+    setText(this.passes, "Labels of the nearest training sample at each step, from A to B: "
+      + pathLabels(m, path).map((k) => names[k]).join(" → ") + ".");
+    const [na, nb] = this.source === "clicks" ? ["your second-last click", "your last click"] : this.endNames;
+    setText(this.ends, `From A (${na}, left) to B (${nb}, right)`);
+    const holes = path.filter((p) => p.hole).length;
+    const aria = `${path.length} decodings from A to B, ${holes} of them in a hole (shaded red).`;
+    if (this.tiles.getAttribute("aria-label") !== aria) this.tiles.setAttribute("aria-label", aria);
+    this.paintTiles();
+    this.paintStrip();
+    this.paintDetail();
+    this.paints++;
+    if (t0 !== undefined) {
+      this.root.dispatchEvent(new CustomEvent("aeviz-path-painted", { bubbles: true, composed: true,
+        detail: { t0, start, k: path.length } }));
+    }
+  }
+
+  paintTiles() {
+    const m = this.model, smp = m.samples, path = this.path, K = path.length;
+    const W = Math.max(200, this.W);
+    if (smp.kind === "points") { this.paintScatter(W); return; }
+    const min = smp.kind === "image" ? 34 : 44;
+    const rows = Math.ceil(K / Math.max(1, Math.min(K, Math.floor(W / min))));
+    const cols = Math.ceil(K / rows);  // rows of equal length
+    const size = Math.min(smp.kind === "image" ? 72 : 90, Math.floor(W / cols));
+    const H = rows * size;
+    const ctx = sizeCanvas(this.tiles, cols * size, H, this.dpr);
+    ctx.clearRect(0, 0, cols * size, H);
+    this.tileLayout = { cols, rows, size };
+    const F = m.features;
+    let lo = 0, hi = 1;
+    if (smp.kind !== "image") { lo = Math.min(0, ...smp.lo); hi = Math.max(0, ...smp.hi); }
+    path.forEach((p, i) => {
+      const x0 = (i % cols) * size, y0 = Math.floor(i / cols) * size;
+      if (smp.kind === "image") {
+        const [h, w] = smp.shape, cell = (size - 2) / Math.max(h, w);
+        for (let r = 0; r < h; r++) {
+          for (let c = 0; c < w; c++) {
+            const g = 255 - Math.round(255 * Math.min(1, Math.max(0, p.x[r * w + c])));
+            ctx.fillStyle = `rgb(${g},${g},${g})`;
+            ctx.fillRect(x0 + 1 + c * cell, y0 + 1 + r * cell, cell + 0.5, cell + 0.5);
+          }
+        }
+      } else {  // the decoded features as a profile (gw's 16 features), zero marked
+        const Y = (val) => y0 + 3 + ((hi - Math.min(hi, Math.max(lo, val))) / (hi - lo)) * (size - 6);
+        ctx.fillStyle = "#9ca3af";
+        ctx.fillRect(x0 + 2, Y(0), size - 4, 1);
+        ctx.strokeStyle = "#1d4ed8";
+        ctx.lineWidth = 1.2;
+        ctx.beginPath();
+        for (let j = 0; j < F; j++) {
+          const x = x0 + 3 + (j / Math.max(1, F - 1)) * (size - 6);
+          if (j) ctx.lineTo(x, Y(p.x[j])); else ctx.moveTo(x, Y(p.x[j]));
+        }
+        ctx.stroke();
+      }
+      if (p.hole) {
+        ctx.fillStyle = "rgba(239,68,68,0.35)";
+        ctx.fillRect(x0, y0, size, size);
+      }
+      ctx.strokeStyle = i === this.step ? PATH_BLUE : p.hole ? HOLE_COLOUR : "#e5e7eb";
+      ctx.lineWidth = i === this.step ? 2.5 : 1;
+      ctx.strokeRect(x0 + 0.5, y0 + 0.5, size - 1, size - 1);
+    });
+  }
+
+  paintScatter(W) {
+    const m = this.model, smp = m.samples, F = m.features, path = this.path;
+    const [i0, i1] = smp.view;
+    const H = Math.round(Math.min(360, Math.max(200, 0.55 * W)));
+    const fs = this.fontPx, k = fs / 11;
+    const mg = { l: Math.round(40 * k), r: 8, t: 8, b: Math.round(34 * k) };
+    let x0 = smp.lo[i0], x1 = smp.hi[i0], y0 = smp.lo[i1], y1 = smp.hi[i1];
+    for (const p of path) { x0 = Math.min(x0, p.x[i0]); x1 = Math.max(x1, p.x[i0]); y0 = Math.min(y0, p.x[i1]); y1 = Math.max(y1, p.x[i1]); }
+    const padx = 0.06 * (x1 - x0 || 1), pady = 0.06 * (y1 - y0 || 1);
+    const X = (v) => mg.l + ((v - x0 + padx) / (x1 - x0 + 2 * padx)) * (W - mg.l - mg.r);
+    const Y = (v) => mg.t + ((y1 + pady - v) / (y1 - y0 + 2 * pady)) * (H - mg.t - mg.b);
+    const ctx = sizeCanvas(this.tiles, W, H, this.dpr);
+    ctx.clearRect(0, 0, W, H);
+    ctx.fillStyle = "#cbd5e1";
+    for (let i = 0; i < m.n; i++) ctx.fillRect(X(smp.x[i * F + i0]) - 1.5, Y(smp.x[i * F + i1]) - 1.5, 3, 3);
+    ctx.strokeStyle = "#d1d5db";
+    ctx.strokeRect(mg.l + 0.5, mg.t + 0.5, W - mg.l - mg.r - 1, H - mg.t - mg.b - 1);
+    ctx.fillStyle = this.text;
+    ctx.font = `${fs}px sans-serif`;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "top";
+    for (const t of niceTicks(x0, x1, 4)) ctx.fillText(String(+t.toPrecision(3)), X(t), H - mg.b + 4);
+    ctx.fillText(smp.names[i0], mg.l + (W - mg.l - mg.r) / 2, H - mg.b + Math.round(18 * k));
+    ctx.textAlign = "right";
+    ctx.textBaseline = "middle";
+    for (const t of niceTicks(y0, y1, 4)) ctx.fillText(String(+t.toPrecision(3)), mg.l - 5, Y(t));
+    ctx.save();
+    ctx.translate(Math.round(10 * k), mg.t + (H - mg.t - mg.b) / 2);
+    ctx.rotate(-Math.PI / 2);
+    ctx.textAlign = "center";
+    ctx.fillText(smp.names[i1], 0, 0);
+    ctx.restore();
+    const xy = path.map((p) => [X(p.x[i0]), Y(p.x[i1])]);
+    ctx.strokeStyle = "#9ca3af";
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    xy.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
+    ctx.stroke();
+    path.forEach((p, i) => {
+      const [x, y] = xy[i];
+      if (p.hole) {
+        ctx.strokeStyle = HOLE_COLOUR;
+        ctx.lineWidth = 2.5;
+        ctx.beginPath();
+        ctx.moveTo(x - 5, y - 5); ctx.lineTo(x + 5, y + 5); ctx.moveTo(x - 5, y + 5); ctx.lineTo(x + 5, y - 5);
+        ctx.stroke();
+      } else {
+        ctx.fillStyle = viridis(p.t);
+        ctx.beginPath();
+        ctx.arc(x, y, 4, 0, 2 * Math.PI);
+        ctx.fill();
+      }
+      if (i === this.step) {
+        ctx.strokeStyle = PATH_BLUE;
+        ctx.lineWidth = 2;
+        ctx.beginPath();
+        ctx.arc(x, y, 8, 0, 2 * Math.PI);
+        ctx.stroke();
+      }
+    });
+    this.tileLayout = { points: true, xy };
+  }
+
+  paintStrip() {
+    const path = this.path, r = this.r;
+    const W = Math.max(200, this.W);
+    const fs = this.fontPx, k = fs / 11;
+    const H = Math.round(150 * Math.max(1, k * 0.9));
+    const mg = { l: Math.round(44 * k), r: Math.round(26 * k), t: 8, b: Math.round(36 * k) };
+    const w = W - mg.l - mg.r, h = H - mg.t - mg.b;
+    this.stripBox = { l: mg.l, w };
+    const top = Math.max(r, ...path.map((p) => p.dist)) * 1.12 || 1;
+    const X = (t) => mg.l + t * w, Y = (d) => mg.t + (1 - d / top) * h;
+    const ctx = sizeCanvas(this.strip, W, H, this.dpr);
+    ctx.clearRect(0, 0, W, H);
+    ctx.fillStyle = this.text;
+    ctx.font = `${fs}px sans-serif`;
+    ctx.strokeStyle = "#e5e7eb";
+    ctx.textAlign = "right";
+    ctx.textBaseline = "middle";
+    for (const d of niceTicks(0, top, 3)) {
+      ctx.fillRect(mg.l - 4, Y(d), 4, 1);
+      ctx.fillText(String(+d.toPrecision(3)), mg.l - 6, Y(d));
+    }
+    ctx.textAlign = "center";
+    ctx.textBaseline = "top";
+    for (const t of [0, 0.25, 0.5, 0.75, 1]) {
+      ctx.fillRect(X(t), mg.t + h, 1, 4);
+      ctx.fillText(String(t), X(t), mg.t + h + 5);
+    }
+    ctx.fillText("position along the path t (distance to the nearest code, in code standard deviations)",
+      mg.l + w / 2, mg.t + h + Math.round(19 * k), w);
+    ctx.strokeStyle = "#d1d5db";
+    ctx.strokeRect(mg.l + 0.5, mg.t + 0.5, w - 1, h - 1);
+    // r, dashed
+    ctx.strokeStyle = HOLE_COLOUR;
+    ctx.setLineDash([5, 4]);
+    ctx.beginPath();
+    ctx.moveTo(mg.l, Y(r));
+    ctx.lineTo(mg.l + w, Y(r));
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.fillStyle = HOLE_COLOUR;
+    ctx.textAlign = "left";
+    ctx.textBaseline = "middle";
+    ctx.fillText("r", mg.l + w + 4, Y(r));
+    // the selected step
+    const sel = path[this.step];
+    ctx.fillStyle = "rgba(37,99,235,0.25)";
+    ctx.fillRect(X(sel.t) - 1, mg.t, 2, h);
+    ctx.strokeStyle = "#6b7280";
+    ctx.lineWidth = 1.5;
+    ctx.beginPath();
+    path.forEach((p, i) => (i ? ctx.lineTo(X(p.t), Y(p.dist)) : ctx.moveTo(X(p.t), Y(p.dist))));
+    ctx.stroke();
+    for (const p of path) {
+      ctx.fillStyle = p.hole ? HOLE_COLOUR : OK_COLOUR;
+      ctx.beginPath();
+      ctx.arc(X(p.t), Y(p.dist), 3.5, 0, 2 * Math.PI);
+      ctx.fill();
+    }
+    const holes = path.filter((p) => p.hole).length;
+    const aria = `Distance to the nearest training code along the path, against r = ${g3(r)}: ${holes} of `
+      + `${path.length} points above r.`;
+    if (this.strip.getAttribute("aria-label") !== aria) this.strip.setAttribute("aria-label", aria);
+  }
+
+  paintDetail() {
+    const m = this.model, smp = m.samples, p = this.path[this.step], F = m.features;
+    const sample = m.sampleIds[p.row], label = m.payload.label_names[m.labels[p.row]];
+    const zs = Array.from(p.z.slice(0, 4), (v) => fmt(v, 2)).join(", ") + (p.z.length > 4 ? ", …" : "");
+    setText(this.detailText, `Step ${this.step + 1} of ${this.path.length}, t = ${fixed(p.t, 2)}, z = (${zs}): `
+      + `${p.hole ? "in a hole" : "not a hole"}, ${fmt(p.dist, 2)} code standard deviations from the nearest `
+      + `training code (sample ${sample}, label ${label}).`);
+    const fs = this.fontPx;
+    if (smp.kind === "image") {
+      const [h, w] = smp.shape;
+      const size = Math.round(Math.min(160, Math.max(96, 9 * fs)));
+      const ctx = sizeCanvas(this.big, size, size, this.dpr);
+      const cell = size / Math.max(h, w);
+      for (let r = 0; r < h; r++) {
+        for (let c = 0; c < w; c++) {
+          const g = 255 - Math.round(255 * Math.min(1, Math.max(0, p.x[r * w + c])));
+          ctx.fillStyle = `rgb(${g},${g},${g})`;
+          ctx.fillRect(c * cell, r * cell, cell + 0.5, cell + 0.5);
+        }
+      }
+      ctx.strokeStyle = p.hole ? HOLE_COLOUR : "#d1d5db";
+      ctx.lineWidth = 2;
+      ctx.strokeRect(1, 1, size - 2, size - 2);
+    } else if (smp.kind === "tabular") {  // the decoded features as bars
+      const W = 220, rowH = Math.max(12, fs + 2), left = Math.round(6.5 * fs), H = F * rowH + 6;
+      const ctx = sizeCanvas(this.big, W, H, this.dpr);
+      ctx.clearRect(0, 0, W, H);
+      const lo = Math.min(0, ...smp.lo), hi = Math.max(0, ...smp.hi);
+      const X = (v) => left + ((Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo)) * (W - left - 4);
+      ctx.font = `${Math.max(9, fs - 1)}px sans-serif`;
+      ctx.textAlign = "right";
+      ctx.textBaseline = "middle";
+      for (let i = 0; i < F; i++) {
+        const y = 3 + i * rowH + rowH / 2;
+        ctx.fillStyle = this.text;
+        ctx.fillText(smp.names[i], left - 4, y, left - 6);
+        ctx.fillStyle = p.hole ? HOLE_COLOUR : "#3b82f6";
+        const a = X(0), b = X(p.x[i]);
+        ctx.fillRect(Math.min(a, b), y - 4, Math.max(1, Math.abs(b - a)), 8);
+      }
+      ctx.fillStyle = "#9ca3af";
+      ctx.fillRect(X(0), 3, 1, F * rowH);
+    } else {
+      sizeCanvas(this.big, 1, 1, 1);
+    }
+    const aria = `the decoding at step ${this.step + 1}`;
+    if (this.big.getAttribute("aria-label") !== aria) this.big.setAttribute("aria-label", aria);
+  }
+
+  // ---------------------------------------------------------------- for tests and benchmarks
+
+  api() {
+    const self = this;
+    return {
+      get instance() { return self; },
+      get ready() { return !!self.path; },
+      get paints() { return self.paints; },
+      get k() { return self.k; },
+      get r() { return self.r; },
+      get message() { return self.message; },
+      get clicks() { return self.clicks.map((c) => c.slice()); },
+      state() {
+        const path = self.path;
+        return path && {
+          t: path.map((p) => p.t), Z: path.map((p) => Array.from(p.z)), X: path.map((p) => Array.from(p.x)),
+          dist: path.map((p) => p.dist), rows: path.map((p) => p.row), holes: path.map((p) => p.hole),
+          labels: pathLabels(self.model, path).map((k) => self.model.payload.label_names[k]),
+          verdict: self.verdict.textContent, passes: self.passes.textContent, step: self.step, r: self.r,
+        };
+      },
+    };
+  }
+}
+
+/** Streamlit's entry point: one LatentPath per mount point, updated in place on every rerun. */
+export default function mount(component) {
+  const { data, parentElement } = component;
+  const host = parentElement.host || parentElement;
+  let inst = parentElement[PATH_NS];
+  if (!inst) {
+    inst = new LatentPath(parentElement, host);
+    parentElement[PATH_NS] = inst;
+    host.aevizLatentPath = inst.api();
+  }
+  inst.generation = (inst.generation || 0) + 1;
+  const generation = inst.generation;
+  inst.update(data);
+  return () => {
+    if (parentElement[PATH_NS] !== inst || inst.generation !== generation) return;
+    inst.destroy();
+    delete parentElement[PATH_NS];
+    delete host.aevizLatentPath;
+  };
+}

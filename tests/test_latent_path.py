@@ -1,0 +1,88 @@
+"""The interpolation strip, Python side: its JS is the map's pure functions plus its own, its arguments are a few
+hundred bytes (the decoder is never sent twice), and the latent page renders it for every dataset, under AppTest.
+The browser side (the JS path equals `la.interpolate`) is in tests/test_browser_latent_path.py."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from aeviz import DATASETS, DataConfig, load
+from aeviz.ui import latent as ul
+from aeviz.ui import latent_path as lpath
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+
+
+def _open(dataset="digits", **query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params.update({"d_name": dataset, "t_epochs": "3", **query})
+    at.run()
+    at.switch_page("pages/latent.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _components(at: AppTest) -> dict:
+    return {n.proto.component_name: n.proto for n in at._tree if getattr(n, "type", "") == "bidi_component"}
+
+
+def test_script_shares_the_maps_functions_instead_of_copying_them():
+    js = lpath.script()
+    core = (ROOT / "aeviz/ui/components/latent_map.js").read_text().partition(lpath.CORE_END)[0]
+    assert js.startswith(core) and "export function decode(" in core and "export function nearest(" in core
+    own = (ROOT / "aeviz/ui/components/latent_path.js").read_text()
+    assert js.endswith(own) and js.count("export default function mount") == 1
+    assert "function decode(" not in own and "function nearest(" not in own  # not copied
+    assert "class LatentMap" not in js  # the map's component stays out
+
+
+def test_args_shape_and_size():
+    args = lpath.path_args(run_id="abc", source="samples", za=np.float32([0.5, -1.25]), zb=[2, 3],
+                           ends=("sample 0, label 0", "sample 7, label 1"), clicks=[(1, 2), (3, 4), (5, 6)], r=0.75)
+    assert args["za"] == [0.5, -1.25] and args["zb"] == [2.0, 3.0]
+    assert args["clicks"] == [[3.0, 4.0], [5.0, 6.0]]  # the last two
+    assert (args["k"], args["k_min"], args["k_max"]) == (lpath.K_DEFAULT, 3, 30)
+    assert args["source"] == "samples" and args["r"] == 0.75 and args["run"] == "abc"
+    assert lpath.path_args(run_id="", source="clicks", za=[0], zb=[0], ends=("", ""), clicks=[], r=1)["source"] \
+        == "clicks"
+    assert len(json.dumps(args)) < 1000
+    json.loads(json.dumps(args))
+
+
+@pytest.mark.parametrize("dataset", list(DATASETS))
+def test_page_renders_the_strip_for_each_dataset(dataset):
+    at = _open(dataset)
+    comps = _components(at)
+    assert set(comps) == {"aeviz_latent_map", "aeviz_latent_path"}
+    strip, m = comps["aeviz_latent_path"], json.loads(comps["aeviz_latent_map"].json)
+    assert strip.id.endswith(lpath.KEY) and ".lp-wrap" in strip.css_content
+    assert "export function interpolate(" in strip.js_content
+    args = json.loads(strip.json)
+    assert "payload" not in args and len(strip.json) < 2000  # the decoder travels once, with the map
+    assert args["run"] == m["payload"]["run"] and args["r"] == m["r"]
+    assert len(args["za"]) == len(args["zb"]) == m["payload"]["latent"]
+    data = load(DataConfig(name=dataset))
+    a, b = ul.default_ends(data)
+    assert data.y[a] != data.y[b]
+    assert args["ends"] == [f"sample {a}, label {data.label_names[data.y[a]]}",
+                            f"sample {b}, label {data.label_names[data.y[b]]}"]
+    # no server-drawn figure for the interpolation any more
+    charts = [c.proto.id for c in at.get("plotly_chart")]
+    assert any(i.endswith("latent_grid") for i in charts)  # the ids are read right ...
+    assert not [i for i in charts if "latent_interp" in i]  # ... and none is the interpolation's
+
+
+def test_a_new_radius_and_the_vae_reach_the_strip():
+    at = _open("digits", m_variant="variational", m_latent="3")
+    args = json.loads(_components(at)["aeviz_latent_path"].json)
+    assert len(args["za"]) == 3
+    at.radio(key="latent_interp_src").set_value("my last two clicks").run()
+    assert not at.exception
+    args = json.loads(_components(at)["aeviz_latent_path"].json)
+    assert args["source"] == "clicks" and args["clicks"] == []  # the strip asks for two clicks in the browser
+    assert at.number_input(key="latent_interp_a").disabled
