@@ -1,6 +1,6 @@
 """Streamlit helpers for the Anomaly page: anomaly settings and presets, the cached normal-only digits
-run, the threshold panel (a fragment around the browser-side threshold chart), the "score your own data"
-upload and the page's "Try this" prompts for each kind of dataset.
+run, the threshold panel (a fragment around the browser-side threshold chart; the "score your own data"
+upload in it is aeviz.ui.anomaly_upload) and the page's "Try this" prompts for each kind of dataset.
 
 The scored scenario and the figures under the threshold chart depend on the run (its id: an uploaded
 model has its own), the anomaly settings and the threshold alone, so they are computed once per server
@@ -23,12 +23,12 @@ from ..figures import anomaly as fig_anomaly
 from ..figures.recon import profile_overlay
 from ..figures.samples import image_figure
 from ..train import Trainer
+from .anomaly_upload import score_upload, upload_section  # noqa: F401  (score_upload: public here too)
 from .cache import dataset
 from .charts import shared_figure
 from .components import threshold as threshold_component
 from .lesson import chart, font_px, hidden, link_value, presenting, remember
 from .runs import model_or_stop, run_or_stop, shared_run
-from .share import plain
 from .state import configs
 
 _PRESET_LABELS = {
@@ -38,7 +38,6 @@ _PRESET_LABELS = {
     "custom": "Custom",
 }
 _MODES = {"percentile": "percentile of normal errors", "raw": "raw error value"}
-_PARSED = "an_upload_parsed"  # ((file id, columns, bounded), CsvResult): the uploaded CSV, read once
 _DRAG_KEY = "an_drag"
 LITERAL_NOTE = (
     "Why is the literal experiment not harder? Each redrawn value is ordinary on its own, but an event "
@@ -283,63 +282,6 @@ def _flagged_figure(scn: anomaly.Scenario, data: Dataset, names: list[str], erro
     return profile_overlay(x, r, data.feature_names, title=f"{names[i]} · error {errors[i]:.3g}", height=280)
 
 
-def _upload(data: Dataset, model, thr: float, scn: anomaly.Scenario) -> np.ndarray | None:
-    """The "score your own data" section: returns the uploaded rows' errors, or None."""
-    st.subheader("Score your own data")
-    st.markdown(f"Upload a CSV whose header names the {data.n_features} columns of **{data.name}** "
-                f"({', '.join(data.feature_names[:3])}, …) with one row per sample, in the same units as the "
-                "dataset. Each row gets its error, its flag and a tick on the histogram above.")
-    example = np.concatenate([scn.X_normal[:5], scn.X_anomalous[:5]])
-    st.download_button("Download an example CSV (5 normal rows, then 5 anomalies)",
-                       anomaly.to_csv(example, data.feature_names), file_name=f"{data.name}_example.csv",
-                       mime="text/csv", key="an_example")
-    file = st.file_uploader("Your CSV file", type=["csv", "tsv", "txt"], key="an_upload",
-                            max_upload_size=anomaly.MAX_UPLOAD_MB,
-                            help=f"At most {anomaly.MAX_UPLOAD_MB} MB and {anomaly.MAX_UPLOAD_ROWS:,} rows, in UTF-8 "
-                                 "(or UTF-16 with a byte-order mark), separated by commas, semicolons, tabs or |.")
-    if file is None:
-        return None
-    return score_upload(file.getvalue(), data, model, thr, scn, file_id=file.file_id)
-
-
-def _parsed(raw: bytes, data: Dataset, file_id: str | None) -> anomaly.CsvResult:
-    """read_csv's result, remembered per session for the uploaded file (moving the threshold reruns
-    this panel; the file is read once)."""
-    key = (file_id, data.feature_names, data.bounded)
-    memo = st.session_state.get(_PARSED)
-    if file_id is not None and memo is not None and memo[0] == key:
-        return memo[1]
-    result = anomaly.read_csv(raw, data.feature_names, bounded=data.bounded)
-    if file_id is not None:
-        st.session_state[_PARSED] = (key, result)
-    return result
-
-
-def score_upload(raw: bytes, data: Dataset, model, thr: float, scn: anomaly.Scenario, *,
-                 file_id: str | None = None) -> np.ndarray | None:
-    """Validate uploaded bytes and show each row's error and flag; a bad file gets one clear st.error.
-    With the uploader's `file_id`, the file is parsed once per session, not on every rerun."""
-    result = _parsed(raw, data, file_id)
-    if result.error:  # it quotes the file's column names and cells: shown as text, never Markdown
-        st.error(plain(f"Could not score this file. {result.error}"))
-        return None
-    for note in result.notes:
-        st.info(plain(note))
-    try:
-        errors = anomaly.upload_errors(model, result.X)  # (rows,) float64
-    except ValueError as exc:
-        st.error(plain(f"Could not score this file. {exc}"))
-        return None
-    flagged = errors > thr
-    pct = np.searchsorted(np.sort(scn.normal), errors, side="right") / len(scn.normal) * 100
-    st.markdown(f"**{int(flagged.sum())} of {len(errors)}** uploaded rows are above the threshold.")
-    st.dataframe({"row": np.arange(1, len(errors) + 1), "error": errors, "flagged": flagged,
-                  "percentile among normal errors": pct}, hide_index=True, key="an_upload_table",
-                 column_config={"error": st.column_config.NumberColumn(format="%.4g"),
-                                "percentile among normal errors": st.column_config.NumberColumn(format="%.1f")})
-    return errors
-
-
 @st.fragment
 def threshold_panel(scn: anomaly.Scenario, data: Dataset, run: Trainer, acfg: anomaly.AnomalyConfig) -> None:
     """Threshold widgets, the threshold chart (histogram, live rates, ROC with the operating point: all
@@ -361,7 +303,7 @@ def threshold_panel(scn: anomaly.Scenario, data: Dataset, run: Trainer, acfg: an
                   "and the rows below are the server's, and follow when you let go.")
     st.subheader("Flagged points" if data.kind == "points" else "Top flagged")
     _top_flagged(scn, data, thr, _fig_key(run, acfg))
-    uploaded = _upload(data, run.model, thr, scn)
+    uploaded = upload_section(data, run.model, thr, scn)
     colours = {"normal": fig_anomaly.NORMAL_COLOUR, "anomalous": fig_anomaly.ANOMALY_COLOUR,
                "upload": fig_anomaly.UPLOAD_COLOUR, "line": fig_anomaly.UPLOAD_COLOUR}
     data_for_chart = threshold_component.payload(scn.normal, scn.anomalous, mode=mode, pct=pct, threshold=thr,
