@@ -15,13 +15,13 @@ ui.intro(
 )
 ui.heading("The anomalies")
 acfg = anomaly_ui.controls(data)
-model = anomaly_ui.model_for(cfgs, data, acfg)
-scn = anomaly_ui.scenario(data, model, acfg)
+run = anomaly_ui.run_for(cfgs, data, acfg)
+scn = anomaly_ui.scenario(data, run, acfg)
 
 ui.heading("Threshold")
 ui.explain(f"Scored: **{len(scn.normal)}** held-out normal rows and **{len(scn.anomalous)}** anomalies. "
            "Drag the dashed line: the rates, the histogram and the point on the ROC curve follow at once, "
            "in your browser; let go and the confusion matrix and the flagged rows below catch up.")
-anomaly_ui.threshold_panel(scn, data, model)
+anomaly_ui.threshold_panel(scn, data, run, acfg)
 
 ui.try_this(anomaly_ui.prompts(data))

@@ -17,11 +17,11 @@ ui.intro(
     r"\text{error}(x) = \frac{1}{d}\sum_{j=1}^{d} \left(x_j - \hat{x}_j\right)^2",
 )
 run = ui.model_or_stop()
-X, X_hat, errors = recon_ui.reconstructions(run.model, data)
+X, X_hat, errors = recon_ui.reconstructions(run, data)
 
 st.subheader("Original and reconstruction")
 chosen = recon_ui.pick_samples(errors)
-recon_ui.show_samples(data, X, X_hat, errors, chosen)
+recon_ui.show_samples(run, data, X, X_hat, errors, chosen)
 if data.kind == "image" and model_cfg.latent <= 2:
     st.info(f"**Blurry but right.** Each image is {data.n_features} numbers squeezed through "
             f"{model_cfg.latent}: the decoder can only draw a smooth, average-looking version of the digit. "
@@ -32,7 +32,7 @@ elif data.kind == "points":
                "the line or sheet it has learned, and the segment's length is the error.")
 
 st.subheader("Error per label")
-recon_ui.error_per_label(data, errors, X, X_hat)
+recon_ui.error_per_label(run, data, errors, X, X_hat)
 
 st.subheader("Test error against latent size")
 recon_ui.sweep_section(cfgs, data)

@@ -189,7 +189,7 @@ def test_the_html_checker_catches_user_text():
 
 
 def test_no_user_text_reaches_unsafe_allow_html():
-    files = [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "aeviz" / "ui").glob("*.py")]
+    files = [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "aeviz" / "ui").rglob("*.py")]
     offenders = {f.relative_to(ROOT).as_posix(): lines for f in files
                  if (lines := html_calls_with_non_constant_text(f.read_text()))}
     assert not offenders, f"HTML rendered from non-constant text: {offenders}"

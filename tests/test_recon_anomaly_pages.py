@@ -196,3 +196,102 @@ def test_digits_held_out_choices_and_no_anomalies_message():
     at.multiselect(key="an_corr").set_value([]).run()
     _ok(at)
     assert any("no anomalies" in w.value for w in at.warning)
+
+
+# --- figures shared by every session (a class opening the same page builds each figure once) -----------
+
+def _spy_shared(monkeypatch, module) -> list[tuple[tuple, object]]:
+    """Record (key, figure) for every shared figure `module` (an aeviz.ui module) asks for, starting empty."""
+    from aeviz.ui import charts
+
+    charts._figure.clear()
+    seen = []
+
+    def spy(key, build):
+        fig = charts.shared_figure(key, build)
+        seen.append((key, fig))
+        return fig
+    monkeypatch.setattr(module, "shared_figure", spy)
+    return seen
+
+
+def _by_name(seen, name: str) -> list[tuple[tuple, object]]:
+    return [(k, f) for k, f in seen if name in k]
+
+
+def test_two_sessions_get_the_same_reconstruction_figures_and_an_option_a_new_one(monkeypatch):
+    from aeviz.figures import recon as fr
+    from aeviz.ui import recon as recon_ui
+
+    seen = _spy_shared(monkeypatch, recon_ui)
+    builds = []
+    real = fr.image_triplet
+    monkeypatch.setattr(fr, "image_triplet", lambda *a, **k: builds.append(k["title"]) or real(*a, **k))
+    first = _open("pages/reconstruction.py", r_show="index", r_index="5", **FAST)
+    _ok(first)
+    mine = list(seen)
+    seen.clear()
+    second = _open("pages/reconstruction.py", r_show="index", r_index="5", **FAST)
+    _ok(second)
+    assert len(builds) == 1 and builds[0].startswith("test #5 ")  # built for the first session only
+    for name in ("rc sample", "rc by label"):
+        (key, fig), = _by_name(mine, name)
+        (key2, fig2), = _by_name(seen, name)
+        assert key == key2 and fig is fig2  # one figure object for both sessions
+    assert [c.proto.spec for c in _sample_charts(first)] == [c.proto.spec for c in _sample_charts(second)]
+    seen.clear()
+    second.number_input(key="rc_index").set_value(6).run()
+    _ok(second)
+    (key6, fig6), = _by_name(seen, "rc sample")
+    assert key6 != key and fig6 is not fig and len(builds) == 2 and builds[1].startswith("test #6 ")
+    seen.clear()
+    second.radio(key="rc_plot").set_value("box").run()
+    (_, box), = _by_name(seen, "rc by label")
+    assert box is not _by_name(mine, "rc by label")[0][1] and box.data[0].type == "box"
+
+
+def test_an_uploaded_model_gets_its_own_reconstruction_figures(monkeypatch, digits):
+    from aeviz import ModelConfig, TrainConfig, build
+    from aeviz.config import DEFAULTS
+    from aeviz.io import restored_run, weights_to_bytes
+    from aeviz.ui import recon as recon_ui
+    from aeviz.ui.share import UPLOADED, UploadSlot
+
+    seen = _spy_shared(monkeypatch, recon_ui)
+    _ok(_open("pages/reconstruction.py", r_show="index", r_index="5"))
+    (key, shared), = _by_name(seen, "rc sample")
+    seen.clear()
+    run = restored_run(weights_to_bytes(build(ModelConfig(), digits, seed=123)), digits, ModelConfig(), TrainConfig())
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params.update(r_show="index", r_index="5")
+    at.run()
+    at.session_state[UPLOADED] = UploadSlot(run, DEFAULTS, "init.pt", "id-1", 0)
+    at.switch_page("pages/reconstruction.py")
+    _ok(at.run())
+    (upload_key, fig), = _by_name(seen, "rc sample")
+    assert run.run_id in upload_key and run.run_id not in key and fig is not shared
+
+
+def test_two_sessions_share_the_anomaly_scenario_and_figures(monkeypatch):
+    from aeviz.ui import anomaly as anomaly_ui
+
+    seen = _spy_shared(monkeypatch, anomaly_ui)
+    anomaly_ui._scenario.clear()
+    scenarios = []
+    real = anomaly_ui.anomaly.scenario
+    monkeypatch.setattr(anomaly_ui.anomaly, "scenario", lambda *a: scenarios.append(a) or real(*a))
+    first = _open("pages/anomaly.py", d_name="digits", **FAST)
+    _ok(first)
+    mine = list(seen)
+    seen.clear()
+    second = _open("pages/anomaly.py", d_name="digits", **FAST)
+    _ok(second)
+    assert len(scenarios) == 1  # scored once for both sessions
+    tops, tops2 = _by_name(mine, "an top"), _by_name(seen, "an top")
+    assert len(tops) >= 2 and [k for k, _ in tops] == [k for k, _ in tops2]
+    assert all(f is f2 for (_, f), (_, f2) in zip(tops, tops2))
+    seen.clear()
+    second.slider(key="an_kc").set_value(20).run()  # other anomalies: scored again, new figures
+    _ok(second)
+    assert len(scenarios) == 2
+    assert not {k for k, _ in _by_name(seen, "an top")} & {k for k, _ in tops}

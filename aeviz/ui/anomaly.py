@@ -1,11 +1,17 @@
 """Streamlit helpers for the Anomaly page: anomaly settings and presets, the cached normal-only digits
-run, the threshold panel (a fragment around the browser-side threshold chart), the "score your own data"
-upload and the page's "Try this" prompts for each kind of dataset."""
+run, the threshold panel (a fragment around the browser-side threshold chart; the "score your own data"
+upload in it is aeviz.ui.anomaly_upload) and the page's "Try this" prompts for each kind of dataset.
+
+The scored scenario and the figures under the threshold chart depend on the run (its id: an uploaded
+model has its own), the anomaly settings and the threshold alone, so they are computed once per server
+and shared by every session that asks for the same (`shared_figure`); the threshold chart itself is drawn
+in the browser."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 import streamlit as st
@@ -17,11 +23,13 @@ from ..figures import anomaly as fig_anomaly
 from ..figures.recon import profile_overlay
 from ..figures.samples import image_figure
 from ..train import Trainer
+from .anomaly_upload import score_upload, upload_section  # noqa: F401  (score_upload: public here too)
 from .cache import dataset
+from .charts import shared_figure
 from .components import threshold as threshold_component
 from .lesson import chart, font_px, hidden, link_value, presenting, remember
 from .runs import model_or_stop, run_or_stop, shared_run
-from .share import plain
+from .state import configs
 
 _PRESET_LABELS = {
     "obvious": "Obvious: far, N(5, 1.5²) in 2 features",
@@ -30,7 +38,6 @@ _PRESET_LABELS = {
     "custom": "Custom",
 }
 _MODES = {"percentile": "percentile of normal errors", "raw": "raw error value"}
-_PARSED = "an_upload_parsed"  # ((file id, columns, bounded), CsvResult): the uploaded CSV, read once
 _DRAG_KEY = "an_drag"
 LITERAL_NOTE = (
     "Why is the literal experiment not harder? Each redrawn value is ordinary on its own, but an event "
@@ -149,23 +156,38 @@ def normal_classes_run(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: 
                       "Training on the normal classes only (once per server)")
 
 
-def model_for(cfgs: tuple[DataConfig, ModelConfig, TrainConfig], data: Dataset, acfg: anomaly.AnomalyConfig):
-    """The model that defines "normal": trained without the held-out digits, else the current run."""
+def run_for(cfgs: tuple[DataConfig, ModelConfig, TrainConfig], data: Dataset, acfg: anomaly.AnomalyConfig) -> Trainer:
+    """The run whose model defines "normal": trained without the held-out digits, else the current run."""
     if data.kind != "image" or not acfg.held_out:
-        return model_or_stop().model
+        return model_or_stop()
     if len(acfg.held_out) >= len(data.label_names):
         st.error("Keep at least one digit class as normal: the model needs something to train on.")
         st.stop()
-    return run_or_stop(normal_classes_run, *cfgs, acfg.held_out).model
+    return run_or_stop(normal_classes_run, *cfgs, acfg.held_out)
 
 
-def scenario(data: Dataset, model, acfg: anomaly.AnomalyConfig) -> anomaly.Scenario:
-    """Score held-out normal rows and the anomalies; stop the page with a message if there are none."""
-    scn = anomaly.scenario(data, model, acfg)
+def scenario(data: Dataset, run: Trainer, acfg: anomaly.AnomalyConfig) -> anomaly.Scenario:
+    """Score held-out normal rows and the anomalies with `run`'s model (once per server for the run and
+    settings; read-only); stop the page with a message if there are none."""
+    scn = _scenario(configs(), run.run_id, acfg, run, data)
     if not len(scn.anomalous):
         st.warning("There are no anomalies to find: choose a held-out class or a corruption.")
         st.stop()
     return scn
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _scenario(cfgs, run_id: str, acfg: anomaly.AnomalyConfig, _run: Trainer, _data: Dataset) -> anomaly.Scenario:
+    scn = anomaly.scenario(_data, _run.model, acfg)
+    for a in (scn.X_normal, scn.X_anomalous, scn.recon_normal, scn.recon_anomalous, scn.normal, scn.anomalous):
+        a.setflags(write=False)  # shared by every session: never changed in place
+    return scn
+
+
+def _fig_key(run: Trainer, acfg: anomaly.AnomalyConfig, *options) -> tuple:
+    """A shared figure's key: the settings, the run's identity (an upload has its own), the anomalies and
+    the options."""
+    return (configs(), run.run_id, acfg, *options)
 
 
 def _percent(v: float) -> str:
@@ -227,14 +249,17 @@ def summary(m: dict, thr: float, mode: str, pct: float) -> str:
             f"{_percent(m['precision'])}, F1 {m['f1']:.3f}.")
 
 
-def _top_flagged(scn: anomaly.Scenario, data: Dataset, thr: float, flags_n, flags_a) -> None:
-    """The rows with the largest errors above the threshold, as images, feature overlays or points."""
+def _top_flagged(scn: anomaly.Scenario, data: Dataset, thr: float, key: tuple) -> None:
+    """The rows with the largest errors above the threshold, as images, feature overlays or points.
+    `key` names the run and anomalies (`_fig_key`): each figure is shared under it."""
     if data.kind == "points":
-        chart(fig_anomaly.flagged_points_figure(scn.X_normal, scn.X_anomalous, flags_n, flags_a), key="an_points")
+        flags_n, flags_a = scn.normal > thr, scn.anomalous > thr
+        # the flagged rows are the largest errors of each class: their counts name them
+        fig = shared_figure((*key, "an points", int(flags_n.sum()), int(flags_a.sum())),
+                            lambda: fig_anomaly.flagged_points_figure(scn.X_normal, scn.X_anomalous, flags_n, flags_a))
+        chart(fig, key="an_points")
         return
     errors = np.concatenate([scn.normal, scn.anomalous])
-    X = np.concatenate([scn.X_normal, scn.X_anomalous])
-    R = np.concatenate([scn.recon_normal, scn.recon_anomalous])
     names = ["normal (false alarm)"] * len(scn.normal) + [f"anomaly: {k}" for k in scn.kinds]
     top = anomaly.top_flagged(errors, thr, k=6 if data.kind == "image" else 3, groups=names, per_group=2)
     st.caption("The largest errors above the threshold, at most two of each kind (false alarms included).")
@@ -243,74 +268,22 @@ def _top_flagged(scn: anomaly.Scenario, data: Dataset, thr: float, flags_n, flag
         return
     cols = st.columns(len(top) if data.kind == "image" else 1)
     for j, i in enumerate(top):
-        title = f"{names[i]} · error {errors[i]:.3g}"
-        if data.kind == "image":
-            chart(image_figure(X[i], data.image_shape, title=f"{names[i]}<br>{errors[i]:.3g}", height=200),
-                  where=cols[j], key=f"an_top_{j}")
-        else:
-            chart(profile_overlay(X[i], R[i], data.feature_names, title=title, height=280), where=cols[0],
-                  key=f"an_top_{j}")
+        fig = shared_figure((*key, "an top", int(i)), partial(_flagged_figure, scn, data, names, errors, int(i)))
+        chart(fig, where=cols[j] if data.kind == "image" else cols[0], key=f"an_top_{j}")
 
 
-def _upload(data: Dataset, model, thr: float, scn: anomaly.Scenario) -> np.ndarray | None:
-    """The "score your own data" section: returns the uploaded rows' errors, or None."""
-    st.subheader("Score your own data")
-    st.markdown(f"Upload a CSV whose header names the {data.n_features} columns of **{data.name}** "
-                f"({', '.join(data.feature_names[:3])}, …) with one row per sample, in the same units as the "
-                "dataset. Each row gets its error, its flag and a tick on the histogram above.")
-    example = np.concatenate([scn.X_normal[:5], scn.X_anomalous[:5]])
-    st.download_button("Download an example CSV (5 normal rows, then 5 anomalies)",
-                       anomaly.to_csv(example, data.feature_names), file_name=f"{data.name}_example.csv",
-                       mime="text/csv", key="an_example")
-    file = st.file_uploader("Your CSV file", type=["csv", "tsv", "txt"], key="an_upload",
-                            max_upload_size=anomaly.MAX_UPLOAD_MB,
-                            help=f"At most {anomaly.MAX_UPLOAD_MB} MB and {anomaly.MAX_UPLOAD_ROWS:,} rows, in UTF-8 "
-                                 "(or UTF-16 with a byte-order mark), separated by commas, semicolons, tabs or |.")
-    if file is None:
-        return None
-    return score_upload(file.getvalue(), data, model, thr, scn, file_id=file.file_id)
-
-
-def _parsed(raw: bytes, data: Dataset, file_id: str | None) -> anomaly.CsvResult:
-    """read_csv's result, remembered per session for the uploaded file (moving the threshold reruns
-    this panel; the file is read once)."""
-    key = (file_id, data.feature_names, data.bounded)
-    memo = st.session_state.get(_PARSED)
-    if file_id is not None and memo is not None and memo[0] == key:
-        return memo[1]
-    result = anomaly.read_csv(raw, data.feature_names, bounded=data.bounded)
-    if file_id is not None:
-        st.session_state[_PARSED] = (key, result)
-    return result
-
-
-def score_upload(raw: bytes, data: Dataset, model, thr: float, scn: anomaly.Scenario, *,
-                 file_id: str | None = None) -> np.ndarray | None:
-    """Validate uploaded bytes and show each row's error and flag; a bad file gets one clear st.error.
-    With the uploader's `file_id`, the file is parsed once per session, not on every rerun."""
-    result = _parsed(raw, data, file_id)
-    if result.error:  # it quotes the file's column names and cells: shown as text, never Markdown
-        st.error(plain(f"Could not score this file. {result.error}"))
-        return None
-    for note in result.notes:
-        st.info(plain(note))
-    try:
-        errors = anomaly.upload_errors(model, result.X)  # (rows,) float64
-    except ValueError as exc:
-        st.error(plain(f"Could not score this file. {exc}"))
-        return None
-    flagged = errors > thr
-    pct = np.searchsorted(np.sort(scn.normal), errors, side="right") / len(scn.normal) * 100
-    st.markdown(f"**{int(flagged.sum())} of {len(errors)}** uploaded rows are above the threshold.")
-    st.dataframe({"row": np.arange(1, len(errors) + 1), "error": errors, "flagged": flagged,
-                  "percentile among normal errors": pct}, hide_index=True, key="an_upload_table",
-                 column_config={"error": st.column_config.NumberColumn(format="%.4g"),
-                                "percentile among normal errors": st.column_config.NumberColumn(format="%.1f")})
-    return errors
+def _flagged_figure(scn: anomaly.Scenario, data: Dataset, names: list[str], errors: np.ndarray, i: int):
+    """Row `i` of the normal rows followed by the anomalies: the image, or its features over their reconstruction."""
+    if data.kind == "image":
+        X = scn.X_normal[i] if i < len(scn.normal) else scn.X_anomalous[i - len(scn.normal)]
+        return image_figure(X, data.image_shape, title=f"{names[i]}<br>{errors[i]:.3g}", height=200)
+    n = len(scn.normal)
+    x, r = (scn.X_normal[i], scn.recon_normal[i]) if i < n else (scn.X_anomalous[i - n], scn.recon_anomalous[i - n])
+    return profile_overlay(x, r, data.feature_names, title=f"{names[i]} · error {errors[i]:.3g}", height=280)
 
 
 @st.fragment
-def threshold_panel(scn: anomaly.Scenario, data: Dataset, model) -> None:
+def threshold_panel(scn: anomaly.Scenario, data: Dataset, run: Trainer, acfg: anomaly.AnomalyConfig) -> None:
     """Threshold widgets, the threshold chart (histogram, live rates, ROC with the operating point: all
     recomputed in the browser while you drag), then the confusion matrix, top flagged rows and upload,
     which follow when the drag is let go.
@@ -322,13 +295,15 @@ def threshold_panel(scn: anomaly.Scenario, data: Dataset, model) -> None:
     # fragment rerun never turns an element into a block at this place (the browser refuses that)
     m = anomaly.detection_metrics(scn.normal, scn.anomalous, thr)
     left, right = st.columns([2, 3])
-    chart(fig_anomaly.confusion_figure(m["confusion"]), where=left, key="an_cm")
+    cm = m["confusion"]  # the figure depends on these four counts alone
+    chart(shared_figure(("an confusion", *(int(v) for v in cm.ravel())), lambda: fig_anomaly.confusion_figure(cm)),
+          where=left, key="an_cm")
     right.markdown(summary(m, thr, mode, pct))
     right.caption("The chart above answers every drag in your browser; these numbers, the confusion matrix "
                   "and the rows below are the server's, and follow when you let go.")
     st.subheader("Flagged points" if data.kind == "points" else "Top flagged")
-    _top_flagged(scn, data, thr, scn.normal > thr, scn.anomalous > thr)
-    uploaded = _upload(data, model, thr, scn)
+    _top_flagged(scn, data, thr, _fig_key(run, acfg))
+    uploaded = upload_section(data, run.model, thr, scn)
     colours = {"normal": fig_anomaly.NORMAL_COLOUR, "anomalous": fig_anomaly.ANOMALY_COLOUR,
                "upload": fig_anomaly.UPLOAD_COLOUR, "line": fig_anomaly.UPLOAD_COLOUR}
     data_for_chart = threshold_component.payload(scn.normal, scn.anomalous, mode=mode, pct=pct, threshold=thr,

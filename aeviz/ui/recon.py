@@ -1,9 +1,15 @@
 """Streamlit helpers for the Reconstruction page: sample picker, side-by-side views, error per label
-and the cached latent-size sweep."""
+and the cached latent-size sweep.
+
+Every figure here depends on a run and the page's options alone, so it is built once per server
+(`shared_figure`, keyed by the run's id and those options) and every session showing the same run and
+options gets the same figure object.
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 import streamlit as st
@@ -12,9 +18,12 @@ from ..analysis import recon, reconstruct
 from ..config import DataConfig, ModelConfig, TrainConfig
 from ..datasets import Dataset
 from ..figures import recon as fig_recon
+from ..train import Trainer
 from .cache import dataset
+from .charts import shared_figure
 from .lesson import chart, hidden, link_value, remember
 from .runs import finished_run
+from .state import configs
 
 _SELECTION_LABELS = {"index": "by index", "random": "random", "worst": "k worst", "best": "k best"}
 
@@ -50,10 +59,19 @@ def pick_samples(errors: np.ndarray) -> np.ndarray:
     return recon.select_samples(errors, mode, k=int(k), seed=st.session_state.get("rc_seed", 0))
 
 
-def show_samples(data: Dataset, X: np.ndarray, X_hat: np.ndarray, errors: np.ndarray, chosen: np.ndarray) -> None:
-    """Draw the chosen test samples next to their reconstructions, the way their dataset is best seen."""
+def _fig_key(run: Trainer, *options) -> tuple:
+    """A shared figure's key: the settings, the run's identity (an upload has its own) and the options."""
+    return (configs(), run.run_id, *options)
+
+
+def show_samples(run: Trainer, data: Dataset, X: np.ndarray, X_hat: np.ndarray, errors: np.ndarray,
+                 chosen: np.ndarray) -> None:
+    """Draw the chosen test samples next to their reconstructions, the way their dataset is best seen.
+    `X`, `X_hat` and `errors` are `run`'s reconstructions of the test set (from `reconstructions`)."""
     if data.kind == "points":
-        chart(fig_recon.points_joined(X, X_hat, errors, highlight=chosen), key="rc_points")
+        fig = shared_figure(_fig_key(run, "rc points", tuple(int(i) for i in chosen)),
+                            lambda: fig_recon.points_joined(X, X_hat, errors, highlight=chosen))
+        chart(fig, key="rc_points")
         st.caption("Selected points (red rings): " + ", ".join(
             f"#{i} error {errors[i]:.3g}" for i in chosen))
         return
@@ -61,22 +79,26 @@ def show_samples(data: Dataset, X: np.ndarray, X_hat: np.ndarray, errors: np.nda
     for start in range(0, len(chosen), per_row):
         cols = st.columns(per_row)
         for col, i in zip(cols, chosen[start:start + per_row]):
-            title = f"test #{i} · {data.label_names[data.y_test[i]]} · error {errors[i]:.3g}"
-            if data.kind == "image":
-                fig = fig_recon.image_triplet(X[i], X_hat[i], data.image_shape, title=title)
-            else:
-                fig = fig_recon.profile_overlay(X[i], X_hat[i], data.feature_names, title=title)
-            chart(fig, where=col, key=f"rc_sample_{start}_{i}")
+            chart(shared_figure(_fig_key(run, "rc sample", int(i)), partial(_sample_figure, data, X, X_hat, errors, i)),
+                  where=col, key=f"rc_sample_{start}_{i}")
 
 
-def error_per_label(data: Dataset, errors: np.ndarray, X: np.ndarray, X_hat: np.ndarray) -> None:
+def _sample_figure(data: Dataset, X: np.ndarray, X_hat: np.ndarray, errors: np.ndarray, i: int):
+    """Test sample `i` over its reconstruction: an image triplet, or the feature profiles with the error shaded."""
+    title = f"test #{i} · {data.label_names[data.y_test[i]]} · error {errors[i]:.3g}"
+    if data.kind == "image":
+        return fig_recon.image_triplet(X[i], X_hat[i], data.image_shape, title=title)
+    return fig_recon.profile_overlay(X[i], X_hat[i], data.feature_names, title=title)
+
+
+def error_per_label(run: Trainer, data: Dataset, errors: np.ndarray, X: np.ndarray, X_hat: np.ndarray) -> None:
     """Violin or box plot of the test error per label, the same errors relative to each label's own
     variance, and which of the two answers "is the bottleneck too small"."""
     a, b = st.columns([3, 1])
     kind = a.radio("Plot as", ("violin", "box"), horizontal=True, key="rc_plot")
     log_y = b.checkbox("Log scale", key="rc_log")
-    chart(fig_recon.error_by_label_figure(errors, data.y_test, data.label_names, kind, log_y),
-                    key="rc_by_label")
+    chart(shared_figure(_fig_key(run, "rc by label", kind, bool(log_y)), lambda: fig_recon.error_by_label_figure(
+        errors, data.y_test, data.label_names, kind, log_y)), key="rc_by_label")
     worst, ratio = recon.worst_label_ratio(errors, data.y_test)
     units = "standardised units" if data.feature_mean is not None else "the data's units"
     st.markdown(
@@ -114,8 +136,15 @@ def latent_sweep(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainC
                  sizes: tuple[int, ...]) -> list[dict]:
     """Final train/test loss for each latent size; every size is the server's shared finished run
     (trained once, budgeted and cancellable like any other)."""
+    return _sweep(data_cfg, model_cfg, train_cfg, sizes)[1]
+
+
+def _sweep(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig,
+           sizes: tuple[int, ...]) -> tuple[tuple[str, ...], list[dict]]:
+    """(the sweep's run ids, one row per size): the ids name the figure drawn from the rows."""
     runs = {k: finished_run(data_cfg, replace(model_cfg, latent=k), train_cfg) for k in sizes}
-    return recon.latent_sweep(dataset(data_cfg), model_cfg, train_cfg, sizes, fit=lambda cfg: runs[cfg.latent])
+    rows = recon.latent_sweep(dataset(data_cfg), model_cfg, train_cfg, sizes, fit=lambda cfg: runs[cfg.latent])
+    return tuple(runs[k].run_id for k in sizes), rows
 
 
 def sweep_section(cfgs: tuple[DataConfig, ModelConfig, TrainConfig], data: Dataset) -> None:
@@ -128,17 +157,27 @@ def sweep_section(cfgs: tuple[DataConfig, ModelConfig, TrainConfig], data: Datas
     if not st.toggle("Show test error against latent size", key="rc_sweep"):
         return
     try:
-        rows = latent_sweep(data_cfg, model_cfg, train_cfg, sizes)
+        ids, rows = _sweep(data_cfg, model_cfg, train_cfg, sizes)
     except ValueError as exc:
         st.error(f"These settings cannot be built: {exc}")
         return
-    chart(fig_recon.latent_sweep_figure(rows, current=model_cfg.latent), key="rc_sweep_fig")
+    chart(shared_figure(("rc sweep", ids, model_cfg.latent), lambda: fig_recon.latent_sweep_figure(
+        rows, current=model_cfg.latent)), key="rc_sweep_fig")
     if any(r["diverged"] for r in rows):
         st.warning("Some sizes diverged (the loss became NaN); their points show the last finite epoch.")
 
 
-def reconstructions(model, data: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Test inputs (n, features), their reconstructions and per-sample errors (n,)."""
-    X = data.X_test
-    X_hat = reconstruct(model, X)  # (n_test, features)
-    return X, X_hat, ((X_hat - X) ** 2).mean(axis=1)
+def reconstructions(run: Trainer, data: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Test inputs (n, features), `run`'s reconstructions and per-sample errors (n,): computed once per run
+    and shared by every session (read-only)."""
+    return _reconstructions(configs(), run.run_id, run, data)
+
+
+@st.cache_resource(max_entries=40, show_spinner=False)
+def _reconstructions(cfgs, run_id: str, _run: Trainer, _data: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    X = _data.X_test  # (n_test, features)
+    X_hat = reconstruct(_run.model, X)  # (n_test, features)
+    errors = ((X_hat - X) ** 2).mean(axis=1)  # (n_test,)
+    for a in (X_hat, errors):
+        a.setflags(write=False)  # shared by every session: never changed in place
+    return X, X_hat, errors

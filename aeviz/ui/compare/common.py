@@ -1,0 +1,70 @@
+"""What every comparison shares: the runs this session sees for some settings (trained once per
+server), a check that they are ready, the settings of another variant, and the run ids that key every
+cached number."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from ...config import DataConfig, ModelConfig, TrainConfig
+from ...train import Trainer
+from ..runs import OverBudget, run_for
+from ..state import Configs
+
+DEFAULT_PENALTY = 1e-3  # the sparse / contractive weight compared when the sidebar's is 0
+DEFAULT_NOISE = 0.3  # the denoising noise compared when the sidebar's is 0
+
+
+def trained(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig) -> Trainer:
+    """The finished run this session sees for these settings (its own upload or live run, else the shared one)."""
+    return run_for((data_cfg, model_cfg, train_cfg))
+
+
+def ready(*cfgs: Configs) -> bool:
+    """Train (or fetch) every run; say clearly and return False if one cannot be built or diverged."""
+    with st.spinner("Training the models this comparison needs (once per server)…"):
+        for d, m, t in cfgs:
+            try:
+                run = trained(d, m, t)
+            except OverBudget as exc:
+                st.error(str(exc))
+                return False
+            except ValueError as exc:
+                st.error(f"These settings cannot be built: {exc}")
+                return False
+            if run.error and not run.history:
+                st.error(f"The {m.variant} model: {run.error}")
+                return False
+            if run.error:
+                st.warning(f"The {m.variant} model: {run.error}")
+    return True
+
+
+def variant(cfgs: Configs, name: str, **changes) -> Configs:
+    """The sidebar's settings with another variant (same data, architecture, training and seed)."""
+    d, m, t = cfgs
+    return d, replace(m, variant=name, **changes), t
+
+
+def penalty(value: float) -> float:
+    """The sidebar's sparse or contractive weight, or DEFAULT_PENALTY when it is 0 (nothing to compare)."""
+    return value if value > 0 else DEFAULT_PENALTY
+
+
+# ---------------------------------------------------------------- cached numbers (keyed by run ids)
+# Each takes the ids of the runs it reads first: the same settings can mean another run in another
+# session (uploaded weights), so settings alone never key a number.
+
+
+def keyed(*cfgs: Configs) -> dict:
+    """The runs this session sees for these settings, and their identities: the keyword arguments that
+    make a cached number read exactly these runs (trained here, outside any cache)."""
+    runs = tuple(trained(*c) for c in cfgs)
+    return {"run_ids": tuple(r.run_id for r in runs), "_runs": runs}
+
+
+def sample_kw(data) -> dict:
+    """The dataset's keywords for drawing samples (image shape, feature names)."""
+    return dict(image_shape=data.image_shape, feature_names=data.feature_names)
