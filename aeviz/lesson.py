@@ -138,8 +138,9 @@ def round_point(z, scale) -> tuple[float, ...]:
 
 
 def round_radius(r: float) -> float:
-    """A hole radius rounded for a link: four significant digits."""
-    return float(f"{float(r):.4g}")
+    """A hole radius rounded for a link: six significant digits (the slider's steps are a 400th of its range,
+    so a radius read back from a link lands on the same step)."""
+    return float(f"{float(r):.6g}")
 
 
 def page_values(params: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:

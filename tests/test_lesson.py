@@ -59,7 +59,7 @@ def test_the_latent_pages_radius_and_point_are_read_and_rounded():
     # each number keeps about a thousandth of its unit's spread: short links, the same point to the eye
     assert round_point(np.array([0.1234567, -12.34567, 0.000123456, -0.0001], np.float32), [1.3, 25.0, 0.004, 1.0]) \
         == (0.123, -12.35, 0.000123, 0.0)
-    assert round_radius(0.81234567) == 0.8123 and round_radius(12.3456) == 12.35
+    assert round_radius(0.81234567) == 0.812346 and round_radius(12.3456789) == 12.3457
     query = page_query({"r": 0.8123, "z": (0.123, -12.35, 0.0001235)})
     assert query == {"l_r": "0.8123", "l_z": "0.123,-12.35,0.0001235"}
     assert page_values(query)[0]["z"] == (0.123, -12.35, 0.0001235)

@@ -93,6 +93,9 @@ def _on_pick(run_id: str, latent: int) -> None:
     state = _state()
     a, b = value["ab"]
     state["z"], state["source"] = (run_id, np.asarray(value["z"], dtype=np.float32)), value["source"]
+    # given back to the map only if a rerun remounts it without its point (the same seq: a live map keeps its own)
+    state["point"] = {"run": run_id, "z": [float(c) for c in value["z"]], "seq": state["seq"],
+                      "source": value["source"], "kept": True}
     state["clicks"] = (state["clicks"] + [(a, b)])[-2:]
     st.session_state[Z_KEYS[0]], st.session_state[Z_KEYS[1]] = a, b
 

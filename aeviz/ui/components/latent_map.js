@@ -449,7 +449,8 @@ class LatentMap {
     const r = Number.isFinite(data.r) ? data.r : p.radius;
     if (r !== this.rFromPython) { this.rFromPython = r; this.setRadius(r, false, true); }
     const pt = data.point;
-    if (pt && pt.seq !== this.pointSeq) {
+    // a point this map sent itself ("kept") comes back only to a map that has lost its own (remounted by a rerun)
+    if (pt && pt.seq !== this.pointSeq && !(pt.kept && this.pinned)) {
       this.pointSeq = pt.seq;
       const z = Float64Array.from(pt.z);
       const [a, b] = project(this.model, z);
