@@ -33,11 +33,12 @@ if model_cfg.variant == "variational":
 
 ui.heading("Point anywhere to decode")
 r = latent.explorer(run, data)
+ui.explain("The colours are the dataset's labels. They colour the points only: they were never used in training, "
+           "which saw the inputs alone.", caption=True, label="The colours")
 # read after the map, so that on a phone the map and its output come soon after the page's first sentences
 ui.explain("Your browser runs the decoder itself: move over the map (or drag a finger) and the output next to it "
            "follows, with the nearest training sample and whether the point is in a hole. Drag the radius r under "
-           "the map (in code standard deviations, like every distance here) to see the holes grow and shrink. The "
-           "colours are the dataset's labels: they colour the points only, and training never saw them.")
+           "the map (in code standard deviations, like every distance here) to see the holes grow and shrink.")
 ui.explain(latent.HOLE_RULE, label="The hole rule")
 
 st.subheader("Hole rate: sample the latent space")
