@@ -50,7 +50,7 @@ class LinkField:
     choices: tuple[str, ...] = ()
     max_items: int = 1
     max_len: int = MAX_TEXT
-    default_text: str = ""  # what a refused value falls back to, in words (default: the default's URL text)
+    default_text: str = ""  # what happens instead of a refused value (default: "the default ... is used")
 
 
 _A = AnomalyConfig()
@@ -71,9 +71,9 @@ PAGE_FIELDS: dict[str, LinkField] = {
     # the latent page: the hole radius (standardised units; None: the model's own r) and the pinned point, the
     # full code z (every latent number, so a point off the map's plane such as a draw from the prior comes back
     # exactly); a z whose length is not the model's latent size is dropped by the page
-    "r": LinkField("l_r", None, "float", 0.0, 100.0, default_text="the model's own radius"),
+    "r": LinkField("l_r", None, "float", 0.0, 100.0, default_text="the model's own radius is used"),
     "z": LinkField("l_z", None, "point", -1e6, 1e6, max_items=MAX_LATENT, max_len=MAX_LATENT * 16,
-                   default_text="no point"),
+                   default_text="no point is pinned"),
 }
 
 
@@ -155,9 +155,9 @@ def page_values(params: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
         try:
             values[name] = read_field(f, text)
         except ValueError as exc:
-            default = f.default_text or ("none" if f.default is None else encode_field(f, f.default))
-            problems.append(f"The link's {f.param}={_shown(text)} was ignored ({exc}); the default, {default}, "
-                            "is used.")
+            default = "none" if f.default is None else encode_field(f, f.default)
+            instead = f.default_text or f"the default {default} is used"
+            problems.append(f"The link's {f.param}={_shown(text)} was ignored ({exc}); {instead}.")
     return values, problems
 
 
