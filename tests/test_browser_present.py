@@ -122,8 +122,9 @@ def test_phone_train_buttons_and_speed_fit_one_row(server_url, browser):
     try:
         pg.goto(f"{server_url}/train?present=1")
         _settle(pg, '.st-key-train_controls')
-        play = pg.locator('[data-testid="stMain"] button:has-text("Play")').first
-        assert play.is_visible() and play.bounding_box()["width"] > 60  # the word is shown beside the icon
+        play = pg.locator('[data-testid="stMain"] button:visible:has-text("Play")').first
+        play.wait_for(state="visible", timeout=60_000)
+        assert play.bounding_box()["width"] > 60  # the word is shown beside the icon
     finally:
         ctx.close()
 
