@@ -13,11 +13,13 @@ from typing import Any, Mapping
 
 from .analysis.anomaly import PRESETS, AnomalyConfig
 from .analysis.recon import SELECTIONS
+from .config import LIMITS
 
 PRESENT_PARAM = "present"  # ?present=1: presenter mode (chart text >= 16 px, compact layout)
 HIDE_PARAM = "hide"  # ?hide=settings,share,train: controls a teacher hides for a lesson
 PRESENT_MIN_PX = 16  # chart text in presenter mode is at least this size
 MAX_TEXT = 200  # a longer parameter is not read at all
+MAX_LATENT = int(LIMITS["m_latent"][1])  # the most numbers a linked point can have
 
 # What each hide flag hides (the Home page and README list the same). A hidden control keeps the value the
 # link gives it (or its default), and nothing on the page can change it.
@@ -36,15 +38,19 @@ HIDE_FLAGS: dict[str, str] = {
 @dataclass(frozen=True)
 class LinkField:
     """One page setting a link may carry: its URL name, default, and what it accepts (a number between
-    lo and hi rounded to `step`, a whole number, or one of `choices`)."""
+    lo and hi rounded to `step`, a whole number, one of `choices`, or a point: 1 to `max_items` comma-separated
+    numbers, each between lo and hi)."""
 
     param: str
     default: Any
-    kind: str  # "float", "int" or "choice"
+    kind: str  # "float", "int", "choice" or "point"
     lo: float = -math.inf
     hi: float = math.inf
     step: float | None = None
     choices: tuple[str, ...] = ()
+    max_items: int = 1
+    max_len: int = MAX_TEXT
+    default_text: str = ""  # what happens instead of a refused value (default: "the default ... is used")
 
 
 _A = AnomalyConfig()
@@ -62,6 +68,12 @@ PAGE_FIELDS: dict[str, LinkField] = {
     "show": LinkField("r_show", "worst", "choice", choices=SELECTIONS),
     "index": LinkField("r_index", 0, "int", 0, 100_000),
     "rk": LinkField("r_k", 4, "int", 1, 8),
+    # the latent page: the hole radius (standardised units; None: the model's own r) and the pinned point, the
+    # full code z (every latent number, so a point off the map's plane such as a draw from the prior comes back
+    # exactly); a z whose length is not the model's latent size is dropped by the page
+    "r": LinkField("l_r", None, "float", 0.0, 100.0, default_text="the model's own radius is used"),
+    "z": LinkField("l_z", None, "point", -1e6, 1e6, max_items=MAX_LATENT, max_len=MAX_LATENT * 16,
+                   default_text="no point is pinned"),
 }
 
 
@@ -72,8 +84,14 @@ def _shown(text: str) -> str:
 def read_field(f: LinkField, text: str) -> Any:
     """`text` as `f`'s value; ValueError saying why ("not a finite number", "outside 2 to 30", ...)."""
     text = str(text).strip()
-    if len(text) > MAX_TEXT:
+    if len(text) > f.max_len:
         raise ValueError("too long")
+    if f.kind == "point":
+        parts = text.split(",")
+        if not 1 <= len(parts) <= f.max_items:
+            raise ValueError(f"not 1 to {f.max_items} numbers")
+        item = LinkField(f.param, None, "float", f.lo, f.hi)
+        return tuple(read_field(item, p) for p in parts)
     if f.kind == "choice":
         if text not in f.choices:
             raise ValueError(f"not one of {', '.join(f.choices)}")
@@ -102,7 +120,27 @@ def encode_field(f: LinkField, value: Any) -> str:
     """The URL text of a value of `f` (numbers without trailing zeros)."""
     if f.kind == "float":
         return f"{float(value):g}" if abs(value) < 1e5 else repr(float(value))
+    if f.kind == "point":
+        return ",".join(encode_field(LinkField(f.param, None, "float"), v) for v in value)
     return str(value)
+
+
+def round_point(z, scale) -> tuple[float, ...]:
+    """A code z (latent,) rounded for a link: each number to about a thousandth of its unit's standard
+    deviation `scale` (latent,), a power of ten, so the link is short and the point moves by far less than
+    anything the page shows."""
+    out = []
+    for v, s in zip(z, scale):
+        s = float(s) if math.isfinite(float(s)) and float(s) > 0 else 1.0
+        digits = 3 - math.floor(math.log10(s))  # decimals that keep 1/1000 of the unit's spread
+        out.append(round(float(v), max(0, min(12, digits))) + 0.0)  # + 0.0: no "-0"
+    return tuple(out)
+
+
+def round_radius(r: float) -> float:
+    """A hole radius rounded for a link: six significant digits (the slider's steps are a 400th of its range,
+    so a radius read back from a link lands on the same step)."""
+    return float(f"{float(r):.6g}")
 
 
 def page_values(params: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
@@ -118,7 +156,8 @@ def page_values(params: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
             values[name] = read_field(f, text)
         except ValueError as exc:
             default = "none" if f.default is None else encode_field(f, f.default)
-            problems.append(f"The link's {f.param}={_shown(text)} was ignored ({exc}); the default {default} is used.")
+            instead = f.default_text or f"the default {default} is used"
+            problems.append(f"The link's {f.param}={_shown(text)} was ignored ({exc}); {instead}.")
     return values, problems
 
 

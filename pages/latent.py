@@ -11,15 +11,11 @@ data = ui.dataset(data_cfg)
 
 ui.intro(
     "Latent space",
-    "Each training sample is encoded to a code z; the map shows where the codes landed. The encoder puts "
-    "them wherever reconstruction is easiest, and nothing in the loss organises the space *between* them: "
-    "away from the codes the decoder's output means nothing. Those regions are **holes**, and they are why a "
-    "plain autoencoder is a poor generator. With z₁ … zₙ the codes the decoder was trained on and D their "
-    "per-unit standard deviations, a point is in a hole when",
+    "Each training sample is encoded to a code z, and the map shows where the codes landed. Nothing in the loss "
+    "organises the space *between* the codes, so away from them the decoder's output means nothing: those regions "
+    "are **holes**, and they are why a plain autoencoder is a poor generator. With z₁ … zₙ the codes the decoder "
+    "was trained on and D their per-unit standard deviations, a point is in a hole when",
     r"\text{hole}(z) \iff \min_i \big\lVert D^{-1}(z - z_i) \big\rVert > r",
-    more=latent.HOLE_RULE,
-    note="The colours are the dataset's labels. They colour the points only: they were never used in training, "
-         "which saw the inputs alone.",
 )
 run = ui.model_or_stop()
 view = latent.view(run)
@@ -36,10 +32,14 @@ if model_cfg.variant == "variational":
             "Press *Sample from the prior* to decode z ~ N(0, I).")
 
 ui.heading("Point anywhere to decode")
-ui.explain("Your browser runs the decoder itself: move over the map (or drag a finger) and the output beside it "
+r = latent.explorer(run, data)
+ui.explain("The colours are the dataset's labels. They colour the points only: they were never used in training, "
+           "which saw the inputs alone.", caption=True, label="The colours")
+# read after the map, so that on a phone the map and its output come soon after the page's first sentences
+ui.explain("Your browser runs the decoder itself: move over the map (or drag a finger) and the output next to it "
            "follows, with the nearest training sample and whether the point is in a hole. Drag the radius r under "
            "the map (in code standard deviations, like every distance here) to see the holes grow and shrink.")
-r = latent.explorer(run, data)
+ui.explain(latent.HOLE_RULE, label="The hole rule")
 
 st.subheader("Hole rate: sample the latent space")
 st.markdown("Draw N points from N(0, s²) in the codes' standardised units, the way one would sample a generator "

@@ -285,3 +285,78 @@ def test_holes_are_shaded_where_the_analysis_says(page, server_url):
     wait_for_app(page)
     slider = page.evaluate(f"() => Number(document.querySelector('{HOST}').shadowRoot.querySelector('.lm-radius input').value)")
     assert page.evaluate(f"() => {API}.r") == pytest.approx(slider) and slider > 2.5 * r  # the server's r came back
+
+
+def _metric(page) -> str:
+    return page.locator("[data-testid=stMetricValue]").first.inner_text()
+
+
+def _query(url: str) -> dict:
+    from urllib.parse import parse_qs, urlparse
+    return {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
+
+
+def test_a_link_brings_back_the_pinned_point_and_the_radius(browser, server_url):
+    """Click a point, move it with the arrow keys, let the radius slider go; the address bar now holds l_z and
+    l_r; the same address in a fresh browser shows the same point pinned and decoded, the same r and the same
+    hole verdict, in the map and in the page's reply."""
+    first = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = first.new_page()
+    try:
+        _open(page, server_url)
+        view = page.evaluate(f"() => {API}.view")
+        pt = _client(page, view[0] + 0.3 * (view[2] - view[0]), view[1] + 0.7 * (view[3] - view[1]))
+        page.mouse.click(pt["x"], pt["y"])
+        page.wait_for_function("(sel) => document.querySelector(sel)?.innerText.includes('from a click')",
+                               arg=".st-key-latent_output", timeout=60_000)
+        wait_for_app(page)
+        page.mouse.move(5, 5)
+        for _ in range(2):  # moved with the keys, then let go: that point goes to the page and the link
+            page.keyboard.press("ArrowRight")
+        page.wait_for_function("(sel) => document.querySelector(sel)?.innerText.includes('from the arrow keys')",
+                               arg=".st-key-latent_output", timeout=60_000)
+        wait_for_app(page)
+        r0 = page.evaluate(f"() => {API}.r")
+        page.evaluate(f"""() => {{ const s = document.querySelector('{HOST}').shadowRoot.querySelector('.lm-radius input');
+            s.value = String(0.6 * Number(s.value)); s.dispatchEvent(new Event('input'));
+            s.dispatchEvent(new Event('change')); }}""")
+        r_set = page.evaluate(f"() => {API}.r")  # on the slider's steps
+        assert r_set < 0.7 * r0
+        page.wait_for_function("() => location.search.includes('l_r=') && location.search.includes('l_z=')",
+                               timeout=120_000)
+        wait_for_app(page)
+        page.wait_for_timeout(500)
+        wait_for_app(page)
+        url, q = page.url, _query(page.url)
+        before = _state(page)
+        assert before["source"] == "the arrow keys" and float(q["l_r"]) == pytest.approx(r_set, rel=1e-3)
+        z_link = [float(t) for t in q["l_z"].split(",")]
+        assert z_link == pytest.approx(before["z"], abs=2e-3)
+        reply, metric = _server_text(page), _metric(page)
+        verdict = "in a hole" if before["hole"] else "not a hole"
+        assert verdict in reply and f"r = {float(q['l_r']):.3g}" in reply
+    finally:
+        first.close()
+
+    fresh = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = fresh.new_page()
+    try:
+        page.goto(url)
+        wait_for_app(page, timeout=300_000)
+        page.wait_for_function(f"() => document.querySelector('{HOST}') && {API} && {API}.state()", timeout=300_000)
+        wait_for_app(page)
+        after = _state(page)
+        assert after["source"] == "the link" and after["z"] == pytest.approx(z_link, abs=1e-6)  # pinned, decoded
+        assert after["x"] == pytest.approx(before["x"], abs=0.05)  # the same decoding (the point moved < 1e-3)
+        assert after["hole"] == before["hole"] and after["row"] == before["row"]
+        assert page.evaluate(f"() => {API}.r") == float(q["l_r"])  # the same radius, on the slider too
+        shown = page.evaluate(f"() => document.querySelector('{HOST}').shadowRoot.querySelector('.lm-rval').textContent")
+        assert float(shown) == pytest.approx(float(q["l_r"]), rel=1e-2)
+        status = page.evaluate(f"() => document.querySelector('{HOST}').shadowRoot.querySelector('.lm-status').innerText")
+        assert verdict in status
+        again = _server_text(page)
+        assert "from the link" in again and verdict in again and f"r = {float(q['l_r']):.3g}" in again
+        assert _metric(page) == metric  # the same hole fraction below
+        assert _query(page.url)["l_z"] == q["l_z"] and _query(page.url)["l_r"] == q["l_r"]  # the link stays
+    finally:
+        fresh.close()

@@ -91,3 +91,63 @@ def test_phone_buttons_and_charts_fit_the_screen(server_url, browser):
             assert not cut, (path, cut)  # no label cut off ("Step (1 e…")
     finally:
         ctx.close()
+
+
+def _phone(browser):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    return ctx, ctx.new_page()
+
+
+def test_phone_train_buttons_and_speed_fit_one_row(server_url, browser):
+    """At 390x844 Play, Pause, Step, Reset and the speed share one row inside the screen (icons only, each still
+    named for screen readers); at 1280x720 in presenter mode the buttons keep their words."""
+    ctx, pg = _phone(browser)
+    try:
+        pg.goto(f"{server_url}/train")
+        _settle(pg, '.st-key-train_controls')
+        shown = """() => [...document.querySelectorAll('.st-key-train_controls button')]
+            .filter(b => b.offsetParent !== null && b.getBoundingClientRect().width > 0 && b.innerText.trim())"""
+        pg.wait_for_function(f"() => ({shown})().length >= 8", timeout=60_000)  # four buttons and four speeds
+        boxes = pg.evaluate(f"""() => ({shown})().map(b => {{ const r = b.getBoundingClientRect();
+            return {{t: b.innerText, l: r.left, r: r.right, b: r.bottom}}; }})""")
+        bottoms = [b["b"] for b in boxes]
+        assert max(bottoms) - min(bottoms) < 12, boxes  # one row (not two)
+        assert min(b["l"] for b in boxes) >= 0 and max(b["r"] for b in boxes) <= 390, boxes
+        for name in ("Play", "Pause", "Step", "Reset"):  # the accessible names stay
+            assert pg.get_by_role("button", name=name, exact=True).is_visible()
+    finally:
+        ctx.close()
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+    pg = ctx.new_page()
+    try:
+        pg.goto(f"{server_url}/train?present=1")
+        _settle(pg, '.st-key-train_controls')
+        play = pg.locator('[data-testid="stMain"] button:visible:has-text("Play")').first
+        play.wait_for(state="visible", timeout=60_000)
+        assert play.bounding_box()["width"] > 60  # the word is shown beside the icon
+    finally:
+        ctx.close()
+
+
+def test_phone_latent_map_and_its_output_share_one_screen(server_url, browser):
+    """At 390x844 the latent page reaches the map within the first screen, and the map with its decoded output
+    (directly below it, not beside) fits one screen once scrolled to."""
+    ctx, pg = _phone(browser)
+    try:
+        pg.goto(f"{server_url}/latent")
+        _settle(pg, ".st-key-latent_map")
+        host = "[data-testid=stBidiComponentIsolated]"
+        pg.wait_for_function(f"() => document.querySelector('{host}')?.aevizLatentMap?.view", timeout=180_000)
+        top = pg.evaluate(f"() => document.querySelector('{host}').shadowRoot.querySelector('.lm-map')"
+                          ".getBoundingClientRect().top")
+        assert top < 700, top  # the map starts on the first screen: the intro is short
+        pg.evaluate(f"() => document.querySelector('{host}').shadowRoot.querySelector('.lm-map')"
+                    ".scrollIntoView({block: 'center'})")
+        time.sleep(0.5)
+        m, o = (pg.evaluate(f"() => document.querySelector('{host}').shadowRoot.querySelector('{sel}')"
+                            ".getBoundingClientRect().toJSON()") for sel in (".lm-map", ".lm-out"))
+        header = pg.evaluate("() => document.querySelector('[data-testid=stHeader]')?.getBoundingClientRect().bottom || 0")
+        assert m["top"] >= header - 0.5 and o["bottom"] <= 844.5, (header, m, o)  # both on the screen
+        assert abs(o["left"] - m["left"]) < 1 and 0 <= o["top"] - m["bottom"] < 24, (m, o)  # directly below
+    finally:
+        ctx.close()

@@ -14,7 +14,8 @@ from streamlit.testing.v1 import AppTest
 
 from aeviz.figures import live
 from aeviz.figures.style import presented
-from aeviz.lesson import HIDE_FLAGS, PAGE_FIELDS, page_query, page_values, parse_hide, parse_present, read_field
+from aeviz.lesson import (HIDE_FLAGS, PAGE_FIELDS, page_query, page_values, parse_hide, parse_present, read_field,
+                          round_point, round_radius)
 from aeviz.ui.components import threshold as threshold_component
 from aeviz.ui.state import LESSON
 
@@ -30,6 +31,9 @@ CHART_PAGES = ["pages/train.py", "pages/architecture.py", "pages/latent.py", "pa
     ("a_pct", "nan"), ("a_pct", "inf"), ("a_pct", "-inf"), ("a_pct", "1e308"), ("a_pct", "49.9"), ("a_pct", "abc"),
     ("a_pct", ""), ("l_grid", "999"), ("l_grid", "2.5"), ("l_grid", "1"), ("a_k", "15"), ("r_show", "<script>"),
     ("a_preset", "../../etc/passwd"), ("a_mode", "RAW"), ("a_raw", "-1"), ("r_index", "9" * 400),
+    ("l_r", "nan"), ("l_r", "inf"), ("l_r", "-0.5"), ("l_r", "1e300"), ("l_r", "abc"), ("l_r", "0.5,0.5"),
+    ("l_z", "nan,0"), ("l_z", "0.1,inf"), ("l_z", "1e300,0"), ("l_z", "0.1;0.2"), ("l_z", ""), ("l_z", "0.1,,0.2"),
+    ("l_z", ",".join(["0.1"] * 65)), ("l_z", "0.123," * 2000), ("l_z", "<b>1</b>,2"), ("l_z", "0x10,1"),
 ])
 def test_hostile_page_values_keep_the_default_and_say_so(param, text):
     name = next(n for n, f in PAGE_FIELDS.items() if f.param == param)
@@ -45,6 +49,21 @@ def test_good_page_values_are_read_and_rounded_to_their_step():
     assert not problems
     assert values["pct"] == 80.0 and values["grid"] == 20 and values["show"] == "best"
     assert values["preset"] == "subtle" and values["k"] == 60 and values["raw"] == 0.25 and values["thr_mode"] == "raw"
+
+
+def test_the_latent_pages_radius_and_point_are_read_and_rounded():
+    values, problems = page_values({"l_r": "0.8123", "l_z": "0.123,-0.456"})
+    assert not problems and values["r"] == 0.8123 and values["z"] == (0.123, -0.456)
+    assert page_values({"l_z": "1.5"})[0]["z"] == (1.5,)  # latent size 1
+    assert len(page_values({"l_z": ",".join(["0.25"] * 64)})[0]["z"]) == 64  # the largest latent size
+    # each number keeps about a thousandth of its unit's spread: short links, the same point to the eye
+    assert round_point(np.array([0.1234567, -12.34567, 0.000123456, -0.0001], np.float32), [1.3, 25.0, 0.004, 1.0]) \
+        == (0.123, -12.35, 0.000123, 0.0)
+    assert round_radius(0.81234567) == 0.812346 and round_radius(12.3456789) == 12.3457
+    query = page_query({"r": 0.8123, "z": (0.123, -12.35, 0.0001235)})
+    assert query == {"l_r": "0.8123", "l_z": "0.123,-12.35,0.0001235"}
+    assert page_values(query)[0]["z"] == (0.123, -12.35, 0.0001235)
+    assert page_query({"r": None, "z": None}) == {}
 
 
 def test_page_query_round_trips_and_leaves_defaults_out():

@@ -15,11 +15,12 @@ from ..analysis import latent as la
 from ..config import DataConfig, ModelConfig, TrainConfig
 from ..datasets import Dataset
 from ..figures import latent as fl
+from ..lesson import round_point, round_radius
 from ..train import Trainer
 from . import latent_map as lmap
 from . import latent_path as lpath
 from .charts import shared_figure
-from .lesson import chart
+from .lesson import chart, link_value, remember
 from .runs import finished_run
 from .state import configs
 
@@ -32,7 +33,7 @@ def _state() -> dict:
     """This session's explorer state (created on first use)."""
     return st.session_state.setdefault(STATE, {"z": None, "source": "", "clicks": [], "draws": 0, "hole_seed": 0,
                                                "sweep": set(), "point": None, "seq": 0, "r": None,
-                                               "page_r": None})
+                                               "page_r": None, "linked": False, "z_note": None})
 
 
 @st.cache_resource(max_entries=16, show_spinner="Encoding the training data…")
@@ -93,15 +94,19 @@ def _on_pick(run_id: str, latent: int) -> None:
     state = _state()
     a, b = value["ab"]
     state["z"], state["source"] = (run_id, np.asarray(value["z"], dtype=np.float32)), value["source"]
+    # given back to the map only if a rerun remounts it without its point (the same seq: a live map keeps its own)
+    state["point"] = {"run": run_id, "z": [float(c) for c in value["z"]], "seq": state["seq"],
+                      "source": value["source"], "kept": True}
     state["clicks"] = (state["clicks"] + [(a, b)])[-2:]
     st.session_state[Z_KEYS[0]], st.session_state[Z_KEYS[1]] = a, b
 
 
 def _on_radius(run_id: str) -> None:
-    """The map's radius slider was released: the whole page uses the new r."""
+    """The map's radius slider was released: the whole page uses the new r (rounded as the link keeps it, so
+    a page opened from the link computes with the same r)."""
     r = lmap.radius_state()
-    if r is not None and np.isfinite(r) and r >= 0:
-        _state()["r"] = (run_id, r)
+    if r is not None and np.isfinite(r) and 0 <= r <= 1e6:
+        _state()["r"] = (run_id, round_radius(r))
 
 
 def _send(run_id: str, z: np.ndarray, source: str) -> None:
@@ -126,6 +131,40 @@ def _on_prior(run_id: str, latent: int) -> None:
     state = _state()
     state["draws"] += 1
     _send(run_id, la.sample_normal(1, latent, 1.0, seed=state["draws"])[0], "a draw from the prior N(0, I)")
+
+
+def _from_link(run: Trainer, v: la.LatentView) -> None:
+    """The first time this session shows the map: start it at the link's radius (l_r) and pinned point (l_z).
+    A point whose length is not this model's latent size is left out, with a note."""
+    state = _state()
+    if state.get("linked"):
+        return
+    state["linked"] = True
+    r = link_value("r")
+    if r is not None:  # beyond the slider's end every point of the map is within r: the end says the same
+        state["r"] = (run.run_id, min(float(r), round_radius(max(v.radius_max, v.radius))))
+    z = link_value("z")
+    if z is None:
+        return
+    if len(z) != v.latent:
+        state["z_note"] = (f"The link's point (l_z) has {len(z)} number{'s' if len(z) != 1 else ''}, but this "
+                           f"model's code has {v.latent}: it was ignored. Click the map to choose a point.")
+        return
+    z = np.asarray(z, dtype=np.float32)  # (latent,)
+    _send(run.run_id, z, "the link")
+    a, b = (float(c) for c in v.plane.project(z[None])[0])
+    st.session_state[Z_KEYS[0]] = a
+    if v.latent > 1:
+        st.session_state[Z_KEYS[1]] = b
+
+
+def _to_link(run: Trainer, v: la.LatentView) -> None:
+    """Keep the link's l_r and l_z equal to the page's radius and pinned point (left out at the model's own
+    radius and before any point; a new model, whose r and point start afresh, drops them)."""
+    r = radius(run, v)
+    remember("r", None if r == v.radius else round_radius(r))
+    z = current(run)
+    remember("z", None if z is None else round_point(z, v.index.scale))
 
 
 def current(run: Trainer) -> np.ndarray | None:
@@ -155,6 +194,7 @@ def _reply(run: Trainer, data: Dataset, v: la.LatentView, z: np.ndarray, r: floa
 def _explorer(run: Trainer, data: Dataset) -> None:
     v = view(run)
     state = _state()
+    _to_link(run, v)
     r = radius(run, v)
     point = state.get("point")
     point = point if isinstance(point, dict) and point.get("run") == run.run_id else None
@@ -176,6 +216,8 @@ def _explorer(run: Trainer, data: Dataset) -> None:
                         help="Draw z ~ N(0, I) and decode it: what a VAE is trained to make possible.")
     z = current(run)
     with st.container(key="latent_output"):
+        if z is None and state.get("z_note"):
+            st.warning(state["z_note"])
         if z is None:
             st.caption("Click or tap the map (or press Enter on it) to send a point to the page; the interpolation "
                        "below can start from your last two clicks.")
@@ -186,7 +228,10 @@ def _explorer(run: Trainer, data: Dataset) -> None:
 def explorer(run: Trainer, data: Dataset) -> float:
     """The map, decoded in the browser, and what the page knows of the chosen point; returns the radius r
     every section of the page uses (a click reruns only this part, a new r the whole page)."""
-    r = radius(run, view(run))
+    v = view(run)
+    _from_link(run, v)
+    _to_link(run, v)
+    r = radius(run, v)
     _state()["page_r"] = (run.run_id, r)
     _explorer(run, data)
     return r

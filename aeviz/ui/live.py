@@ -125,13 +125,30 @@ def _speed(value) -> float | None:
     return SPEEDS.get(value, SPEEDS[DEFAULT_SPEED])
 
 
+CONTROLS_KEY = "train_controls"  # the row of buttons and speed (class st-key-train_controls)
+# on a phone the four buttons show their icons only (the word stays for screen readers, and as the accessible
+# name), with less padding, so that they and the speed fit one row of a 390 px screen
+_PHONE_CONTROLS_CSS = """<style>
+@media (max-width: 640px) {
+  .st-key-train_controls { gap: 0.3rem; flex-wrap: nowrap; }
+  .st-key-train_controls [data-testid="stButton"] button { padding: 0.25rem 0.5rem; min-width: 2.4rem; }
+  .st-key-train_controls [data-testid="stButton"] button [data-testid="stMarkdownContainer"] {
+    position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap;
+  }
+  .st-key-train_controls [data-testid="stButton"] button [data-testid="stIconMaterial"] { margin: 0; }
+  .st-key-train_controls [data-testid="stButtonGroup"] button { padding-left: 0.35rem; padding-right: 0.35rem; }
+}
+</style>"""
+
+
 def _controls(live: LiveRun | None, cfgs: Configs) -> tuple[LiveRun | None, float | None]:
     """Draw the four buttons and the speed, apply the button pressed; returns the (possibly new) live
     run and the speed in epochs per second (None: full speed)."""
     playing = live is not None and live.playing
     if hidden("train"):  # the lesson's link hides the buttons: the speed is the link's
         return live, _speed(st.query_params.get(SPEED_KEY, DEFAULT_SPEED))
-    with st.container(horizontal=True, vertical_alignment="bottom"):
+    st.html(_PHONE_CONTROLS_CSS)
+    with st.container(horizontal=True, vertical_alignment="bottom", key=CONTROLS_KEY):
         # short labels, so that none is cut off on a phone or a projector; the tooltips say the rest
         play = st.button("Play", icon=":material/play_arrow:", disabled=playing, type="primary",
                          help="Train from here, drawing as it goes.")

@@ -5,8 +5,8 @@
 // layers and the hole radius. This module draws the codes, shades the holes (standardised distance to the
 // nearest reference code > r, the rule of aeviz.analysis.latent), and on every pointer move, tap or arrow key
 // decodes the point under it and repaints the decoded output beside the map in the same frame, with no message
-// to the server. A click, a tap or Enter sends the point to Python (trigger "pick"); releasing the radius slider
-// sends r (state "r"). The pure functions (loadModel, decode, nearest, holeTest, toLatent, project) are exported
+// to the server. A click, a tap, Enter or letting go of the arrow keys sends the point to Python (trigger
+// "pick"); releasing the radius slider sends r (state "r"). The pure functions (loadModel, decode, nearest, holeTest, toLatent, project) are exported
 // for tests.
 
 const NS = "__aevizLatentMap";
@@ -415,6 +415,7 @@ class LatentMap {
     m.addEventListener("pointercancel", () => { this.dragging = null; this.showPinned(); }, opts);
     m.addEventListener("pointerleave", (e) => { if (!this.dragging && e.pointerType === "mouse") this.showPinned(); }, opts);
     m.addEventListener("keydown", (e) => this.onKey(e), opts);
+    m.addEventListener("keyup", (e) => this.onKeyUp(e), opts);
     this.slider.addEventListener("input", () => this.setRadius(Number(this.slider.value), false), opts);
     this.slider.addEventListener("change", () => this.setRadius(Number(this.slider.value), true), opts);
     const forget = () => { this.rect = null; };
@@ -426,6 +427,7 @@ class LatentMap {
   }
 
   destroy() {
+    clearTimeout(this.keyTimer);
     this.ac.abort();
     this.ro.disconnect();
     this.root.remove();
@@ -455,7 +457,8 @@ class LatentMap {
     const r = Number.isFinite(data.r) ? data.r : p.radius;
     if (r !== this.rFromPython) { this.rFromPython = r; this.setRadius(r, false, true); }
     const pt = data.point;
-    if (pt && pt.seq !== this.pointSeq) {
+    // a point this map sent itself ("kept") comes back only to a map that has lost its own (remounted by a rerun)
+    if (pt && pt.seq !== this.pointSeq && !(pt.kept && this.pinned)) {
       this.pointSeq = pt.seq;
       const z = Float64Array.from(pt.z);
       const [a, b] = project(this.model, z);
@@ -745,6 +748,7 @@ class LatentMap {
     const mv = moves[e.key];
     if (!mv) return;
     e.preventDefault();
+    clearTimeout(this.keyTimer);
     const [a0, b0, a1, b1] = this.view;
     const step = (e.shiftKey ? 0.1 : 0.02);
     const cur = this.pinned || this.at(...this.centre(), "the keyboard");
@@ -758,6 +762,13 @@ class LatentMap {
     this.announce();
   }
 
+  /** The arrow keys were let go: the point they moved goes to the page once (as Enter would send it). */
+  onKeyUp(e) {
+    if (!this.model || !e.key.startsWith("Arrow") || !this.pinned || this.pinned.source !== "the arrow keys") return;
+    clearTimeout(this.keyTimer);
+    this.keyTimer = setTimeout(() => { if (this.pinned) this.sendPick(this.pinned); }, 400);
+  }
+
   centre() {
     const [a0, b0, a1, b1] = this.view;
     return [(a0 + a1) / 2, (b0 + b1) / 2];
@@ -767,8 +778,13 @@ class LatentMap {
     this.pinned = point;
     this.show(point, t0);
     this.announce();
+    this.sendPick(point);
+  }
+
+  sendPick(point) {
+    clearTimeout(this.keyTimer);
     tellPage(this.root, "aeviz-latent-pick", { run: this.model.payload.run, a: point.a, b: point.b });
-    const s = this.shown;
+    const s = this.shown && this.shown.z === point.z ? this.shown : { ...point, ...nearest(this.model, point.z) };
     this.send.pick({ z: Array.from(point.z), ab: [point.a, point.b], dist: s.dist, row: s.row,
                      sample: this.model.sampleIds[s.row], source: point.source });
   }
