@@ -93,6 +93,22 @@ def test_phone_buttons_and_charts_fit_the_screen(server_url, browser):
         ctx.close()
 
 
+def test_phone_home_page_links_are_read_whole(server_url, browser):
+    """At 390x844 each of the Home page's links to the other pages wraps onto more lines instead of ending in "…"."""
+    ctx, pg = _phone(browser)
+    try:
+        pg.goto(server_url)
+        wait_for_app(pg, timeout=300_000)
+        pg.locator('[data-testid="stPageLink-NavLink"]').first.wait_for()
+        links = pg.evaluate("""() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stPageLink-NavLink"]')]
+            .map(a => ({text: a.innerText, cut: [...a.querySelectorAll('span, p')].some(e => e.scrollWidth > e.clientWidth + 1),
+                        right: a.getBoundingClientRect().right}))""")
+        assert len(links) >= 6
+        assert all(not link["cut"] and link["right"] <= 390.5 for link in links), links
+    finally:
+        ctx.close()
+
+
 def _phone(browser):
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     return ctx, ctx.new_page()

@@ -29,10 +29,12 @@ _PRESENT_CSS = """<style>
 </style>"""
 
 
-# every session: on a narrow screen a long formula scrolls instead of being cut off, and Plotly's tool bar
-# (always shown on touch screens) no longer covers chart titles
+# every session: on a narrow screen a long formula scrolls instead of being cut off, a page link's label
+# wraps instead of ending in "…", and Plotly's tool bar (always shown on touch screens) no longer covers
+# chart titles
 _PHONE_CSS = """<style>
 .katex-display { overflow-x: auto; overflow-y: hidden; }
+[data-testid="stPageLink-NavLink"] span, [data-testid="stPageLink-NavLink"] p { white-space: normal; }
 @media (max-width: 640px) { .stPlotlyChart .modebar-container { display: none; } }
 </style>"""
 
