@@ -103,7 +103,7 @@ def server_cost(repeats: int = 30) -> None:
     from aeviz.analysis import latent as la
     from aeviz.figures import latent as fl
     from aeviz.ui import latent_path as lpath
-    from aeviz.ui.latent import default_ends
+    from aeviz.analysis.latent import default_ends
 
     data = load(DataConfig())
     run = Trainer(build(ModelConfig(), data, seed=42), data, TrainConfig(epochs=20)).run()

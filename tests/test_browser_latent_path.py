@@ -18,7 +18,7 @@ from aeviz.analysis import encode
 from aeviz.analysis import latent as la
 from aeviz.analysis import latent_map as lm
 from aeviz.ui import latent_path as lpath
-from aeviz.ui.latent import default_ends
+from aeviz.analysis.latent import default_ends
 
 pytestmark = pytest.mark.browser
 

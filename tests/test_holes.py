@@ -191,7 +191,7 @@ def test_prompt_variational_fills_the_holes_and_beta_one_collapses(digits):
 def test_prompt_interpolate_between_a_0_and_a_1(digits):
     m = model(digits)
     v = la.latent_view(m, digits)
-    from aeviz.ui.latent import default_ends
+    from aeviz.analysis.latent import default_ends
     from aeviz.ui.latent_path import K_DEFAULT
 
     first, other = default_ends(digits)  # the section's default samples A and B

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from aeviz import DATASETS, DataConfig, load
-from aeviz.ui import latent as ul
+from aeviz.analysis import latent as la
 from aeviz.ui import latent_path as lpath
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,7 +67,7 @@ def test_page_renders_the_strip_for_each_dataset(dataset):
     assert args["run"] == m["payload"]["run"] and args["r"] == m["r"]
     assert len(args["za"]) == len(args["zb"]) == m["payload"]["latent"]
     data = load(DataConfig(name=dataset))
-    a, b = ul.default_ends(data)
+    a, b = la.default_ends(data)
     assert data.y[a] != data.y[b]
     assert args["ends"] == [f"sample {a}, label {data.label_names[data.y[a]]}",
                             f"sample {b}, label {data.label_names[data.y[b]]}"]

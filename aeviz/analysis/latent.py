@@ -296,6 +296,12 @@ class Interpolation:
     nearest: np.ndarray | None = None  # (k,) row of the nearest reference code (training sample) at each step
 
 
+def default_ends(data: Dataset) -> tuple[int, int]:
+    """The interpolation's default samples A and B: the first training sample and the first with another label."""
+    first = int(data.train_idx[0])
+    return first, int(next((i for i in data.train_idx if data.y[i] != data.y[first]), data.train_idx[-1]))
+
+
 def interpolate(model: Autoencoder, index: CodeIndex, z_a: np.ndarray, z_b: np.ndarray, k: int,
                 r: float) -> Interpolation:
     """Decode k evenly spaced points on the straight segment z_a → z_b (both (latent,)) in one batch."""

@@ -365,7 +365,7 @@ def interpolation_section(run: Trainer, data: Dataset, v: la.LatentView, r: floa
     source = c1.radio("Between", ("two training samples", "my last two clicks"), key="latent_interp_src")
     clicks = source == "my last two clicks"
     n = len(data.X) - 1
-    first, other = default_ends(data)
+    first, other = la.default_ends(data)
     a = int(c2.number_input("sample A", 0, n, first, key="latent_interp_a", disabled=clicks))
     b = int(c3.number_input("sample B", 0, n, other, key="latent_interp_b", disabled=clicks))
     za, zb = encode(run.model, data.X[[a, b]])  # (latent,) each: the exact codes (μ for a VAE)
@@ -373,12 +373,6 @@ def interpolation_section(run: Trainer, data: Dataset, v: la.LatentView, r: floa
     lpath.latent_path(run_id=run.run_id, source="clicks" if clicks else "samples", za=za, zb=zb,
                       ends=(f"sample {a}, label {names[data.y[a]]}", f"sample {b}, label {names[data.y[b]]}"),
                       clicks=state["clicks"], r=r)
-
-
-def default_ends(data: Dataset) -> tuple[int, int]:
-    """The interpolation's default samples A and B: the first training sample and the first with another label."""
-    first = int(data.train_idx[0])
-    return first, int(next((i for i in data.train_idx if data.y[i] != data.y[first]), data.train_idx[-1]))
 
 
 def evolution_section(run: Trainer, data: Dataset, v: la.LatentView) -> None:
