@@ -327,6 +327,8 @@ def test_a_link_brings_back_the_pinned_point_and_the_radius(browser, server_url)
         wait_for_app(page)
         page.wait_for_timeout(500)
         wait_for_app(page)
+        # the app's rerun after the slider may remount the map, which gets its point back from the page
+        page.wait_for_function(f"() => {API}.state() && {API}.state().source", timeout=60_000)
         url, q = page.url, _query(page.url)
         before = _state(page)
         assert before["source"] == "the arrow keys" and float(q["l_r"]) == pytest.approx(r_set, rel=1e-3)
