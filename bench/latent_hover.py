@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
 import sys
 import time
@@ -74,7 +75,11 @@ def measure(moves: int, clicks: int, query: str) -> dict:
 
             points = [at(k) for k in range(moves + 10)]
             sent = len(frames)
+            phase = random.Random(0)
             for k, (x, y) in enumerate(points):
+                # a hand's moves arrive at any moment of the 16.7 ms between two frames: without this wait each
+                # move would leave right after the previous frame, always at the same point of the next one
+                page.wait_for_timeout(phase.uniform(0.0, 1000 / 60))
                 page.mouse.move(x, y)
                 page.wait_for_function("(n) => window.__hover.length >= n", arg=k + 1, polling="raf")
             page.wait_for_timeout(500)
