@@ -344,6 +344,34 @@ function sizeCanvas(canvas, w, h, dpr) {
   return ctx;
 }
 
+/** The background of a data-space view (line, swiss roll): every training point in grey, the frame, and both
+ *  axes with their ticks and feature names. `v` holds the canvas size W×H, margins m, font size fs (k = fs/11),
+ *  the text colour, the samples smp with n rows of F features shown as features i0 and i1, the data-to-pixel maps
+ *  X and Y and the ranges x0..x1, y0..y1 the ticks cover. The map draws the decoded point over it, the
+ *  interpolation strip its path. */
+function drawPointCloud(ctx, v) {
+  const { W, H, m, fs, k, text, smp, n, F, i0, i1, X, Y, x0, x1, y0, y1 } = v;
+  ctx.fillStyle = "#cbd5e1";
+  for (let i = 0; i < n; i++) ctx.fillRect(X(smp.x[i * F + i0]) - 1.5, Y(smp.x[i * F + i1]) - 1.5, 3, 3);
+  ctx.strokeStyle = "#d1d5db";
+  ctx.strokeRect(m.l + 0.5, m.t + 0.5, W - m.l - m.r - 1, H - m.t - m.b - 1);
+  ctx.fillStyle = text;
+  ctx.font = `${fs}px sans-serif`;
+  ctx.textAlign = "center";
+  ctx.textBaseline = "top";
+  for (const t of niceTicks(x0, x1, 4)) ctx.fillText(String(+t.toPrecision(3)), X(t), H - m.b + 4);
+  ctx.fillText(smp.names[i0], m.l + (W - m.l - m.r) / 2, H - m.b + Math.round(18 * k));
+  ctx.textAlign = "right";
+  ctx.textBaseline = "middle";
+  for (const t of niceTicks(y0, y1, 4)) ctx.fillText(String(+t.toPrecision(3)), m.l - 5, Y(t));
+  ctx.save();
+  ctx.translate(Math.round(10 * k), m.t + (H - m.t - m.b) / 2);
+  ctx.rotate(-Math.PI / 2);
+  ctx.textAlign = "center";
+  ctx.fillText(smp.names[i1], 0, 0);
+  ctx.restore();
+}
+
 /** Tell the page's other latent components (the interpolation strip) what the map knows: "aeviz-latent-model"
  *  (the loaded model, also kept on window for a strip mounted later), "aeviz-latent-radius", "aeviz-latent-pick". */
 export function tellPage(target, name, detail) {
@@ -1006,27 +1034,7 @@ class LatentMap {
     if (!this.cloud || this.cloud.W !== W || this.cloud.fs !== fs) {  // the data cloud, drawn once per size
       const c = document.createElement("canvas");
       const ctx = sizeCanvas(c, W, H, dpr);
-      const text = this.textColour;
-      ctx.fillStyle = "#cbd5e1";
-      const n = this.model.n;
-      for (let i = 0; i < n; i++) ctx.fillRect(X(smp.x[i * F + i0]) - 1.5, Y(smp.x[i * F + i1]) - 1.5, 3, 3);
-      ctx.strokeStyle = "#d1d5db";
-      ctx.strokeRect(m.l + 0.5, m.t + 0.5, W - m.l - m.r - 1, H - m.t - m.b - 1);
-      ctx.fillStyle = text;
-      ctx.font = `${fs}px sans-serif`;
-      ctx.textAlign = "center";
-      ctx.textBaseline = "top";
-      for (const t of niceTicks(x0, x1, 4)) ctx.fillText(String(+t.toPrecision(3)), X(t), H - m.b + 4);
-      ctx.fillText(smp.names[i0], m.l + (W - m.l - m.r) / 2, H - m.b + Math.round(18 * k));
-      ctx.textAlign = "right";
-      ctx.textBaseline = "middle";
-      for (const t of niceTicks(y0, y1, 4)) ctx.fillText(String(+t.toPrecision(3)), m.l - 5, Y(t));
-      ctx.save();
-      ctx.translate(Math.round(10 * k), m.t + (H - m.t - m.b) / 2);
-      ctx.rotate(-Math.PI / 2);
-      ctx.textAlign = "center";
-      ctx.fillText(smp.names[i1], 0, 0);
-      ctx.restore();
+      drawPointCloud(ctx, { W, H, m, fs, k, text: this.textColour, smp, n: this.model.n, F, i0, i1, X, Y, x0, x1, y0, y1 });
       this.cloud = { W, H, fs, canvas: c };
     }
     const ctx = sizeCanvas(this.outCanvas, W, H, dpr);
