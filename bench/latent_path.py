@@ -22,6 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+from browser import app_page, p95  # noqa: E402  (bench/, after the path is set)
+
 HOST = "[data-testid=stBidiComponentIsolated]"
 STRIP = f"[...document.querySelectorAll('{HOST}')].map((h) => h.aevizLatentPath).find(Boolean)"
 
@@ -35,58 +37,42 @@ _RECORD = """() => {
 }"""
 
 
-def _p95(xs: list[float]) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(0.95 * (len(xs) - 1))))]
-
-
 def measure(changes: int, reruns: int, query: str) -> dict:
     """K change -> painted latencies (ms), the frames sent meanwhile, and sample change -> strip updated (ms)."""
-    from conftest import CHROMIUM, CHROMIUM_ARGS, start_server, wait_for_app
-    from playwright.sync_api import sync_playwright
+    from conftest import wait_for_app
 
-    proc, url = start_server()
     frames: list = []
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.on("websocket", lambda ws: ws.on("framesent", lambda payload: frames.append(payload)))
-            page.goto(f"{url}/latent?{query}")
-            wait_for_app(page, timeout=900_000)
-            page.wait_for_function(f"() => {STRIP} && {STRIP}.ready", timeout=900_000)
-            k_slider = page.locator(f"{HOST} .lp-k")
-            k_slider.scroll_into_view_if_needed()
+    with app_page(f"latent?{query}", frames.append) as page:
+        page.wait_for_function(f"() => {STRIP} && {STRIP}.ready", timeout=900_000)
+        k_slider = page.locator(f"{HOST} .lp-k")
+        k_slider.scroll_into_view_if_needed()
+        wait_for_app(page)
+        page.wait_for_timeout(1000)
+        page.evaluate(_RECORD)
+        k_slider.focus()
+        sent = len(frames)
+        key = "ArrowRight"
+        for n in range(changes + 10):
+            k = page.evaluate(f"() => {STRIP}.k")
+            key = "ArrowLeft" if k >= 30 else "ArrowRight" if k <= 3 else key
+            page.keyboard.press(key)
+            page.wait_for_function("(n) => window.__path.length >= n", arg=n + 1, polling="raf")
+        page.wait_for_timeout(500)
+        k_frames = len(frames) - sent
+        records = page.evaluate("() => window.__path")[10:]  # the first few warm the JIT
+        # the reference: sample B's number input, a rerun of the section, until the strip shows the new end
+        rerun_ms = []
+        b_input = page.locator(".st-key-latent_interp_b input")
+        for n in range(reruns + 2):
+            b = int(b_input.input_value()) + 1
+            t0 = time.perf_counter()
+            b_input.fill(str(b))
+            b_input.press("Enter")
+            page.wait_for_function(f"(b) => {STRIP}.instance.ends.textContent.includes(`sample ${{b}},`)", arg=b,
+                                   timeout=60_000, polling="raf")
+            if n >= 2:
+                rerun_ms.append(1000 * (time.perf_counter() - t0))
             wait_for_app(page)
-            page.wait_for_timeout(1000)
-            page.evaluate(_RECORD)
-            k_slider.focus()
-            sent = len(frames)
-            key = "ArrowRight"
-            for n in range(changes + 10):
-                k = page.evaluate(f"() => {STRIP}.k")
-                key = "ArrowLeft" if k >= 30 else "ArrowRight" if k <= 3 else key
-                page.keyboard.press(key)
-                page.wait_for_function("(n) => window.__path.length >= n", arg=n + 1, polling="raf")
-            page.wait_for_timeout(500)
-            k_frames = len(frames) - sent
-            records = page.evaluate("() => window.__path")[10:]  # the first few warm the JIT
-            # the reference: sample B's number input, a rerun of the section, until the strip shows the new end
-            rerun_ms = []
-            b_input = page.locator(".st-key-latent_interp_b input")
-            for n in range(reruns + 2):
-                b = int(b_input.input_value()) + 1
-                t0 = time.perf_counter()
-                b_input.fill(str(b))
-                b_input.press("Enter")
-                page.wait_for_function(f"(b) => {STRIP}.instance.ends.textContent.includes(`sample ${{b}},`)", arg=b,
-                                       timeout=60_000, polling="raf")
-                if n >= 2:
-                    rerun_ms.append(1000 * (time.perf_counter() - t0))
-                wait_for_app(page)
-            browser.close()
-    finally:
-        proc.terminate()
     return {"painted": [r[0] for r in records], "work": [r[1] for r in records], "ks": [r[2] for r in records],
             "frames": k_frames, "changes": changes + 10, "rerun": rerun_ms}
 
@@ -152,14 +138,14 @@ def main() -> None:
     painted, work = r["painted"], r["work"]
     med = statistics.median(painted)
     print(f"K change -> strip decoded and painted (headless Chromium, performance.now()): median {med:.1f} ms, "
-          f"p95 {_p95(painted):.1f} ms over {len(painted)} changes (K {min(r['ks'])}–{max(r['ks'])})")
+          f"p95 {p95(painted):.1f} ms over {len(painted)} changes (K {min(r['ks'])}–{max(r['ks'])})")
     print(f"  of which decode + hole test + paint in the handler: median {statistics.median(work):.2f} ms, "
-          f"p95 {_p95(work):.2f} ms")
+          f"p95 {p95(work):.2f} ms")
     print(f"websocket messages sent while changing K: {r['frames']} for {r['changes']} changes (target 0)")
     if r["rerun"]:
         rm = statistics.median(r["rerun"])
         print(f"reference, sample B changed -> the strip shows it (one rerun of the section): median {rm:.0f} ms, "
-              f"p95 {_p95(r['rerun']):.0f} ms over {len(r['rerun'])}; K change median / rerun median = {med / rm:.3f}")
+              f"p95 {p95(r['rerun']):.0f} ms over {len(r['rerun'])}; K change median / rerun median = {med / rm:.3f}")
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 

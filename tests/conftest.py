@@ -63,6 +63,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def open_app_page(page: str, query: dict):
+    """AppTest of app.py opened from a link with `query`, then on pages/<page>.py, both runs without an exception."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.query_params.update(query)
+    at.run()
+    at.switch_page(f"pages/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def start_server(port: int | None = None, extra_env: dict | None = None,
                  entry: str = "serve.py") -> tuple[subprocess.Popen, str]:
     """Start `streamlit run serve.py` (the README's command; `entry="app.py"` for the app without the

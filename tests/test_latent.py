@@ -10,6 +10,8 @@ import pytest
 from sklearn.decomposition import PCA
 from streamlit.testing.v1 import AppTest
 
+from conftest import open_app_page
+
 from aeviz import DATASETS, DataConfig, ModelConfig, TrainConfig, Trainer, build, load
 from aeviz.analysis import decode, encode
 from aeviz.analysis import latent as la
@@ -17,7 +19,6 @@ from aeviz.config import defaults_for
 from aeviz.figures import latent as fl
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "app.py")
 FAST = TrainConfig(epochs=3)
 
 
@@ -166,13 +167,7 @@ def test_tiles_and_evolution_figures(small_run):
 # ---------------------------------------------------------------- the page
 
 def _open(dataset: str = "digits", **query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.query_params.update({"d_name": dataset, "t_epochs": "3", **query})
-    at.run()
-    at.switch_page("pages/latent.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app_page("latent", {"d_name": dataset, "t_epochs": "3", **query})
 
 
 def _type(at: AppTest, a: float, b: float | None) -> None:

@@ -6,11 +6,12 @@ trip through a real browser, click and slider included, is in test_browser_laten
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from conftest import open_app_page
 
 from aeviz import DataConfig, ModelConfig, TrainConfig
 from aeviz.analysis import latent as la
@@ -18,19 +19,11 @@ from aeviz.ui import latent as ui_latent
 from aeviz.ui.runs import finished_run
 from aeviz.ui.share import plain
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 EPOCHS = "20"  # a short run: the link's state is what is tested, not the model
 
 
 def _open(**params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=300)
-    for key, value in {"t_epochs": EPOCHS, **params}.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page("pages/latent.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app_page("latent", {"t_epochs": EPOCHS, **params})
 
 
 def _qp(at: AppTest, key: str):

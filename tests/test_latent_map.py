@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 from streamlit.proto.WidgetStates_pb2 import WidgetStates
 from streamlit.testing.v1 import AppTest
+
+from conftest import open_app_page
 from torch import nn
 
 from aeviz import DATASETS, DataConfig, ModelConfig, TrainConfig, Trainer, build, load
@@ -16,7 +18,6 @@ from aeviz.analysis import latent_map as lm
 from aeviz.config import ACTIVATIONS
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "app.py")
 BUDGET = 100_000  # bytes: the default model's payload
 
 
@@ -112,14 +113,8 @@ def test_payload_per_dataset_says_how_to_draw_the_output(dataset):
 
 # ---------------------------------------------------------------- the page, driven like the browser drives it
 
-def _open(dataset="digits", **query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.query_params.update({"d_name": dataset, "t_epochs": "3", **query})
-    at.run()
-    at.switch_page("pages/latent.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+def _open(dataset: str = "digits", **query) -> AppTest:
+    return open_app_page("latent", {"d_name": dataset, "t_epochs": "3", **query})
 
 
 def _component(at: AppTest, name: str = "aeviz_latent_map"):

@@ -9,22 +9,17 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from conftest import open_app_page
+
 from aeviz import DATASETS, DataConfig, load
 from aeviz.analysis import latent as la
 from aeviz.ui import latent_path as lpath
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "app.py")
 
 
-def _open(dataset="digits", **query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.query_params.update({"d_name": dataset, "t_epochs": "3", **query})
-    at.run()
-    at.switch_page("pages/latent.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+def _open(dataset: str = "digits", **query) -> AppTest:
+    return open_app_page("latent", {"d_name": dataset, "t_epochs": "3", **query})
 
 
 def _components(at: AppTest) -> dict:
