@@ -876,26 +876,40 @@ class LatentMap {
   }
 
   drawOverlay() {
+    const sized = this.overlay.dataset.size === `${this.W}x${this.H}`;
     const ctx = sizeCanvas(this.overlay, this.W, this.H, this.dpr);
-    ctx.clearRect(0, 0, this.W, this.H);
+    // clear only where the last drawing was: the browser then repaints that part of the map, not all of it
+    const [cx0, cy0, cx1, cy1] = sized && this.drawn ? this.drawn : [0, 0, this.W, this.H];
+    ctx.clearRect(cx0, cy0, cx1 - cx0, cy1 - cy0);
+    const box = [Infinity, Infinity, -Infinity, -Infinity];
+    const grow = (x, y, pad) => {
+      box[0] = Math.min(box[0], x - pad); box[1] = Math.min(box[1], y - pad);
+      box[2] = Math.max(box[2], x + pad); box[3] = Math.max(box[3], y + pad);
+    };
+    this.drawn = box;
     const m = this.model;
     const p = this.pinned;
     const s = this.shown;
-    if (p && (!s || s.a !== p.a || s.b !== p.b)) this.cross(ctx, p.a, p.b, "#6b7280", 5);
+    if (p && (!s || s.a !== p.a || s.b !== p.b)) { this.cross(ctx, p.a, p.b, "#6b7280", 5); grow(...this.toPixel(p.a, p.b), 10); }
     if (!s) return;
     const [px, py] = this.toPixel(s.a, s.b);
     // the nearest reference code (for a VAE its sampled z, which need not sit on a drawn μ)
     const [ca, cb] = [m.refCoords[2 * s.row], m.refCoords[2 * s.row + 1]];
     const [qx, qy] = this.toPixel(ca, cb);
+    grow(px, py, 12);
+    grow(qx, qy, 10);
     ctx.save();
     if (m.latent === 2) {  // the ball of radius r around the point (standardised units, so an ellipse on the map)
       const [rx] = this.toPixel(s.a + this.r * m.rAxes[0], s.b);
       const [, ry] = this.toPixel(s.a, s.b + this.r * m.rAxes[1]);
+      const ex = Math.abs(rx - px), ey = Math.abs(py - ry);
+      grow(px - ex, py - ey, 3);
+      grow(px + ex, py + ey, 3);
       ctx.setLineDash([4, 3]);
       ctx.strokeStyle = s.hole ? HOLE_COLOUR : OK_COLOUR;
       ctx.lineWidth = 1.2;
       ctx.beginPath();
-      ctx.ellipse(px, py, Math.abs(rx - px), Math.abs(py - ry), 0, 0, 2 * Math.PI);
+      ctx.ellipse(px, py, ex, ey, 0, 0, 2 * Math.PI);
       ctx.stroke();
       ctx.setLineDash([]);
     }
