@@ -100,6 +100,11 @@ class Job:
         with self._lock:
             self._watchers[who] = time.monotonic()
 
+    def wait(self, who: str, poll: float = 0.25) -> None:
+        """Block until the job ends, watching it as `who` (a heartbeat every `poll` seconds)."""
+        while not self.finished.wait(poll):
+            self.watch(who)
+
     def leave(self, who: str) -> None:
         """`who` no longer waits; the run is cancelled at once if nobody else does."""
         with self._lock:

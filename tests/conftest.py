@@ -63,17 +63,29 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def open_app_page(page: str, query: dict):
-    """AppTest of app.py opened from a link with `query`, then on pages/<page>.py, both runs without an exception."""
+def open_app_page(page: str | None, query: dict):
+    """AppTest of app.py opened from a link with `query`, then (unless `page` is None) on `page` (e.g.
+    "pages/latent.py"), every run without an exception."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.query_params.update(query)
     at.run()
-    at.switch_page(f"pages/{page}.py")
-    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def js_module_page(browser, src: str, name: str):
+    """A new blank page with the ES module `src` imported as window[name], and the module's exported names, sorted."""
+    pg = browser.new_page()
+    pg.set_content("<!doctype html><html><body></body></html>")
+    return pg, pg.evaluate("""async ([src, name]) => {
+      window[name] = await import(URL.createObjectURL(new Blob([src], {type: 'text/javascript'})));
+      return Object.keys(window[name]).sort();
+    }""", [src, name])
 
 
 def start_server(port: int | None = None, extra_env: dict | None = None,

@@ -33,9 +33,9 @@ from aeviz.analysis import anomaly as an
 from aeviz.config import LIMITS, from_query, query_problems
 from aeviz.io import MAX_ABS_WEIGHT, restored_run, weights_to_bytes
 from aeviz.ui.share import plain
+from conftest import open_app_page
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "app.py")
 TRAIN = TrainConfig(epochs=2, seed=3)
 GW = load(DataConfig("gw"))
 DIGITS = load(DataConfig("digits"))
@@ -434,15 +434,7 @@ def _clean(at: AppTest) -> None:
 
 
 def _open(page: str | None = None, **params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=300)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    if page:
-        at.switch_page(page)
-        at.run()
-    _clean(at)
-    return at
+    return open_app_page(page, params)
 
 
 @pytest.mark.parametrize("params, words", [

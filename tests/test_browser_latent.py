@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import wait_for_app
+from conftest import js_module_page, wait_for_app
 
 from aeviz import DATASETS, VARIANTS, DataConfig, ModelConfig, TrainConfig, Trainer, build, load
 from aeviz.analysis import decode
@@ -28,18 +28,11 @@ HOST = "[data-testid=stBidiComponentIsolated]"
 API = f"document.querySelector('{HOST}').aevizLatentMap"
 TOLERANCE = 1e-5
 
-_IMPORT = """async (src) => {
-  window.lm = await import(URL.createObjectURL(new Blob([src], {type: 'text/javascript'})));
-  return Object.keys(window.lm).sort();
-}"""
-
 
 @pytest.fixture(scope="module")
 def module_page(browser):
     """A blank page with the component's module imported as window.lm."""
-    pg = browser.new_page()
-    pg.set_content("<!doctype html><html><body></body></html>")
-    names = pg.evaluate(_IMPORT, JS)
+    pg, names = js_module_page(browser, JS, "lm")
     assert {"decode", "default", "holeTest", "loadLayers", "loadModel", "nearest", "project", "toLatent"} <= set(names)
     yield pg
     pg.close()

@@ -11,7 +11,7 @@ Skipped unless Chromium and Playwright are installed.
 
 import numpy as np
 import pytest
-from conftest import wait_for_app
+from conftest import js_module_page, wait_for_app
 
 from aeviz import DataConfig, ModelConfig, TrainConfig, Trainer, build, load
 from aeviz.analysis import encode
@@ -27,18 +27,11 @@ MAP = f"document.querySelector('{HOST}').aevizLatentMap"
 STRIP = f"[...document.querySelectorAll('{HOST}')].map((h) => h.aevizLatentPath).find(Boolean)"
 TOLERANCE = 1e-5
 
-_IMPORT = """async (src) => {
-  window.lp = await import(URL.createObjectURL(new Blob([src], {type: 'text/javascript'})));
-  return Object.keys(window.lp).sort();
-}"""
-
 
 @pytest.fixture(scope="module")
 def module_page(browser):
     """A blank page with the strip's module (as the component receives it) imported as window.lp."""
-    pg = browser.new_page()
-    pg.set_content("<!doctype html><html><body></body></html>")
-    names = pg.evaluate(_IMPORT, lpath.script())
+    pg, names = js_module_page(browser, lpath.script(), "lp")
     assert {"decode", "default", "interpolate", "loadModel", "nearest", "pathLabels", "verdict"} <= set(names)
     yield pg
     pg.close()

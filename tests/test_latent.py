@@ -167,7 +167,7 @@ def test_tiles_and_evolution_figures(small_run):
 # ---------------------------------------------------------------- the page
 
 def _open(dataset: str = "digits", **query) -> AppTest:
-    return open_app_page("latent", {"d_name": dataset, "t_epochs": "3", **query})
+    return open_app_page("pages/latent.py", {"d_name": dataset, "t_epochs": "3", **query})
 
 
 def _type(at: AppTest, a: float, b: float | None) -> None:

@@ -23,7 +23,7 @@ EPOCHS = "20"  # a short run: the link's state is what is tested, not the model
 
 
 def _open(**params) -> AppTest:
-    return open_app_page("latent", {"t_epochs": EPOCHS, **params})
+    return open_app_page("pages/latent.py", {"t_epochs": EPOCHS, **params})
 
 
 def _qp(at: AppTest, key: str):

@@ -114,7 +114,7 @@ def test_payload_per_dataset_says_how_to_draw_the_output(dataset):
 # ---------------------------------------------------------------- the page, driven like the browser drives it
 
 def _open(dataset: str = "digits", **query) -> AppTest:
-    return open_app_page("latent", {"d_name": dataset, "t_epochs": "3", **query})
+    return open_app_page("pages/latent.py", {"d_name": dataset, "t_epochs": "3", **query})
 
 
 def _component(at: AppTest, name: str = "aeviz_latent_map"):

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _open(dataset: str = "digits", **query) -> AppTest:
-    return open_app_page("latent", {"d_name": dataset, "t_epochs": "3", **query})
+    return open_app_page("pages/latent.py", {"d_name": dataset, "t_epochs": "3", **query})
 
 
 def _components(at: AppTest) -> dict:

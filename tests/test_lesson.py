@@ -18,9 +18,9 @@ from aeviz.lesson import (HIDE_FLAGS, PAGE_FIELDS, page_query, page_values, pars
                           round_point, round_radius)
 from aeviz.ui.components import threshold as threshold_component
 from aeviz.ui.state import LESSON
+from conftest import open_app_page
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "app.py")
 CHART_PAGES = ["pages/train.py", "pages/architecture.py", "pages/latent.py", "pages/reconstruction.py",
                "pages/anomaly.py", "pages/compare.py"]
 
@@ -157,15 +157,7 @@ def test_threshold_payload_carries_a_bounded_font_size():
 # --- the app under AppTest ------------------------------------------------------------------------------
 
 def _app(page: str | None = None, **params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    if page:
-        at.switch_page(page)
-        at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app_page(page, params)
 
 
 def _qp(at: AppTest, key: str):

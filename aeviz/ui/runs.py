@@ -122,9 +122,7 @@ def warm_server() -> None:
     serve_on_one_thread()
     if DEFAULTS in STORE:
         return
-    job = _start(DEFAULTS, dataset(DEFAULTS[0]), DEFAULTS[1], DEFAULTS[2], who=WARM_UP)
-    while not job.finished.wait(0.25):
-        job.watch(WARM_UP)
+    _start(DEFAULTS, dataset(DEFAULTS[0]), DEFAULTS[1], DEFAULTS[2], who=WARM_UP).wait(WARM_UP)
 
 
 def warm_up(cfgs: Configs) -> None:
@@ -155,8 +153,7 @@ def _wait(job, key: Hashable, kid: str, what: str) -> Trainer:
     """Show the job's progress until it ends, sending heartbeats; Cancel leaves it."""
     sid = session_id()
     if in_cached_function.get():  # no widgets inside a cached function: wait quietly
-        while not job.finished.wait(0.25):
-            job.watch(sid)
+        job.wait(sid)
         return _result(job, key)
     holder = st.empty()
     with holder.container():

@@ -379,6 +379,28 @@ export function tellPage(target, name, detail) {
   target.dispatchEvent(new CustomEvent(name, { bubbles: true, composed: true, detail }));
 }
 
+/** Mount a component's one instance on its element: made by `make(parent, host)` on the first call and kept
+ *  across reruns (Streamlit calls mount again with new data: `update(inst)`), its handle put on the host as
+ *  `api`. The cleanup of the newest call alone destroys it. (Shared by the map and the interpolation strip.) */
+function mountInstance(parentElement, ns, api, make, update) {
+  const host = parentElement.host || parentElement;
+  let inst = parentElement[ns];
+  if (!inst) {
+    inst = make(parentElement, host);
+    parentElement[ns] = inst;
+    host[api] = inst.api();
+  }
+  inst.generation = (inst.generation || 0) + 1;
+  const generation = inst.generation;
+  update(inst);
+  return () => {
+    if (parentElement[ns] !== inst || inst.generation !== generation) return;  // a newer call owns it
+    inst.destroy();
+    delete parentElement[ns];
+    delete host[api];
+  };
+}
+
 // ------------------------------------------------------------------ the component
 
 class LatentMap {
@@ -1118,20 +1140,6 @@ class LatentMap {
  *  when Streamlit unmounts the component. */
 export default function mount(component) {
   const { data, parentElement, setTriggerValue, setStateValue } = component;
-  const host = parentElement.host || parentElement;
-  let inst = parentElement[NS];
-  if (!inst) {
-    inst = new LatentMap(parentElement, host);
-    parentElement[NS] = inst;
-    host.aevizLatentMap = inst.api();
-  }
-  inst.generation = (inst.generation || 0) + 1;
-  const generation = inst.generation;
-  inst.update(data, { pick: (v) => setTriggerValue("pick", v), r: (v) => setStateValue("r", v) });
-  return () => {
-    if (parentElement[NS] !== inst || inst.generation !== generation) return;  // a newer call owns it
-    inst.destroy();
-    delete parentElement[NS];
-    delete host.aevizLatentMap;
-  };
+  return mountInstance(parentElement, NS, "aevizLatentMap", (parent, host) => new LatentMap(parent, host),
+    (inst) => inst.update(data, { pick: (v) => setTriggerValue("pick", v), r: (v) => setStateValue("r", v) }));
 }

@@ -522,20 +522,6 @@ class LatentPath {
 /** Streamlit's entry point: one LatentPath per mount point, updated in place on every rerun. */
 export default function mount(component) {
   const { data, parentElement } = component;
-  const host = parentElement.host || parentElement;
-  let inst = parentElement[PATH_NS];
-  if (!inst) {
-    inst = new LatentPath(parentElement, host);
-    parentElement[PATH_NS] = inst;
-    host.aevizLatentPath = inst.api();
-  }
-  inst.generation = (inst.generation || 0) + 1;
-  const generation = inst.generation;
-  inst.update(data);
-  return () => {
-    if (parentElement[PATH_NS] !== inst || inst.generation !== generation) return;
-    inst.destroy();
-    delete parentElement[PATH_NS];
-    delete host.aevizLatentPath;
-  };
+  return mountInstance(parentElement, PATH_NS, "aevizLatentPath", (parent, host) => new LatentPath(parent, host),
+    (inst) => inst.update(data));
 }
