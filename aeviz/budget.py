@@ -13,28 +13,12 @@ import os
 from dataclasses import dataclass
 
 from .config import ModelConfig, TrainConfig
-from .models import layer_table
+from .models import VARIANTS, layer_table
 
 SECONDS_PER_PARAM_SAMPLE = 0.15e-9  # forward + backward + Adam, per parameter and training sample (large nets)
 SECONDS_PER_STEP = 0.3e-3  # fixed cost of one optimiser step on the hand-written path
-AUTOGRAD_STEP_FACTOR = 2.5  # variants with extra loss terms go through autograd: slower steps
 MAX_PARAMS = 300_000  # a hard cap whatever the budget: one run holds at most ~7 MB of weights and optimiser state
 DEFAULT_SECONDS = 60.0  # AEVIZ_TRAIN_BUDGET_S when unset
-
-
-def _variant_factor(model_cfg: ModelConfig) -> float:
-    """How many plain-autoencoder epochs one epoch of this variant costs (compute-bound part)."""
-    v = model_cfg.variant
-    if v == "contractive":  # one extra backward pass through the encoder per code unit
-        return 1.0 + 0.5 * model_cfg.latent
-    return {"variational": 1.5, "sparse": 1.3}.get(v, 1.0)
-
-
-def _step_factor(model_cfg: ModelConfig) -> float:
-    v = model_cfg.variant
-    if v == "contractive":
-        return AUTOGRAD_STEP_FACTOR + model_cfg.latent
-    return AUTOGRAD_STEP_FACTOR if v in ("variational", "sparse") else 1.0
 
 
 def limit_seconds() -> float:
@@ -64,8 +48,8 @@ def training_cost(model_cfg: ModelConfig, train_cfg: TrainConfig, n_train: int, 
     """The estimated cost of training `model_cfg` for `train_cfg` on `n_train` samples of `n_features`."""
     params = sum(row["params"] for row in layer_table(model_cfg, n_features))
     steps = math.ceil(n_train / max(1, train_cfg.batch_size))
-    epoch = (n_train * params * SECONDS_PER_PARAM_SAMPLE * _variant_factor(model_cfg)
-             + steps * SECONDS_PER_STEP * _step_factor(model_cfg))
+    epoch_factor, step_factor = VARIANTS[model_cfg.variant].cost_factors(model_cfg)  # the variant's own
+    epoch = (n_train * params * SECONDS_PER_PARAM_SAMPLE * epoch_factor + steps * SECONDS_PER_STEP * step_factor)
     return Cost(params=params, epoch_seconds=epoch, epochs=max(0, train_cfg.epochs))
 
 

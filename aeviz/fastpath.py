@@ -14,15 +14,8 @@ import math
 import torch
 from torch import nn
 
-_aten = torch.ops.aten
-# d(loss)/d(input) of each activation from d(loss)/d(output) and the activation's output alone
-_ACTIVATION_BACKWARD = {
-    nn.ReLU: lambda grad_out, out: _aten.threshold_backward(grad_out, out, 0),
-    nn.Tanh: lambda grad_out, out: _aten.tanh_backward(grad_out, out),
-    nn.Sigmoid: lambda grad_out, out: _aten.sigmoid_backward(grad_out, out),
-    nn.ELU: lambda grad_out, out: _aten.elu_backward(grad_out, 1.0, 1, 1, True, out),
-    nn.LeakyReLU: lambda grad_out, out: _aten.leaky_relu_backward(grad_out, out, 0.01, True),
-}
+from .activations import of_module
+
 
 
 class GradientsNotAllocated(RuntimeError):
@@ -104,15 +97,15 @@ def linear_backward(*, grad_out: torch.Tensor, layer_input: torch.Tensor, layer:
 
 def activation_backward(*, grad_out: torch.Tensor, output: torch.Tensor, layer: nn.Module) -> torch.Tensor:
     """d(loss)/d(input) of an activation layer from d(loss)/d(output) and its output."""
-    try:
-        return _ACTIVATION_BACKWARD[type(layer)](grad_out, output)
-    except KeyError:
-        raise TypeError(f"No hand-written backward for {type(layer).__name__}; use autograd.") from None
+    act = of_module(layer)
+    if act is None:
+        raise TypeError(f"No hand-written backward for {type(layer).__name__}; use autograd.")
+    return act.backward(layer, grad_out, output)
 
 
 def supports(layers: list[nn.Module]) -> bool:
     """True when every layer is a Linear or an activation this module can differentiate by hand."""
-    return all(isinstance(layer, nn.Linear) or type(layer) in _ACTIVATION_BACKWARD for layer in layers)
+    return all(isinstance(layer, nn.Linear) or of_module(layer) is not None for layer in layers)
 
 
 @torch.no_grad()

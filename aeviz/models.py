@@ -8,11 +8,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .config import ACTIVATIONS, ModelConfig
+from .activations import ACTIVATIONS
+from .config import ModelConfig
 from .fastpath import mse_backprop
 
-_ACT = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "elu": nn.ELU, "leaky_relu": nn.LeakyReLU}
-assert set(_ACT) == set(ACTIVATIONS)
+AUTOGRAD_STEP_FACTOR = 2.5  # variants with extra loss terms go through autograd: slower steps (aeviz.budget)
 
 
 def _mlp(widths: list[int], activation: str | None, last_activation: nn.Module | None) -> nn.Sequential:
@@ -21,7 +21,7 @@ def _mlp(widths: list[int], activation: str | None, last_activation: nn.Module |
     for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
         layers.append(nn.Linear(a, b))
         if i < len(widths) - 2 and activation is not None:
-            layers.append(_ACT[activation]())
+            layers.append(ACTIVATIONS[activation].make())
     if last_activation is not None:
         layers.append(last_activation)
     return nn.Sequential(*layers)
@@ -44,7 +44,9 @@ class Autoencoder(nn.Module):
     or how the code is sampled. `loss(x)` returns a dict whose "total" is optimised.
     """
 
+    title = "Autoencoder (MLP)"  # what the sidebar and the pages call it
     description = "The plain autoencoder: squeeze, then expand, and minimise ‖x − x̂‖²."
+    knobs: tuple[str, ...] = ()  # the ModelConfig fields this variant adds (the sidebar draws them)
     code_multiplier = 1  # how many numbers per latent dimension the encoder's last layer emits
     manual_backprop = True  # the loss is plain MSE through the MLP: `backprop` can do it by hand
 
@@ -62,6 +64,12 @@ class Autoencoder(nn.Module):
 
     def _activation(self) -> str | None:
         return self.cfg.activation
+
+    @classmethod
+    def cost_factors(cls, cfg: ModelConfig) -> tuple[float, float]:
+        """What one epoch of this variant costs against the plain autoencoder's: (the factor on the
+        compute-bound part, the factor on the fixed cost per optimiser step). aeviz.budget reads it."""
+        return 1.0, (1.0 if cls.manual_backprop else AUTOGRAD_STEP_FACTOR)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """Map inputs (batch, features) to codes (batch, latent)."""
@@ -109,6 +117,7 @@ class Autoencoder(nn.Module):
 class LinearAutoencoder(Autoencoder):
     """No activations anywhere: the optimum spans PCA's top-`latent` subspace."""
 
+    title = "Linear autoencoder"
     description = "No non-linearity anywhere: it can only learn a flat subspace — PCA's."
 
     def _activation(self) -> str | None:
@@ -118,7 +127,9 @@ class LinearAutoencoder(Autoencoder):
 class DenoisingAutoencoder(Autoencoder):
     """Corrupts the input during training only; the loss compares against the clean input."""
 
+    title = "Denoising"
     description = "Sees a corrupted input, must output the clean one: learns the data, not the identity."
+    knobs = ("noise_std", "mask_prob")
 
     def corrupt(self, x: torch.Tensor) -> torch.Tensor:
         """Gaussian noise of std `noise_std`, then masking each feature with probability `mask_prob`."""
@@ -143,8 +154,15 @@ class SparseAutoencoder(Autoencoder):
     """Adds an L1 penalty on the code (and, optionally, on the hidden encoder activations too):
     most units stay near zero for any one input."""
 
+    title = "Sparse"
     description = "An L1 penalty on the code keeps most units silent for each input."
+    knobs = ("sparsity", "sparse_hidden")
     manual_backprop = False  # extra loss terms: autograd computes the gradient
+
+    @classmethod
+    def cost_factors(cls, cfg: ModelConfig) -> tuple[float, float]:
+        """The L1 terms add about 30 % to an epoch's arithmetic, and autograd's steps."""
+        return 1.3, AUTOGRAD_STEP_FACTOR
 
     def penalises_hidden(self) -> bool:
         """True when the hidden encoder activations are penalised as well as the code."""
@@ -175,8 +193,15 @@ class SparseAutoencoder(Autoencoder):
 class ContractiveAutoencoder(Autoencoder):
     """Adds λ‖J_f(x)‖²_F, the encoder Jacobian's squared Frobenius norm (Rifai et al., 2011)."""
 
+    title = "Contractive"
     description = "Penalises how fast the code moves when the input moves: a smooth, robust encoder."
+    knobs = ("contractive",)
     manual_backprop = False  # extra loss terms: autograd computes the gradient
+
+    @classmethod
+    def cost_factors(cls, cfg: ModelConfig) -> tuple[float, float]:
+        """One extra backward pass through the encoder per code unit."""
+        return 1.0 + 0.5 * cfg.latent, AUTOGRAD_STEP_FACTOR + cfg.latent
 
     def jacobian_penalty(self, x: torch.Tensor, create_graph: bool = True) -> torch.Tensor:
         """Mean over the batch of ‖∂h/∂x‖²_F, exact by autograd (one backward pass per code unit).
@@ -207,9 +232,16 @@ class VariationalAutoencoder(Autoencoder):
     Kingma & Welling, "Auto-Encoding Variational Bayes" (2014); β weighting from Higgins et al. (2017).
     """
 
+    title = "Variational (VAE)"
     description = "Encodes a distribution, samples from it, and pays β·KL to stay near N(0, I): no holes."
+    knobs = ("beta",)
     manual_backprop = False  # extra loss terms: autograd computes the gradient
     code_multiplier = 2
+
+    @classmethod
+    def cost_factors(cls, cfg: ModelConfig) -> tuple[float, float]:
+        """Twice the code layer, the sampling and the KL term: about 1.5 epochs' arithmetic."""
+        return 1.5, AUTOGRAD_STEP_FACTOR
 
     def encode_stats(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """μ and log σ², each (batch, latent)."""

@@ -2,7 +2,7 @@
 none ending in a traceback; the weights "zip bomb" refused within a memory bound; and one upload limit.
 
 The CSV and weights cases go through the core functions (`read_csv`, `restored_run`), the link cases
-through `from_query` and `query_problems`; a handful of each then go through the real pages under
+through `aeviz.fields.read_settings`; a handful of each then go through the real pages under
 AppTest to show that the page draws the message and no exception box.
 """
 
@@ -30,7 +30,7 @@ from streamlit.testing.v1 import AppTest
 
 from aeviz import DataConfig, ModelConfig, TrainConfig, build, load
 from aeviz.analysis import anomaly as an
-from aeviz.config import LIMITS, from_query, query_problems
+from aeviz.fields import SETTINGS, read_settings
 from aeviz.io import MAX_ABS_WEIGHT, restored_run, weights_to_bytes
 from aeviz.ui.share import plain
 from conftest import open_app_page
@@ -376,12 +376,15 @@ def test_the_zip_bomb_is_refused_without_inflating_it(tmp_path):
 # --- the catalogue: links ----------------------------------------------------------------------------------
 
 NUMERIC = {key: cls for cls, prefix in ((DataConfig, "d_"), (ModelConfig, "m_"), (TrainConfig, "t_"))
-           for f in fields(cls) if (key := prefix + f.name) in LIMITS}
+           for f in fields(cls) if (key := prefix + f.name) in SETTINGS and SETTINGS[key].kind in ("int", "float",
+                                                                                                 "widths")}
+LIMITS = {key: (SETTINGS[key].lo, SETTINGS[key].hi) for key in NUMERIC}
 FLOAT_BAD = {"nan": "not a finite number", "inf": "not a finite number", "-inf": "not a finite number",
-             "-1": "outside", "1e300": "outside", "abc": "not understood"}
-INT_BAD = {"nan": "not understood", "inf": "not understood", "-1": "outside", "99999999999": "outside",
-           "2.5": "not understood", "9" * 5000: "not understood"}
-HIDDEN_BAD = {**{k: v for k, v in INT_BAD.items() if k != "-1"}, "0": "outside"}  # "-" separates widths
+             "-1": "outside", "1e300": "outside", "abc": "not a number"}
+INT_BAD = {"nan": "not a finite number", "inf": "not a finite number", "-1": "outside", "99999999999": "outside",
+           "2.5": "not a whole number", "9" * 5000: "too long"}
+HIDDEN_BAD = {**{k: v for k, v in INT_BAD.items() if k != "-1"}, "0": "outside", "-32": "not a number",
+              "32--16": "not a number", "8-x": "not a number"}  # "-" separates widths: a leading one is refused
 LINK_CASES = [
     (key, value, words)
     for key, cls in NUMERIC.items()
@@ -390,40 +393,82 @@ LINK_CASES = [
 ] + [
     ("m_hidden", "0-16", "outside 1 to 1024"),
     ("m_hidden", "32-2000", "outside 1 to 1024"),
-    ("m_hidden", "1-2-3-4-5-6-7", "more than 6 hidden layers"),
+    ("m_hidden", "1-2-3-4-5-6-7", "not 1 to 6 numbers"),
     ("m_latent", "65", "outside 1 to 64"),
     ("m_mask_prob", "0.95", "outside 0 to 0.9"),
     ("t_lr", "0", "outside 0.0001 to 10"),
     ("t_batch_size", "4096", "outside 8 to 2048"),
+    # values between the sidebar's options are refused, not snapped to the nearest one
+    ("t_lr", "0.002", "not one of 0.0001, 0.0003, 0.001"),
+    ("t_batch_size", "100", "not one of 8, 16"),
+    ("m_noise_std", "0.33", "not a multiple of 0.05"),
+    ("m_beta", "3", "not one of 0, 0.1, 0.25"),
+    ("m_sparsity", "0.5", "not one of 0, 0.0001"),
 ]
+
+
+def _from_query(params: dict, cls: type):
+    cfgs, _ = read_settings(params)
+    return next(c for c in cfgs if isinstance(c, cls))
 
 
 def test_every_numeric_field_has_a_range():
     numeric = {p + f.name for cls, p in ((DataConfig, "d_"), (ModelConfig, "m_"), (TrainConfig, "t_"))
                for f in fields(cls) if type(f.default) in (int, float) or f.name == "hidden"}
-    assert numeric == set(NUMERIC) == set(LIMITS)
+    assert numeric == set(NUMERIC)
+    assert all(math.isfinite(lo) and math.isfinite(hi) for lo, hi in LIMITS.values())
 
 
 @pytest.mark.parametrize("key, value, words", LINK_CASES, ids=[f"{k}={v[:12]}" for k, v, _ in LINK_CASES])
 def test_a_bad_link_value_keeps_the_default_and_says_so(key, value, words):
     cls = NUMERIC[key]
     params = {key: value, "m_latent" if key != "m_latent" else "t_epochs": "3"}  # a good value beside it
-    cfg = from_query(params, cls)
+    cfg = _from_query(params, cls)
     assert getattr(cfg, key[2:]) == getattr(cls(), key[2:])
-    problems = query_problems(params)
+    problems = read_settings(params)[1]
     assert len(problems) == 1 and key in problems[0] and words in problems[0], problems
     assert "the default" in problems[0]
     if key != "m_latent" and cls is ModelConfig:
         assert cfg.latent == 3  # the good value beside it is kept
 
 
+CHOICE_CASES = [
+    ({"d_name": "evil"}, "d_name=evil was ignored (not one of digits, gw, line, swiss_roll"),
+    ({"m_variant": "evil"}, "m_variant=evil was ignored (not one of autoencoder"),
+    ({"m_activation": "evil"}, "m_activation=evil was ignored (not one of relu"),
+    ({"m_recon_loss": "evil"}, "m_recon_loss=evil was ignored (not one of mse, bce)"),
+    ({"m_sparse_hidden": "maybe"}, "m_sparse_hidden=maybe was ignored (not one of 1, 0, true, false)"),
+    ({"d_name": "gw", "m_recon_loss": "bce"}, "m_recon_loss=bce was ignored (binary cross-entropy needs data in"),
+]
+
+
+@pytest.mark.parametrize("params, words", CHOICE_CASES, ids=[str(p) for p, _ in CHOICE_CASES])
+def test_an_unknown_choice_is_refused_with_a_note(params, words):
+    cfgs, problems = read_settings(params)
+    assert len(problems) == 1 and words in problems[0], problems
+    default = {"d_name": "digits", "m_variant": "autoencoder", "m_activation": "relu", "m_recon_loss": "mse",
+               "m_sparse_hidden": False}
+    for key in params:
+        if key in default and key in problems[0]:
+            cfg = next(c for c in cfgs if type(c).__name__[0].lower() == key[0])
+            assert getattr(cfg, key[2:]) == default[key]
+
+
+def test_values_no_widget_sets_are_kept():
+    cfgs, problems = read_settings({"d_seed": "7", "d_test_size": "0.5", "t_snapshot_every": "1"})
+    assert not problems
+    assert (cfgs[0].seed, cfgs[0].test_size, cfgs[2].snapshot_every) == (7, 0.5, 1)
+
+
 def test_values_at_the_ends_of_each_range_are_kept():
     for key, (lo, hi) in LIMITS.items():
         cls = NUMERIC[key]
-        for v in (lo, hi):
+        f = SETTINGS[key]
+        ends = (f.options[0], f.options[-1]) if f.options else (lo, hi)
+        for v in ends:
             text = str(int(v)) if isinstance(getattr(cls(), key[2:]), (int, tuple)) else repr(float(v))
-            assert not query_problems({key: text}), (key, text)
-            got = getattr(from_query({key: text}, cls), key[2:])
+            assert not read_settings({key: text})[1], (key, text)
+            got = getattr(_from_query({key: text}, cls), key[2:])
             assert got == ((int(v),) if key == "m_hidden" else v), (key, got)
 
 

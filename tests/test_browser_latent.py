@@ -19,7 +19,7 @@ from aeviz import DATASETS, VARIANTS, DataConfig, ModelConfig, TrainConfig, Trai
 from aeviz.analysis import decode
 from aeviz.analysis import latent as la
 from aeviz.analysis import latent_map as lm
-from aeviz.config import ACTIVATIONS
+from aeviz.activations import ACTIVATIONS
 
 pytestmark = pytest.mark.browser
 
@@ -42,7 +42,7 @@ def _cases():
     """(dataset, variant, activation, latent) for every combination (the linear variant has no activation)."""
     for dataset in DATASETS:
         for variant in VARIANTS:
-            for act in (ACTIVATIONS[:1] if variant == "linear" else ACTIVATIONS):
+            for act in (tuple(ACTIVATIONS)[:1] if variant == "linear" else tuple(ACTIVATIONS)):
                 yield dataset, variant, act, 2
     yield "gw", "autoencoder", "tanh", 5
     yield "line", "variational", "elu", 1

@@ -11,7 +11,7 @@ import pytest
 from aeviz import DataConfig, Trainer, build, layer_table, load
 from aeviz.analysis import anomaly
 from aeviz.analysis import latent as la
-from aeviz.config import defaults_for
+from aeviz.datasets import defaults_for
 
 from conftest import wait_for_app
 

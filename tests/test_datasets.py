@@ -10,7 +10,7 @@ SIZES = {"digits": (1797, 64), "gw": (800, 16), "line": (400, 2), "swiss_roll": 
 
 @pytest.fixture(scope="module", params=sorted(DATASETS))
 def data(request):
-    return DATASETS[request.param](random_state=0)
+    return DATASETS[request.param].make(random_state=0)
 
 
 def test_registry_is_covered():
@@ -34,10 +34,10 @@ def test_split_is_a_partition(data):
 
 
 def test_same_seed_same_data_other_seed_other_split(data):
-    again = DATASETS[data.name](random_state=0)
+    again = DATASETS[data.name].make(random_state=0)
     np.testing.assert_array_equal(again.X, data.X)
     np.testing.assert_array_equal(again.test_idx, data.test_idx)
-    other = DATASETS[data.name](random_state=1)
+    other = DATASETS[data.name].make(random_state=1)
     assert not np.array_equal(other.test_idx, data.test_idx)
 
 

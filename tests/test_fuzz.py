@@ -19,7 +19,8 @@ from hypothesis import strategies as hs
 from streamlit.testing.v1 import AppTest
 
 from aeviz import DATASETS, VARIANTS, DataConfig, load
-from aeviz.config import ACTIVATIONS, defaults_for
+from aeviz.activations import ACTIVATIONS
+from aeviz.datasets import defaults_for
 from aeviz.ui.sidebar import BATCH_SIZES, BETAS, LEARNING_RATES, PENALTIES, parse_widths
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,7 +43,7 @@ sidebar_settings = hs.fixed_dictionaries({
     "w_variant": hs.sampled_from(sorted(VARIANTS)),
     "w_hidden": hidden_text,
     "w_latent": hs.one_of(hs.integers(1, 4), hs.integers(1, 64)),
-    "w_activation": hs.sampled_from(ACTIVATIONS),
+    "w_activation": hs.sampled_from(tuple(ACTIVATIONS)),
     "w_lr": hs.sampled_from(LEARNING_RATES),
     "w_epochs": hs.integers(1, 3),
     "w_batch": hs.sampled_from(BATCH_SIZES),

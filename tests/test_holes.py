@@ -221,7 +221,7 @@ def test_variants_prompts_beta_zero_and_four(digits):
 @pytest.mark.parametrize("dataset", ["digits", "gw"])
 def test_vae_has_fewer_holes_than_the_autoencoder(dataset, digits, gw):
     """At each dataset's own default settings (what the app opens on)."""
-    from aeviz.config import defaults_for
+    from aeviz.datasets import defaults_for
 
     data = {"digits": digits, "gw": gw}[dataset]
     _, m, t = defaults_for(dataset)

@@ -15,7 +15,7 @@ from conftest import open_app_page
 from aeviz import DATASETS, DataConfig, ModelConfig, TrainConfig, Trainer, build, load
 from aeviz.analysis import decode, encode
 from aeviz.analysis import latent as la
-from aeviz.config import defaults_for
+from aeviz.datasets import defaults_for
 from aeviz.figures import latent as fl
 
 ROOT = Path(__file__).resolve().parents[1]

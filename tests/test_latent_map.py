@@ -15,7 +15,7 @@ from torch import nn
 from aeviz import DATASETS, DataConfig, ModelConfig, TrainConfig, Trainer, build, load
 from aeviz.analysis import latent as la
 from aeviz.analysis import latent_map as lm
-from aeviz.config import ACTIVATIONS
+from aeviz.activations import ACTIVATIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET = 100_000  # bytes: the default model's payload
@@ -83,8 +83,8 @@ def test_decoder_layers_are_exact_float32_with_every_activation():
     gw = load(DataConfig(name="gw"))
     assert [l["act"] for l in lm.decoder_layers(build(ModelConfig(variant="linear"), gw))] == [None, None, None]
     elu = lm.decoder_layers(build(ModelConfig(activation="elu"), gw))[0]
-    assert elu["alpha"] == 1.0
-    assert lm.decoder_layers(build(ModelConfig(activation="leaky_relu"), gw))[0]["slope"] == 0.01
+    assert elu["p"] == 1.0
+    assert lm.decoder_layers(build(ModelConfig(activation="leaky_relu"), gw))[0]["p"] == 0.01
 
 
 def test_decoder_the_browser_cannot_run_is_refused():

@@ -14,8 +14,8 @@ from streamlit.testing.v1 import AppTest
 
 from aeviz.figures import live
 from aeviz.figures.style import presented
-from aeviz.lesson import (HIDE_FLAGS, PAGE_FIELDS, page_query, page_values, parse_hide, parse_present, read_field,
-                          round_point, round_radius)
+from aeviz.fields import PAGE_FIELDS, page_query, page_values, read_present
+from aeviz.lesson import HIDE_FLAGS, parse_hide, round_point, round_radius
 from aeviz.ui.components import threshold as threshold_component
 from aeviz.ui.state import LESSON
 from conftest import open_app_page
@@ -34,17 +34,18 @@ CHART_PAGES = ["pages/train.py", "pages/architecture.py", "pages/latent.py", "pa
     ("l_r", "nan"), ("l_r", "inf"), ("l_r", "-0.5"), ("l_r", "1e300"), ("l_r", "abc"), ("l_r", "0.5,0.5"),
     ("l_z", "nan,0"), ("l_z", "0.1,inf"), ("l_z", "1e300,0"), ("l_z", "0.1;0.2"), ("l_z", ""), ("l_z", "0.1,,0.2"),
     ("l_z", ",".join(["0.1"] * 65)), ("l_z", "0.123," * 2000), ("l_z", "<b>1</b>,2"), ("l_z", "0x10,1"),
+    ("a_pct", "80.04"), ("a_mu", "0.55"), ("speed", "evil"), ("speed", "max"), ("r_index", "-1"), ("r_index", "2.5"),
 ])
 def test_hostile_page_values_keep_the_default_and_say_so(param, text):
-    name = next(n for n, f in PAGE_FIELDS.items() if f.param == param)
+    name = next(n for n, f in PAGE_FIELDS.items() if f.key == param)
     values, problems = page_values({param: text})
     assert values[name] == PAGE_FIELDS[name].default
     assert len(problems) == 1 and problems[0].startswith(f"The link's {param}=") and "ignored" in problems[0]
     assert len(problems[0]) < 200  # a long value is shortened in the note
 
 
-def test_good_page_values_are_read_and_rounded_to_their_step():
-    values, problems = page_values({"a_pct": "80.04", "l_grid": "20", "r_show": "best", "a_preset": "subtle",
+def test_good_page_values_are_read_on_their_step():
+    values, problems = page_values({"a_pct": "80.0", "l_grid": "20", "r_show": "best", "a_preset": "subtle",
                                     "a_k": "60", "a_raw": "0.25", "a_mode": "raw"})
     assert not problems
     assert values["pct"] == 80.0 and values["grid"] == 20 and values["show"] == "best"
@@ -79,7 +80,7 @@ def test_page_query_round_trips_and_leaves_defaults_out():
 def test_read_field_refuses_non_finite_numbers():
     for text in ("nan", "NaN", "inf", "1e400"):
         with pytest.raises(ValueError):
-            read_field(PAGE_FIELDS["pct"], text)
+            PAGE_FIELDS["pct"].read(text)
 
 
 def test_hide_and_present_flags():
@@ -87,7 +88,10 @@ def test_hide_and_present_flags():
     assert known == {"settings", "share", "train"} and unknown == ["<b>bold</b>", "nope"]
     assert parse_hide(None) == (frozenset(), [])
     assert parse_hide("x" * 10_000)[1] == ["x" * 24 + "…"]
-    assert parse_present("1") and parse_present("true") and not parse_present("0") and not parse_present(None)
+    assert read_present("1") == (True, None) and read_present("true") == (True, None)
+    assert read_present("0") == (False, None) and read_present(None) == (False, None)
+    on, note = read_present("2")
+    assert not on and note.startswith("The link's present=2 was ignored")
 
 
 # --- fonts: Plotly, ECharts and the threshold component -------------------------------------------------
@@ -289,4 +293,4 @@ def test_every_hide_flag_is_documented():
     for name in HIDE_FLAGS:
         assert f"`{name}`" in readme
     for f in PAGE_FIELDS.values():
-        assert f"`{f.param}`" in readme
+        assert f"`{f.key}`" in readme

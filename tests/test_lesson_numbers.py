@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from aeviz import Trainer, build, load
 from aeviz.analysis import recon, reconstruct
-from aeviz.config import defaults_for
+from aeviz.datasets import defaults_for
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from aeviz import VARIANTS, DataConfig, ModelConfig, build, layer_table, load
-from aeviz.config import ACTIVATIONS
+from aeviz.activations import ACTIVATIONS
 from conftest import assert_backprop_matches_autograd
 
 

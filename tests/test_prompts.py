@@ -13,7 +13,7 @@ from aeviz import DataConfig, Trainer, build, layer_table, load
 from aeviz.analysis import compare as cmp
 from aeviz.analysis import reconstruct, reconstruction_errors
 from aeviz.analysis.recon import errors_by_label
-from aeviz.config import defaults_for
+from aeviz.datasets import defaults_for
 
 _RUNS: dict = {}
 

@@ -167,7 +167,7 @@ def test_vae_has_fewer_holes_than_the_autoencoder(dataset, digits, gw):
     """At each dataset's own default settings (what the Variants page opens on)."""
     from dataclasses import replace
 
-    from aeviz.config import defaults_for
+    from aeviz.datasets import defaults_for
 
     data = {"digits": digits, "gw": gw}[dataset]
     _, m, t = defaults_for(dataset)

@@ -21,13 +21,13 @@ import json
 import numpy as np
 from torch import nn
 
+from ..activations import of_module
 from ..datasets import Dataset
 from ..models import Autoencoder
 from .latent import LatentView
 
 VERSION = 2
 IMAGE_LEVELS = 15  # nearest-sample images travel as 4-bit grey levels (display only)
-_ACTIVATIONS = {nn.ReLU: "relu", nn.Tanh: "tanh", nn.Sigmoid: "sigmoid", nn.ELU: "elu", nn.LeakyReLU: "leaky_relu"}
 
 
 def b64(a: np.ndarray, dtype: str) -> str:
@@ -50,14 +50,12 @@ def decoder_layers(model: Autoencoder) -> list[dict]:
             layers.append({"in": int(w.shape[1]), "out": int(w.shape[0]), "w": b64(w, "<f4"),
                            "b": b64(m.bias.detach().cpu().numpy(), "<f4"), "act": None})
             continue
-        name = _ACTIVATIONS.get(type(m))
-        if name is None or not layers or layers[-1]["act"] is not None:
+        act = of_module(m)
+        if act is None or not layers or layers[-1]["act"] is not None:
             raise ValueError(f"The browser decoder cannot run a {type(m).__name__} here.")
-        layers[-1]["act"] = name
-        if isinstance(m, nn.ELU):
-            layers[-1]["alpha"] = float(m.alpha)
-        elif isinstance(m, nn.LeakyReLU):
-            layers[-1]["slope"] = float(m.negative_slope)
+        layers[-1]["act"] = act.name
+        if act.param is not None:
+            layers[-1]["p"] = act.param_of(m)
     return layers
 
 

@@ -27,7 +27,8 @@ from .anomaly_upload import score_upload, upload_section  # noqa: F401  (score_u
 from .cache import dataset
 from .charts import shared_figure
 from .components import threshold as threshold_component
-from .lesson import chart, font_px, hidden, link_value, presenting, remember
+from ..fields import PAGE_FIELDS
+from .lesson import chart, fit_link, font_px, hidden, link_value, presenting, remember
 from .runs import model_or_stop, run_or_stop, shared_run
 from .state import configs
 
@@ -72,6 +73,7 @@ def _link_anomalies(n_features: int) -> tuple[str, float, float, int, int]:
         mu, sigma, nf = anomaly.PRESETS[preset]
     else:
         preset = next((n for n, v in anomaly.PRESETS.items() if v == (mu, sigma, nf)), "custom")
+        nf = fit_link("nf", 1, n_features, "this dataset's features")
     return preset, mu, sigma, max(1, min(n_features, nf)), k
 
 
@@ -117,9 +119,12 @@ def _folded(label: str):
 def _tabular_sliders(data: Dataset, base: anomaly.AnomalyConfig) -> anomaly.AnomalyConfig:
     """gw's μ, σ, K and features-redrawn sliders (the preset moves them), remembered in the link."""
     a, b, c, d = st.columns(4)
-    mu = a.slider("Mean μ (standardised units)", -2.0, 10.0, step=0.1, key="an_mu", on_change=_to_custom)
-    sigma = b.slider("Spread σ", 0.0, 3.0, step=0.1, key="an_sigma", on_change=_to_custom)
-    k = c.slider("Anomalous events K", 10, 200, step=10, key="an_k")
+    f = PAGE_FIELDS  # the ranges and steps a link may set are the sliders' own
+    mu = a.slider("Mean μ (standardised units)", f["mu"].lo, f["mu"].hi, step=f["mu"].step, key="an_mu",
+                  on_change=_to_custom)
+    sigma = b.slider("Spread σ", f["sigma"].lo, f["sigma"].hi, step=f["sigma"].step, key="an_sigma",
+                     on_change=_to_custom)
+    k = c.slider("Anomalous events K", int(f["k"].lo), int(f["k"].hi), step=int(f["k"].step), key="an_k")
     nf = d.slider("Features redrawn per event", 1, data.n_features, key="an_nf", on_change=_to_custom,
                   help="How many of an event's 16 features are replaced by draws from N(μ, σ²). "
                        f"At {data.n_features} every feature is redrawn.")

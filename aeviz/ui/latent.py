@@ -20,6 +20,7 @@ from ..train import Trainer
 from . import latent_map as lmap
 from . import latent_path as lpath
 from .charts import shared_figure
+from ..fields import PAGE_FIELDS, fitted
 from .lesson import chart, link_value, remember
 from .runs import finished_run
 from .state import configs
@@ -33,7 +34,8 @@ def _state() -> dict:
     """This session's explorer state (created on first use)."""
     return st.session_state.setdefault(STATE, {"z": None, "source": "", "clicks": [], "draws": 0, "hole_seed": 0,
                                                "sweep": set(), "point": None, "seq": 0, "r": None,
-                                               "page_r": None, "linked": False, "z_note": None})
+                                               "page_r": None, "linked": False, "z_note": None,
+                                               "r_note": None})
 
 
 @st.cache_resource(max_entries=16, show_spinner="Encoding the training data…")
@@ -142,7 +144,9 @@ def _from_link(run: Trainer, v: la.LatentView) -> None:
     state["linked"] = True
     r = link_value("r")
     if r is not None:  # beyond the slider's end every point of the map is within r: the end says the same
-        state["r"] = (run.run_id, min(float(r), round_radius(max(v.radius_max, v.radius))))
+        r, state["r_note"] = fitted("r", float(r), 0.0, round_radius(max(v.radius_max, v.radius)),
+                                    "this model's radius slider")
+        state["r"] = (run.run_id, r)
     z = link_value("z")
     if z is None:
         return
@@ -218,6 +222,8 @@ def _explorer(run: Trainer, data: Dataset) -> None:
     with st.container(key="latent_output"):
         if z is None and state.get("z_note"):
             st.warning(state["z_note"])
+        if state.get("r_note") and radius(run, v) == state["r"][1]:
+            st.warning(state["r_note"])
         if z is None:
             st.caption("Click or tap the map (or press Enter on it) to send a point to the page; the interpolation "
                        "below can start from your last two clicks.")
@@ -342,7 +348,8 @@ def sweep_section(run: Trainer, v: la.LatentView, draws: tuple[int, float, int])
 
 def grid_section(run: Trainer, data: Dataset, v: la.LatentView, r: float) -> None:
     """Decode an n×n grid over the codes' box in one batch; hole cells marked."""
-    n = st.slider("Grid size n (n × n decodings)", 2, 30, 15, key="latent_grid_n")
+    g = PAGE_FIELDS["grid"]
+    n = st.slider("Grid size n (n × n decodings)", int(g.lo), int(g.hi), g.default, key=g.widget)
     g = la.decode_grid(run.model, v.plane, v.index, v.lo, v.hi, int(n), r)
     st.caption(f"{int(g.holes.sum())} of {n * n} grid cells are in a hole (shaded red). Rows run bottom to top "
                "in z₂ and columns left to right in z₁, as on the map.")

@@ -15,9 +15,9 @@ from typing import Any, Callable
 
 import streamlit as st
 
+from ..fields import PAGE_FIELDS, fitted, page_query, page_values, read_present
 from ..figures.style import presented
-from ..lesson import (HIDE_FLAGS, HIDE_PARAM, PAGE_FIELDS, PRESENT_PARAM, encode_field, hide_text, page_query,
-                      page_values, parse_hide, parse_present, presenter_px)
+from ..lesson import HIDE_FLAGS, HIDE_PARAM, PRESENT_PARAM, hide_text, parse_hide, presenter_px
 from .state import LESSON
 
 TOGGLE_KEY = "w_present"  # the presenter switch's widget key
@@ -62,7 +62,10 @@ def _lesson() -> Lesson:
     if unknown:
         notes.append(f"The link's hide= names {', '.join(unknown)}, which this app does not have; ignored "
                      f"(it knows {', '.join(HIDE_FLAGS)}).")
-    lesson = Lesson(parse_present(params.get(PRESENT_PARAM)), hide, page, tuple(notes), dict(page))
+    present, refused = read_present(params.get(PRESENT_PARAM))
+    if refused:
+        notes.append(refused)
+    lesson = Lesson(present, hide, page, tuple(notes), dict(page))
     st.session_state[LESSON] = lesson
     return lesson
 
@@ -106,10 +109,10 @@ def remember(name: str, value: Any) -> None:
     lesson.page[name] = value
     f = PAGE_FIELDS[name]
     if value is None or value == f.default:
-        if f.param in st.query_params:
-            del st.query_params[f.param]
+        if f.key in st.query_params:
+            del st.query_params[f.key]
     else:
-        st.query_params[f.param] = encode_field(f, value)
+        st.query_params[f.key] = f.encode(value)
 
 
 def seed(name: str, key: str, fit: Callable[[Any], Any] | None = None) -> str:
@@ -120,6 +123,18 @@ def seed(name: str, key: str, fit: Callable[[Any], Any] | None = None) -> str:
         if value is not None:
             st.session_state[key] = fit(value) if fit else value
     return key
+
+
+def fit_link(name: str, lo: float, hi: float, what: str) -> Any:
+    """The page field's value brought within what this page's data allows ([lo, hi], e.g. the test samples
+    there are); while it is still the link's value and had to change, a note here says so."""
+    lesson = _lesson()
+    value, note = fitted(name, link_value(name), lo, hi, what)
+    if note and lesson.page.get(name) == lesson.read.get(name):
+        from .share import plain  # (share imports this module)
+
+        st.warning(plain(note), icon=":material/info:")
+    return value
 
 
 @contextmanager
@@ -148,7 +163,7 @@ def sync_link() -> None:
     _set_param(HIDE_PARAM, hide_text(lesson.hide) or None)
     wanted = page_query(lesson.page)
     for name, f in PAGE_FIELDS.items():
-        _set_param(f.param, wanted.get(f.param))
+        _set_param(f.key, wanted.get(f.key))
 
 
 def _toggled() -> None:

@@ -11,13 +11,12 @@ import streamlit as st
 
 from ..analysis import latent as la
 from ..analysis.core import encode
-from ..config import defaults_for
-from ..datasets import Dataset
+from ..datasets import Dataset, defaults_for
 from ..figures.live import follow_box, latent_chart, loss_chart
 from ..models import build
-from ..train import Trainer
+from ..train import DEFAULT_SPEED, SPEEDS, Trainer
 from .cache import dataset, training_slot
-from .lesson import font_px, hidden
+from .lesson import font_px, hidden, link_value, linked
 from .runs import OverBudget, check_budget, finished_run, has_finished_run, uploaded_run
 from .state import LIVE, Configs
 
@@ -26,8 +25,6 @@ OVERHEAD = 0.35  # at full speed, at most this share of the wall-clock time goes
 FRAME = 0.3  # about this many seconds between two redraws at a set speed
 CATCH_UP = 4  # a late redraw trains at most this many times the usual chunk, to keep the set speed
 FULL_SPEED_TICK = 0.05  # at full speed the next chunk is asked for as soon as the page has drawn
-SPEEDS = {"Slow": 3.0, "Normal": 10.0, "Fast": 30.0, "Max": None}  # epochs per second; None: as fast as it goes
-DEFAULT_SPEED = "Normal"  # the default 100 epochs take about 10 s to watch
 CHART_HEIGHT = 300  # the loss curve and the live map, side by side (stacked on a phone)
 SPEED_KEY = "speed"  # the speed control's widget key, also its URL parameter (?speed=Slow)
 
@@ -146,7 +143,7 @@ def _controls(live: LiveRun | None, cfgs: Configs) -> tuple[LiveRun | None, floa
     run and the speed in epochs per second (None: full speed)."""
     playing = live is not None and live.playing
     if hidden("train"):  # the lesson's link hides the buttons: the speed is the link's
-        return live, _speed(st.query_params.get(SPEED_KEY, DEFAULT_SPEED))
+        return live, _speed(link_value("speed"))
     st.html(_PHONE_CONTROLS_CSS)
     with st.container(horizontal=True, vertical_alignment="bottom", key=CONTROLS_KEY):
         # short labels, so that none is cut off on a phone or a projector; the tooltips say the rest
@@ -156,10 +153,11 @@ def _controls(live: LiveRun | None, cfgs: Configs) -> tuple[LiveRun | None, floa
         step = st.button("Step", icon=":material/skip_next:", help="Train one epoch, then pause.")
         reset = st.button("Reset", icon=":material/restart_alt:", disabled=live is None,
                           help="Put this run aside and show the shared model for these settings.")
-        speed = st.segmented_control(
-            "Speed", list(SPEEDS), default=DEFAULT_SPEED, required=True, key=SPEED_KEY, bind="query-params",
-            help="Epochs per second while playing: Slow 3, Normal 10, Fast 30. Max trains as fast as the "
-                 "server can and redraws a few times a second.")
+        with linked("speed", SPEED_KEY):  # starts at the link's speed (checked by the state table), goes back to it
+            speed = st.segmented_control(
+                "Speed", list(SPEEDS), required=True, key=SPEED_KEY,
+                help="Epochs per second while playing: Slow 3, Normal 10, Fast 30. Max trains as fast as the "
+                     "server can and redraws a few times a second.")
     stale = live is None or live.cfgs != cfgs or live.trainer.done
     try:
         if play:

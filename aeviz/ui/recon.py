@@ -21,7 +21,8 @@ from ..figures import recon as fig_recon
 from ..train import Trainer
 from .cache import dataset
 from .charts import shared_figure
-from .lesson import chart, hidden, link_value, remember
+from ..fields import PAGE_FIELDS
+from .lesson import chart, fit_link, hidden, link_value, remember
 from .runs import finished_run
 from .state import configs
 
@@ -37,13 +38,13 @@ def pick_samples(errors: np.ndarray) -> np.ndarray:
     choice starts at the link's and goes back to it; ?hide=samples keeps the link's, undrawn."""
     last = len(errors) - 1
     if hidden("samples"):
-        mode, index, k = link_value("show"), min(last, link_value("index")), link_value("rk")
+        mode, index, k = link_value("show"), fit_link("index", 0, last, "the test samples"), link_value("rk")
         if mode == "index":
             return recon.select_samples(errors, "index", index=int(index))
         return recon.select_samples(errors, mode, k=int(k), seed=st.session_state.get("rc_seed", 0))
     for key, name in (("rc_mode", "show"), ("rc_k", "rk")):
         st.session_state.setdefault(key, link_value(name))
-    st.session_state.setdefault("rc_index", min(last, link_value("index")))
+    st.session_state.setdefault("rc_index", fit_link("index", 0, last, "the test samples"))
     a, b, c = st.columns([3, 2, 1])
     mode = a.radio("Show test samples", recon.SELECTIONS, format_func=_SELECTION_LABELS.get, horizontal=True,
                    key="rc_mode")
@@ -52,7 +53,7 @@ def pick_samples(errors: np.ndarray) -> np.ndarray:
         index = b.number_input(f"Test sample (0–{last})", 0, last, key="rc_index")
         remember("index", int(index))
         return recon.select_samples(errors, "index", index=int(index))
-    k = b.slider("k", 1, 8, key="rc_k")
+    k = b.slider("k", int(PAGE_FIELDS["rk"].lo), int(PAGE_FIELDS["rk"].hi), key="rc_k")
     remember("rk", int(k))
     if mode == "random":
         c.button("New draw", on_click=_new_draw, key="rc_draw")

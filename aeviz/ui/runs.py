@@ -20,7 +20,8 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.scriptrunner_utils.script_run_context import in_cached_function
 
 from ..budget import over_budget, training_cost
-from ..config import DEFAULTS, DataConfig, ModelConfig, TrainConfig, defaults_for
+from ..config import DEFAULTS, DataConfig, ModelConfig, TrainConfig
+from ..datasets import defaults_for
 from ..datasets import Dataset
 from ..jobs import Jobs, RunStore, store_megabytes
 from ..models import build

@@ -15,7 +15,7 @@ from streamlit.navigation.page import StreamlitPage
 
 from ..analysis import encode
 from ..analysis.anomaly import MAX_UPLOAD_MB
-from ..config import to_query
+from ..fields import settings_query
 from ..io import codes_csv, history_csv, restored_run, weights_to_bytes
 from ..train import Trainer
 from .cache import dataset
@@ -81,7 +81,7 @@ def _file_stem(cfgs: Configs) -> str:
 
 def _link(cfgs: Configs, page: StreamlitPage | None) -> None:
     params = {k: st.query_params[k] for k in st.query_params}
-    params.update(to_query(*cfgs))  # the settings as the sidebar holds them right now
+    params.update(settings_query(*cfgs))  # the settings as the sidebar holds them right now
     # st.context.url is the browser's address (page path included, query removed); without a browser
     # (AppTest) fall back to the page's path
     url = share_url(st.context.url or f"/{page.url_path if page is not None else ''}", params)

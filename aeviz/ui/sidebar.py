@@ -2,94 +2,98 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import streamlit as st
 
-from ..config import (ACTIVATIONS, DEFAULTS, DataConfig, ModelConfig, TrainConfig, defaults_for, from_query,
-                      query_problems, to_query)
-from ..datasets import DATASETS
+from ..config import DataConfig, ModelConfig, TrainConfig
+from ..datasets import DATASETS, defaults_for
+from ..fields import (BATCH_SIZES, BETAS, LEARNING_RATES, PENALTIES, SETTINGS, Configs, Field, check_settings,
+                      read_settings, setting, settings_query)
 from ..models import VARIANTS
 from .cache import dataset
 from .lesson import hidden as lesson_hides
 from .runs import budget_message
 from .share import plain
-from .state import CONFIGS, Configs, set_configs
+from .state import CONFIGS, set_configs
 
-LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 10.0)
-BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512, 1024, 2048)
-DATASET_TITLES = {"digits": "Digits (8×8 images)", "gw": "Gravitational-wave triggers",
-                  "line": "Points near a line (2-D)", "swiss_roll": "Swiss roll (3-D)"}
-VARIANT_TITLES = {"autoencoder": "Autoencoder (MLP)", "linear": "Linear autoencoder",
-                  "denoising": "Denoising", "sparse": "Sparse", "contractive": "Contractive",
-                  "variational": "Variational (VAE)"}
-PENALTIES = (0.0, 1e-4, 1e-3, 1e-2, 0.1, 1.0)
-BETAS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
+__all__ = ["BATCH_SIZES", "BETAS", "LEARNING_RATES", "PENALTIES", "parse_widths", "sidebar"]
 _PREFIXED = ("d_", "m_", "t_")
-_FIXED = "aeviz_fixed_configs"  # the link's settings when the lesson hides the sidebar's (?hide=settings)
+_LINK = "aeviz_link_configs"  # the settings the link named (checked by the state table), read once per session
 _URL_NOTES = "aeviz_url_notes"  # (what the link asked for that was refused, the settings they were shown with)
-
-
-def _nearest(options, value: float):
-    return min(options, key=lambda v: abs(v - value))
+_TITLES = {"w_dataset": lambda n: DATASETS[n].title if n in DATASETS else n,
+           "w_variant": lambda n: VARIANTS[n].title if n in VARIANTS else n}
 
 
 def parse_widths(text: str) -> tuple[int, ...]:
-    """'32, 16' -> (32, 16); raises ValueError with a message a student can act on."""
-    parts = [p.strip() for p in text.replace(";", ",").replace("-", ",").split(",") if p.strip()]
+    """'32, 16' -> (32, 16), checked by the state table's m_hidden; raises ValueError with a message a
+    student can act on."""
+    f = SETTINGS["m_hidden"]
     try:
-        widths = tuple(int(p) for p in parts)
-    except ValueError:
-        raise ValueError(f"Hidden widths must be whole numbers separated by commas, e.g. 32, 16 "
-                         f"(got `{text.replace('`', chr(39))}`).")
-    if any(w < 1 or w > 1024 for w in widths):
-        raise ValueError("Each hidden width must be between 1 and 1024.")
-    if len(widths) > 6:
-        raise ValueError("At most 6 hidden layers.")
-    return widths
-
-
-def _widget_values(m: ModelConfig, t: TrainConfig) -> dict:
-    """The sidebar widgets' values for a model and a training config (clamped to what the widgets offer)."""
-    return {
-        "w_variant": m.variant if m.variant in VARIANTS else "autoencoder",
-        "w_hidden": _widths_text(m.hidden),
-        "w_latent": max(1, min(64, m.latent)),
-        "w_activation": m.activation if m.activation in ACTIVATIONS else "relu",
-        "w_recon": m.recon_loss if m.recon_loss in ("mse", "bce") else "mse",
-        "w_noise": min(1.0, max(0.0, round(m.noise_std * 20) / 20)),
-        "w_mask": min(0.9, max(0.0, round(m.mask_prob * 20) / 20)), "w_sparsity": _nearest(PENALTIES, m.sparsity),
-        "w_sparse_hidden": m.sparse_hidden,
-        "w_contractive": _nearest(PENALTIES, m.contractive), "w_beta": _nearest(BETAS, m.beta),
-        "w_lr": _nearest(LEARNING_RATES, t.lr),
-        "w_epochs": max(1, min(1000, t.epochs)),
-        "w_batch": _nearest(BATCH_SIZES, t.batch_size),
-        "w_seed": max(0, min(10**6, t.seed)),
-    }
+        return f.read(text)
+    except ValueError as exc:
+        reason = str(exc)
+    if reason == "not a number":
+        shown = text.replace("`", chr(39))
+        raise ValueError(f"Hidden widths must be whole numbers separated by commas, e.g. 32, 16 (got `{shown}`).")
+    if reason.startswith("not 1 to"):
+        raise ValueError(f"Give 1 to {reason.split()[3]} hidden layers, e.g. 32, 16.")
+    raise ValueError(f"Each hidden width must be a whole number between {f.lo:g} and {f.hi:g}.")
 
 
 def _widths_text(widths: tuple[int, ...]) -> str:
     return ", ".join(str(w) for w in widths)
 
 
-def _seed_widgets_from_url() -> None:
-    """On a session's first run, start every widget at the value the URL names (or the dataset's default)."""
-    if "w_dataset" in st.session_state:
-        return
-    params = {k: st.query_params[k] for k in st.query_params}
-    d, m, t = (from_query(params, cls) for cls in (DataConfig, ModelConfig, TrainConfig))
-    st.session_state[_URL_NOTES] = (tuple(query_problems(params)), None)
-    st.session_state.update({"w_dataset": d.name if d.name in DATASETS else "digits", **_widget_values(m, t)})
+def _widget_values(cfgs: Configs) -> dict:
+    """Each sidebar widget's value for some settings (keyed by the widgets' session keys)."""
+    out = {}
+    for cfg in cfgs:
+        for attr in fields(cfg):
+            f = setting(type(cfg), attr.name)
+            if f.widget:
+                value = getattr(cfg, attr.name)
+                out[f.widget] = (_widths_text(value) if f.kind == "widths" else
+                                 float(value) if f.kind == "int" else value)
+    return out
+
+
+def _link() -> Configs:
+    """The settings the link names, read (and its refused values noted) on the session's first run."""
+    if _LINK not in st.session_state:
+        params = {k: st.query_params[k] for k in st.query_params}
+        cfgs, notes = read_settings(params)
+        st.session_state[_LINK] = cfgs
+        st.session_state[_URL_NOTES] = (tuple(notes), None)
+    return st.session_state[_LINK]
 
 
 def _dataset_changed() -> None:
     """A new dataset was picked: every setting still at the old dataset's default moves to the new one's
     (settings the student changed stay as they are)."""
-    old = _widget_values(*defaults_for(st.session_state.get(CONFIGS, DEFAULTS)[0].name)[1:])
-    new = _widget_values(*defaults_for(st.session_state["w_dataset"])[1:])
+    old = _widget_values(defaults_for(st.session_state.get(CONFIGS, defaults_for(DataConfig().name))[0].name))
+    new = _widget_values(defaults_for(st.session_state["w_dataset"]))
     for key, value in new.items():
-        if st.session_state.get(key) == old[key] and value != old[key]:
+        if key != "w_dataset" and st.session_state.get(key) == old[key] and value != old[key]:
             st.session_state[key] = value
+
+
+def field_widget(where, f: Field, *, radio: bool = False, **kwargs):
+    """Draw the widget the state table declares for a field (its label, range, step or options, help);
+    `radio` draws a choice as a row of radio buttons."""
+    kw = {"key": f.widget, "help": f.help or None, **kwargs}
+    if f.kind == "choice" and radio:
+        return where.radio(f.label, f.allowed(), horizontal=True, **kw)
+    if f.kind == "choice":
+        return where.selectbox(f.label, f.allowed(), format_func=_TITLES.get(f.widget, str), **kw)
+    if f.kind == "bool":
+        return where.checkbox(f.label, **kw)
+    if f.options:
+        return where.select_slider(f.label, f.options, **kw)
+    if f.kind == "int":  # a float input with no bounds of its own: the table checks the value (a tampered NaN or
+        # out-of-range value then gets a note and the default instead of a traceback or a silent 1)
+        return where.number_input(f.label, min_value=None, max_value=None, step=1.0, format="%.0f", **kw)
+    return where.slider(f.label, float(f.lo), float(f.hi), step=f.step, **kw)
 
 
 def _defaults_caption(name: str) -> str:
@@ -101,7 +105,7 @@ def _defaults_caption(name: str) -> str:
 
 def _sync_url(cfgs: Configs) -> None:
     """Keep the URL's settings equal to the sidebar's, leaving other query parameters alone."""
-    wanted = to_query(*cfgs)
+    wanted = settings_query(*cfgs)
     for key in list(st.query_params):
         if key.startswith(_PREFIXED) and key not in wanted:
             del st.query_params[key]
@@ -110,84 +114,83 @@ def _sync_url(cfgs: Configs) -> None:
             st.query_params[key] = value
 
 
-def _link_configs() -> Configs:
-    """The settings the link names, checked as the widgets would check them (a hidden sidebar's settings)."""
-    params = {k: st.query_params[k] for k in st.query_params}
-    d, m, t = (from_query(params, cls) for cls in (DataConfig, ModelConfig, TrainConfig))
-    d = d if d.name in DATASETS else DataConfig()
-    default_m = defaults_for(d.name)[1]
-    m = replace(m, variant=m.variant if m.variant in VARIANTS else default_m.variant,
-                activation=m.activation if m.activation in ACTIVATIONS else default_m.activation,
-                recon_loss=m.recon_loss if m.recon_loss in ("mse", "bce") else default_m.recon_loss)
-    return d, m, t
-
-
-def _fixed_sidebar() -> Configs:
-    """The lesson's link hides the settings: use the link's (kept for the session) and say what they are."""
-    if _FIXED not in st.session_state:
-        params = {k: st.query_params[k] for k in st.query_params}
-        st.session_state[_URL_NOTES] = (tuple(query_problems(params)), None)
-        st.session_state[_FIXED] = _link_configs()
-    cfgs = st.session_state[_FIXED]
+def _summary(cfgs: Configs, n_features: int) -> str:
     d, m, t = cfgs
-    data = dataset(d)
-    st.sidebar.caption(f"Settings for this lesson: {DATASET_TITLES.get(d.name, d.name)}, "
-                       f"{VARIANT_TITLES.get(m.variant, m.variant)}, {data.n_features}→"
-                       f"{'→'.join(map(str, m.hidden))}→{m.latent}, {m.activation}, learning rate {t.lr:g}, "
-                       f"{t.epochs} epochs, batch {t.batch_size}, seed {t.seed}.")
-    too_costly = budget_message(*cfgs, data)
-    if too_costly:
-        st.sidebar.error(too_costly, icon=":material/block:")
-    _url_notes(st.sidebar, cfgs)
-    set_configs(cfgs)
-    _sync_url(cfgs)
+    return (f"Settings for this lesson: {DATASETS[d.name].title}, {VARIANTS[m.variant].title}, {n_features}→"
+            f"{'→'.join(map(str, m.hidden))}→{m.latent}, {m.activation}, learning rate {t.lr:g}, "
+            f"{t.epochs} epochs, batch {t.batch_size}, seed {t.seed}.")
+
+
+def _fixed_sidebar(cfgs: Configs) -> Configs:
+    """The lesson's link hides the settings: use the link's (checked as the widgets' are) and name them."""
+    data = dataset(cfgs[0])
+    st.sidebar.caption(_summary(cfgs, data.n_features))
+    _finish(st.sidebar, cfgs, data)
     return cfgs
 
 
-def sidebar() -> Configs:
-    """Draw the shared settings and return (DataConfig, ModelConfig, TrainConfig); when the lesson's link
-    hides them (?hide=settings), the link's settings are used and only named."""
-    if lesson_hides("settings"):
-        return _fixed_sidebar()
-    _seed_widgets_from_url()
-    sb = st.sidebar
-    sb.header("Settings")
-    name = sb.selectbox("Dataset", list(DATASETS), format_func=DATASET_TITLES.get, key="w_dataset",
-                        on_change=_dataset_changed)
-    sb.caption(_defaults_caption(name))
-    variant = sb.selectbox("Variant", list(VARIANTS), format_func=VARIANT_TITLES.get, key="w_variant")
-    text = sb.text_input("Hidden widths (encoder; the decoder mirrors them)", key="w_hidden",
-                         help="Comma-separated layer sizes from the input towards the code, e.g. 32, 16.")
-    try:
-        hidden = parse_widths(text)
-    except ValueError as exc:
-        hidden = defaults_for(name)[1].hidden
-        sb.error(f"{exc} Using {_widths_text(hidden)} until this is fixed.")
-    latent = sb.number_input("Latent size (code units)", 1, 64, key="w_latent")
-    activation = sb.selectbox("Activation", ACTIVATIONS, key="w_activation")
-    data_cfg = DataConfig(name=name)
-    data = dataset(data_cfg)
-    model_cfg = ModelConfig(variant=variant, hidden=hidden, latent=int(latent), activation=activation)
-    model_cfg = _variant_knobs(sb, model_cfg, data.bounded)
-    with sb.expander("Training", expanded=True):
-        lr = st.select_slider("Learning rate (Adam)", LEARNING_RATES, key="w_lr")
-        epochs = st.number_input("Epochs", 1, 1000, key="w_epochs")
-        batch = st.select_slider("Batch size", BATCH_SIZES, key="w_batch")
-        seed = st.number_input("Seed", 0, 10**6, key="w_seed")
-    train_cfg = TrainConfig(lr=float(lr), epochs=int(epochs), batch_size=int(batch), seed=int(seed))
-    if model_cfg.latent >= data.n_features:
-        sb.warning(f"The code ({model_cfg.latent}) is as wide as the input ({data.n_features}): the network "
-                   "can learn the identity, and the bottleneck teaches nothing.")
-    if train_cfg.batch_size >= len(data.train_idx):
-        sb.info(f"The batch is larger than the {len(data.train_idx)} training rows: each epoch is one full-batch step.")
-    cfgs = (data_cfg, model_cfg, train_cfg)
+def _finish(sb, cfgs: Configs, data) -> None:
+    """What both sidebars end with: the budget's verdict, the link's refused values, the session's
+    settings stored and written to the URL."""
     too_costly = budget_message(*cfgs, data)
     if too_costly:  # said here at once; every page refuses to train it with the same message
         sb.error(too_costly, icon=":material/block:")
     _url_notes(sb, cfgs)
     set_configs(cfgs)
     _sync_url(cfgs)
+
+
+def sidebar() -> Configs:
+    """Draw the shared settings and return (DataConfig, ModelConfig, TrainConfig); when the lesson's link
+    hides them (?hide=settings), the link's settings are used and only named. Both read the link through
+    the state table (aeviz.fields), so the same link gives the same settings either way."""
+    link = _link()
+    if lesson_hides("settings"):
+        return _fixed_sidebar(link)
+    if "w_dataset" not in st.session_state:  # the session's first run: every widget starts at the link's value
+        st.session_state.update(_widget_values(link))
+    sb = st.sidebar
+    sb.header("Settings")
+    name = field_widget(sb, SETTINGS["d_name"], on_change=_dataset_changed)
+    if name in DATASETS:
+        sb.caption(_defaults_caption(name))
+    values = {"variant": field_widget(sb, SETTINGS["m_variant"])}
+    text = sb.text_input(SETTINGS["m_hidden"].label, key="w_hidden", help=SETTINGS["m_hidden"].help)
+    try:
+        values["hidden"] = parse_widths(text)
+    except ValueError as exc:
+        values["hidden"] = defaults_for(name)[1].hidden
+        sb.error(f"{exc} Using {_widths_text(values['hidden'])} until this is fixed.")
+    for key in ("m_latent", "m_activation"):
+        values[SETTINGS[key].attr] = field_widget(sb, SETTINGS[key])
+    variant = VARIANTS.get(values["variant"])
+    for attr in (variant.knobs if variant else ()):  # the knobs the variant's registry entry names
+        values[attr] = field_widget(sb, setting(ModelConfig, attr))
+    bounded = name in DATASETS and DATASETS[name].bounded
+    values["recon_loss"] = field_widget(sb, SETTINGS["m_recon_loss"], radio=True) if bounded else "mse"
+    with sb.expander("Training", expanded=True):
+        train = {SETTINGS[k].attr: field_widget(st, SETTINGS[k]) for k in ("t_lr", "t_epochs", "t_batch_size", "t_seed")}
+    # what no widget sets (the data's seed and split, the snapshot interval, other variants' knobs) stays the link's
+    d0, m0, t0 = link
+    wanted = (replace(d0, name=name), replace(m0, **values), replace(t0, **train))
+    cfgs, notes = check_settings(wanted, _fallback(link, name))
+    for note in notes:  # a value no widget offers (a tampered client): the default is used, and said
+        sb.warning(plain(note))
+    data = dataset(cfgs[0])
+    model_cfg, train_cfg = cfgs[1], cfgs[2]
+    if model_cfg.latent >= data.n_features:
+        sb.warning(f"The code ({model_cfg.latent}) is as wide as the input ({data.n_features}): the network "
+                   "can learn the identity, and the bottleneck teaches nothing.")
+    if train_cfg.batch_size >= len(data.train_idx):
+        sb.info(f"The batch is larger than the {len(data.train_idx)} training rows: each epoch is one full-batch step.")
+    _finish(sb, cfgs, data)
     return cfgs
+
+
+def _fallback(link: Configs, name: str) -> Configs:
+    """What a refused widget value falls back to: the dataset's default, with the link's unwidgeted fields."""
+    d, m, t = defaults_for(name if name in DATASETS else DataConfig().name)
+    return replace(link[0], name=d.name), m, replace(t, snapshot_every=link[2].snapshot_every)
 
 
 def _url_notes(sb, cfgs: Configs) -> None:
@@ -197,24 +200,3 @@ def _url_notes(sb, cfgs: Configs) -> None:
         st.session_state[_URL_NOTES] = (notes, cfgs)
         for note in notes:  # they quote the link: shown as text
             sb.warning(plain(note))
-
-
-def _variant_knobs(sb, cfg: ModelConfig, bounded: bool) -> ModelConfig:
-    """The one or two settings the chosen variant adds."""
-    v = cfg.variant
-    if v == "denoising":
-        cfg = replace(cfg, noise_std=sb.slider("Noise std σ", 0.0, 1.0, step=0.05, key="w_noise"),
-                      mask_prob=sb.slider("Mask probability p", 0.0, 0.9, step=0.05, key="w_mask"))
-    elif v == "sparse":
-        cfg = replace(cfg, sparsity=sb.select_slider("Sparsity weight λ", PENALTIES, key="w_sparsity"),
-                      sparse_hidden=sb.checkbox("Also penalise the hidden activations", key="w_sparse_hidden"))
-    elif v == "contractive":
-        cfg = replace(cfg, contractive=sb.select_slider("Contractive weight λ", PENALTIES, key="w_contractive"))
-    elif v == "variational":
-        cfg = replace(cfg, beta=sb.select_slider("β (weight of the KL term)", BETAS, key="w_beta"))
-    if bounded:
-        cfg = replace(cfg, recon_loss=sb.radio(
-            "Reconstruction loss", ("mse", "bce"), key="w_recon", horizontal=True,
-            help="MSE assumes Gaussian noise around the output; binary cross-entropy assumes each pixel "
-                 "is a Bernoulli probability, which fits data in [0, 1]."))
-    return cfg

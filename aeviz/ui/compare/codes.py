@@ -8,7 +8,8 @@ from dataclasses import replace
 import streamlit as st
 
 from ...analysis import compare as cmp
-from ...config import DataConfig, defaults_for
+from ...config import DataConfig
+from ...datasets import defaults_for
 from ...figures import compare as figs
 from ..cache import dataset
 from ..charts import shared_figure
