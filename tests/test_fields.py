@@ -101,3 +101,38 @@ def test_a_tampered_widget_value_gets_a_note_and_the_default(key, value):
     got = {"w_epochs": t.epochs, "w_latent": m.latent, "w_seed": t.seed}[key]
     assert got == {"w_epochs": 100, "w_latent": 2, "w_seed": 42}[key]
     assert any("was not accepted" in w.value for w in at.sidebar.warning), [w.value for w in at.sidebar.warning]
+
+
+ISSUE_LINKS = [  # every value a careless visitor might type that was once changed silently: each gets its note
+    "t_lr=0.002", "t_batch_size=100", "m_noise_std=0.33", "m_beta=3", "m_sparsity=0.5", "d_name=evil",
+    "m_variant=evil", "m_activation=evil", "m_recon_loss=evil", "m_sparse_hidden=maybe", "m_recon_loss=bce",
+    "m_hidden=-32", "present=2", "speed=evil", "speed=max",
+]
+
+
+@pytest.mark.parametrize("pair", ISSUE_LINKS)
+def test_a_careless_link_value_is_refused_with_a_note_not_changed_silently(pair):
+    key, value = pair.split("=")
+    query = {key: value, "t_epochs": "3", **({"d_name": "gw"} if pair == "m_recon_loss=bce" else {})}
+    settings_notes = read_settings(query)[1]
+    page_notes = page_values(query)[1]
+    if key in SETTINGS:
+        assert len(settings_notes) == 1 and f"{key}={value} was ignored" in settings_notes[0], settings_notes
+    elif key in ("speed",):
+        assert len(page_notes) == 1 and f"{key}={value} was ignored" in page_notes[0], page_notes
+    else:
+        assert PRESENT.refusal(value, "x", False).startswith(f"The link's {key}={value}")
+
+
+@pytest.mark.parametrize("page, query, words", [
+    ("pages/latent.py", {"l_r": "100"}, "l\\_r=100 is outside this model's radius slider"),
+    ("pages/reconstruction.py", {"r_index": "99999"}, "r\\_index=99999 is outside the test samples (0 to 359)"),
+    ("pages/anomaly.py", {"d_name": "gw", "a_preset": "custom", "a_nf": "1000"},
+     "a\\_nf=1000 is outside this dataset's features (1 to 16)"),
+    ("pages/train.py", {"speed": "max"}, "speed=max was ignored (not one of Slow, Normal, Fast, Max)"),
+    ("pages/home.py", {"present": "2"}, "present=2 was ignored"),
+], ids=["l_r", "r_index", "a_nf", "speed", "present"])
+def test_a_page_value_beyond_what_the_page_allows_gets_a_note(page, query, words):
+    at = open_app_page(page, {**query, "t_epochs": "3"})
+    shown = [w.value.replace("\\", "") for w in [*at.warning, *at.sidebar.warning]]  # Markdown escapes aside
+    assert any(words.replace("\\", "") in w for w in shown), shown
