@@ -13,12 +13,12 @@ import torch
 
 from .config import TrainConfig
 from .datasets import Dataset
+from .fastpath import FlatAdam, flatten_parameters
+from .models import Autoencoder
 
 # The Train page's speeds: epochs per second shown live (None: as fast as the machine trains)
 SPEEDS: dict[str, float | None] = {"Slow": 3.0, "Normal": 10.0, "Fast": 30.0, "Max": None}
 DEFAULT_SPEED = "Normal"  # the default 100 epochs take about 10 s to watch
-from .fastpath import FlatAdam, flatten_parameters
-from .models import Autoencoder
 
 
 @contextmanager
