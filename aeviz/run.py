@@ -111,10 +111,11 @@ def settings_id(key: Hashable) -> str:
 
 
 def content_id(cfgs: tuple, model: Autoencoder, history: tuple[dict, ...]) -> str:
-    """An id that hashes everything a run holds (settings, every weight, the history)."""
+    """An id that hashes what a run holds (settings, every weight, the losses of its history; not the
+    seconds it took, so the same training gives the same id)."""
     h = hashlib.blake2b(repr(cfgs).encode(), digest_size=10)
     for name, value in model.state_dict().items():
         h.update(name.encode())
         h.update(value.detach().contiguous().numpy().tobytes())
-    h.update(repr(history).encode())
+    h.update(repr([{k: v for k, v in r.items() if k != "seconds"} for r in history]).encode())
     return "run-" + h.hexdigest()
