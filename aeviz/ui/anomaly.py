@@ -176,7 +176,7 @@ def scenario(data: Dataset, run: Run, acfg: anomaly.AnomalyConfig) -> anomaly.Sc
     return scn
 
 
-@per_run(max_entries=32, max_bytes=200_000_000)
+@per_run(max_entries=32, max_bytes=64_000_000)
 def _scenario(run: Run, data_cfg: DataConfig, acfg: anomaly.AnomalyConfig, _data: Dataset) -> anomaly.Scenario:
     """The scored scenario of `run`'s model on `_data` (the dataset `data_cfg` names)."""
     scn = anomaly.scenario(_data, run.model, acfg)

@@ -37,7 +37,7 @@ def _state() -> dict:
                                                "page_r": None, "linked": False, "z_note": None})
 
 
-@per_run(max_entries=16, spinner="Encoding the training data…")
+@per_run(max_entries=16, max_bytes=64_000_000, spinner="Encoding the training data…")
 def view(run: Run) -> la.LatentView:
     """The map of one trained run (once per run; read-only)."""
     return la.latent_view(run.model, run.data)

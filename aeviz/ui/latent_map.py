@@ -34,7 +34,7 @@ def _renderer():
                                       css=(_ASSETS / "latent_map.css").read_text(encoding="utf-8"))
 
 
-@per_run(max_entries=16)
+@per_run(max_entries=16, max_bytes=64_000_000)
 def _payload(run: Run, axis_titles: tuple[str, str], _view: la.LatentView) -> dict:
     """The browser's copy of one trained run (built once per run, shared by every session, never changed);
     `_view` is the run's cached latent view."""

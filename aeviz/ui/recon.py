@@ -173,7 +173,7 @@ def reconstructions(run: Run, data: Dataset) -> tuple[np.ndarray, np.ndarray, np
     return _reconstructions(run, data.name, _data=data)
 
 
-@per_run(max_entries=40, max_bytes=200_000_000)
+@per_run(max_entries=40, max_bytes=64_000_000)
 def _reconstructions(run: Run, name: str, _data: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     X = _data.X_test  # (n_test, features)
     X_hat = reconstruct(run.model, X)  # (n_test, features)
