@@ -127,7 +127,8 @@ class Trainer:
 
     def to_run(self, data_cfg=None, key=None) -> Run:
         """The frozen record of this run as it is now (see aeviz.run.Run.from_trainer)."""
-        return Run.from_trainer(self, data_cfg, key)
+        with _one_thread():
+            return Run.from_trainer(self, data_cfg, key)
 
     def _epoch(self) -> dict[str, float]:
         model, opt, X = self.model, self.optimizer, self._X_train
