@@ -18,9 +18,9 @@ import streamlit as st
 from ..analysis import latent as la
 from ..analysis import latent_map as lm
 from ..figures.style import QUALITATIVE
-from ..train import Trainer
+from ..run import Run
+from .cache import per_run
 from .lesson import font_px, presenting
-from .state import configs
 
 NAME = "aeviz_latent_map"
 KEY = "latent_map"  # the element carries the class st-key-latent_map
@@ -34,22 +34,23 @@ def _renderer():
                                       css=(_ASSETS / "latent_map.css").read_text(encoding="utf-8"))
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _payload(cfgs, run_id: str, axis_titles: tuple[str, str], _run: Trainer, _view: la.LatentView) -> dict:
-    """The browser's copy of one trained run (built once per run, shared by every session, never changed)."""
-    return lm.latent_map_payload(_run.model, _run.data, _view, run_id=run_id, axis_titles=axis_titles,
+@per_run(max_entries=16, max_bytes=64_000_000)
+def _payload(run: Run, axis_titles: tuple[str, str], _view: la.LatentView) -> dict:
+    """The browser's copy of one trained run (built once per run, shared by every session, never changed);
+    `_view` is the run's cached latent view."""
+    return lm.latent_map_payload(run.model, run.data, _view, run_id=run.id, axis_titles=axis_titles,
                                  colours=QUALITATIVE)
 
 
-def payload(run: Trainer, view: la.LatentView, axis_titles: tuple[str, str]) -> dict:
+def payload(run: Run, view: la.LatentView, axis_titles: tuple[str, str]) -> dict:
     """The cached payload of this session's run."""
-    return _payload(configs(), run.run_id, tuple(axis_titles), run, view)
+    return _payload(run, tuple(axis_titles), _view=view)
 
 
 PRESENT_HEIGHT = 360  # px: the map's plot in presenter mode, so map and slider fit a 1280x720 projector's screen
 
 
-def latent_map(run: Trainer, view: la.LatentView, *, r: float, point: dict | None,
+def latent_map(run: Run, view: la.LatentView, *, r: float, point: dict | None,
                axis_titles: tuple[str, str], on_pick: Callable[[], None], on_radius: Callable[[], None]):
     """Mount the map (always under the same key, so reruns update it in place); returns its result. In presenter
     mode its text is at least 16 px and the map shorter."""
