@@ -15,7 +15,7 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # page path -> what shows that it has rendered (the main chart or component)
 PAGES = {
     "": '[data-testid="stPageLink-NavLink"]',
-    "train": '[data-testid="stEChartsChart"]',
+    "train": '[data-testid="stMain"] button:has-text("Play")',
     "architecture": ".st-key-hourglass",
     "latent": ".st-key-latent_path",
     "reconstruction": '[class*="st-key-rc_sample_0_"]',
