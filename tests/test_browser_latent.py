@@ -9,7 +9,6 @@
 """
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,10 +19,11 @@ from aeviz.analysis import decode
 from aeviz.analysis import latent as la
 from aeviz.analysis import latent_map as lm
 from aeviz.activations import ACTIVATIONS
+from aeviz.ui.components import bundle
 
 pytestmark = pytest.mark.browser
 
-JS = (Path(__file__).resolve().parents[1] / "aeviz" / "ui" / "components" / "latent_map.js").read_text()
+JS = bundle.script("latent_map.js")  # the component's script, as Streamlit receives it
 HOST = "[data-testid=stBidiComponentIsolated]"
 API = f"document.querySelector('{HOST}').aevizLatentMap"
 TOLERANCE = 1e-5

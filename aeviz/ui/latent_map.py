@@ -1,7 +1,7 @@
 """The in-browser latent map as a Streamlit component (components v2, inline JS and CSS from
-aeviz/ui/components/, no build step): the payload is built once per trained run and cached; the
-browser decodes every pointer move itself and only a click, a tap or the radius slider's release
-comes back to Python.
+aeviz/ui/components/, no build step: js/latent_map.js and the modules it imports, assembled by components.bundle).
+The payload is built once per trained run and cached; the browser decodes every pointer move itself and only a
+click, a tap or the radius slider's release comes back to Python.
 
 What comes back: the trigger "pick" = {"z": [latent floats], "ab": [a, b] (plane coordinates),
 "dist", "row", "sample", "source"} and the state "r" (the hole radius, a float).
@@ -20,6 +20,7 @@ from ..analysis import latent_map as lm
 from ..figures.style import QUALITATIVE
 from ..run import Run
 from .cache import per_run
+from .components import bundle
 from .lesson import font_px, presenting
 
 NAME = "aeviz_latent_map"
@@ -30,7 +31,7 @@ _ASSETS = Path(__file__).parent / "components"
 @cache
 def _renderer():
     """The component's mount function (defined once per process; Streamlit re-registers it per runtime)."""
-    return st.components.v2.component(NAME, js=(_ASSETS / "latent_map.js").read_text(encoding="utf-8"),
+    return st.components.v2.component(NAME, js=bundle.script("latent_map.js"),
                                       css=(_ASSETS / "latent_map.css").read_text(encoding="utf-8"))
 
 
