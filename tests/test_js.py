@@ -14,6 +14,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
+
 import numpy as np
 import pytest
 
@@ -74,7 +76,7 @@ def _latent_cases() -> list[dict]:
         run = Trainer(build(ModelConfig(variant=variant, latent=latent), data, seed=42), data,
                       TrainConfig(epochs=5)).run()
         v = la.latent_view(run.model, data)
-        p = lm.latent_map_payload(run.model, data, v, run_id=run.run_id)
+        p = lm.latent_map_payload(run.model, data, v, run_id=f"js-{dataset}-{variant}-{latent}")
         rng = np.random.default_rng(3)
         ab = rng.uniform(v.lo - 0.2 * (v.hi - v.lo), v.hi + 0.2 * (v.hi - v.lo), (200, 2)).astype(np.float32)
         if latent == 1:
