@@ -32,7 +32,7 @@ from aeviz import DataConfig, ModelConfig, TrainConfig, build, load
 from aeviz.analysis import anomaly as an
 from aeviz.config import LIMITS, from_query, query_problems
 from aeviz.io import MAX_ABS_WEIGHT, restored_run, weights_to_bytes
-from aeviz.ui.share import plain
+from aeviz.ui.text import plain
 from conftest import open_app_page
 
 ROOT = Path(__file__).resolve().parents[1]

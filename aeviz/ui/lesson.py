@@ -19,6 +19,7 @@ from ..figures.style import presented
 from ..lesson import (HIDE_FLAGS, HIDE_PARAM, PAGE_FIELDS, PRESENT_PARAM, encode_field, hide_text, page_query,
                       page_values, parse_hide, parse_present, presenter_px)
 from .state import LESSON
+from .text import plain
 
 TOGGLE_KEY = "w_present"  # the presenter switch's widget key
 # presenter mode: less space above the page, so each page's main chart fits a 1280x720 projector
@@ -170,8 +171,6 @@ def lesson_sidebar() -> None:
     if lesson.present:
         st.html(_PRESENT_CSS)
     if lesson.notes and lesson.page == lesson.read:
-        from .share import plain  # (share imports this module)
-
         for note in lesson.notes:  # they quote the link: shown as text
             st.sidebar.warning(plain(note))
     if lesson.hide:
