@@ -18,7 +18,6 @@ from aeviz import ModelConfig, TrainConfig, Trainer, build
 from aeviz.analysis import compare as C
 from aeviz.analysis import decode, encode, reconstruction_errors
 from aeviz.analysis import latent as la
-from aeviz.figures import latent as fl
 from aeviz.io import restored_run, weights_to_bytes
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -71,17 +70,6 @@ def test_vae_reference_codes_are_seeded_samples_around_mu(digits):
     assert np.array_equal(a, b) and not np.allclose(a, mu)  # z = μ + σ·ε, the same ε every time
     ae = model(digits)
     assert np.array_equal(la.decoder_training_codes(ae, digits.X_train), encode(ae, digits.X_train))
-
-
-def test_the_maps_scale_mark_is_the_standardised_radius_in_map_units(digits):
-    m = model(digits)
-    v = la.latent_view(m, digits)
-    rx, ry = la.radius_on_plane(v, 0.5)
-    assert (rx, ry) == pytest.approx((0.5 * v.index.scale[0], 0.5 * v.index.scale[1]), rel=1e-5)
-    fig = fl.latent_map_figure(
-        v.coords, digits.y_train, digits.label_names, r=0.5, box=(v.lo, v.hi), r_axes=(rx, ry))
-    shape = fig.layout.shapes[0]
-    assert shape.x1 - shape.x0 == pytest.approx(2 * rx) and shape.y1 - shape.y0 == pytest.approx(2 * ry)
 
 
 # ---------------------------------------------------------------- one function behind every number
