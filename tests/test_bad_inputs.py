@@ -357,6 +357,7 @@ BOMB_CHECK = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_the_zip_bomb_is_refused_without_inflating_it(tmp_path):
     bomb = zip_bomb()
     with zipfile.ZipFile(io.BytesIO(bomb)) as z:  # the directory only: nothing is inflated

@@ -227,6 +227,7 @@ def test_a_run_larger_than_the_store_is_still_kept_alone(digits):
     assert len(store) == 1 and store.get("b") is run
 
 
+@pytest.mark.slow
 def test_snapshots_are_thinned_to_a_fixed_count(digits):
     tr = Trainer(build(ModelConfig(latent=8), digits, seed=0), digits, TrainConfig(epochs=400, snapshot_every=1))
     tr.run()
