@@ -22,9 +22,9 @@ from collections import OrderedDict
 from contextlib import contextmanager
 from typing import Callable, Hashable
 
-Clock = Callable[[], float]
-
 from .train import Trainer
+
+Clock = Callable[[], float]  # seconds on some fixed scale; time.monotonic unless a test brings its own
 
 
 class TrainingSlots:
@@ -37,7 +37,7 @@ class TrainingSlots:
 
     def __init__(self, n: int, clock: Clock = time.monotonic):
         self.n = n
-        self.clock = clock  # the acquire timeout's deadline; the waits themselves are real time
+        self.clock = clock  # what an acquire timeout is measured on (one that never moves never times out)
         self._cond = threading.Condition()
         self._waiting: list[tuple[float, int]] = []  # heap of (priority, arrival number)
         self._arrivals = itertools.count()
