@@ -6,6 +6,9 @@ Nothing here knows about Streamlit. A page that needs a run starts (or joins) a 
 `idle_timeout` seconds, or that every watcher cancelled, stops between two chunks of training.
 Finished runs go into a `RunStore` that evicts the least recently used run once the total bytes
 held pass its limit. These objects hold configs and trained runs, never per-user data.
+
+The heartbeats are read on an injectable `clock` (seconds, `time.monotonic` by default), so a test
+can make a watcher go quiet by moving its own clock instead of sleeping.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from typing import Callable, Hashable
 from .run import Run
 from .train import Trainer
 
+Clock = Callable[[], float]  # seconds on some fixed scale; time.monotonic unless a test brings its own
+
 
 class TrainingSlots:
     """A server-wide cap on concurrent training (one slot per core): a class that all presses Play at
@@ -31,8 +36,9 @@ class TrainingSlots:
     training they have left, one chunk at a time, so a student's small new run overtakes a long one
     instead of queueing behind it; the Train page's live chunks ask with priority 0."""
 
-    def __init__(self, n: int):
+    def __init__(self, n: int, clock: Clock = time.monotonic):
         self.n = n
+        self.clock = clock  # what an acquire timeout is measured on (one that never moves never times out)
         self._cond = threading.Condition()
         self._waiting: list[tuple[float, int]] = []  # heap of (priority, arrival number)
         self._arrivals = itertools.count()
@@ -40,12 +46,13 @@ class TrainingSlots:
 
     def acquire(self, timeout: float | None = None, priority: float = 0.0) -> bool:
         """Take a slot when it is this caller's turn (waiting at most `timeout` seconds); True if taken."""
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = None if timeout is None else self.clock() + timeout
         with self._cond:
             ticket = (priority, next(self._arrivals))
             heapq.heappush(self._waiting, ticket)
+            self._cond.notify_all()  # for wait_for_waiters
             while self.busy >= self.n or self._waiting[0] != ticket:
-                left = None if deadline is None else deadline - time.monotonic()
+                left = None if deadline is None else deadline - self.clock()
                 if left is not None and left <= 0:
                     self._waiting.remove(ticket)
                     heapq.heapify(self._waiting)
@@ -76,6 +83,16 @@ class TrainingSlots:
         """True when every slot is taken (the next run will queue)."""
         return self.busy >= self.n
 
+    def waiters(self) -> int:
+        """How many callers are waiting for a slot."""
+        with self._cond:
+            return len(self._waiting)
+
+    def wait_for_waiters(self, n: int, timeout: float | None = None) -> bool:
+        """Block until at least `n` callers wait for a slot (at most `timeout` seconds); True if they do."""
+        with self._cond:
+            return self._cond.wait_for(lambda: len(self._waiting) >= n, timeout)
+
 
 class Job:
     """One training run in a background thread, with the sessions that wait for it.
@@ -84,11 +101,13 @@ class Job:
     `result` (what `on_done` returned: the finished Run) once it is done.
     """
 
-    def __init__(self, key: Hashable, epochs: int, idle_timeout: float, estimate: float = 0.0):
+    def __init__(self, key: Hashable, epochs: int, idle_timeout: float, estimate: float = 0.0,
+                 clock: Clock = time.monotonic):
         self.key = key
         self.epochs = epochs
         self.estimate = estimate  # estimated CPU seconds of the whole run (aeviz.budget)
         self.idle_timeout = idle_timeout
+        self.clock = clock  # when heartbeats happen and how old they are
         self.state = "queued"
         self.error: str | None = None
         self.trainer: Trainer | None = None
@@ -101,10 +120,10 @@ class Job:
     def watch(self, who: str) -> None:
         """`who` (a session) still waits for this run: a heartbeat."""
         with self._lock:
-            self._watchers[who] = time.monotonic()
+            self._watchers[who] = self.clock()
 
     def wait(self, who: str, poll: float = 0.25) -> None:
-        """Block until the job ends, watching it as `who` (a heartbeat every `poll` seconds)."""
+        """Block until the job ends, watching it as `who` (a heartbeat every `poll` seconds of real time)."""
         while not self.finished.wait(poll):
             self.watch(who)
 
@@ -121,7 +140,7 @@ class Job:
 
     def watched(self) -> bool:
         """True while some session has sent a heartbeat within `idle_timeout` seconds."""
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             return any(now - t < self.idle_timeout for t in self._watchers.values())
 
@@ -141,12 +160,14 @@ class Job:
 
 class Jobs:
     """Starts at most one background job per key, runs it inside a training slot in chunks of
-    `chunk_seconds`, and stops it when `Job.should_stop()` says so."""
+    `chunk_seconds`, and stops it when `Job.should_stop()` says so; its jobs read heartbeats on `clock`."""
 
-    def __init__(self, slots: TrainingSlots, idle_timeout: float = 5.0, chunk_seconds: float = 0.2):
+    def __init__(self, slots: TrainingSlots, idle_timeout: float = 5.0, chunk_seconds: float = 0.2,
+                 clock: Clock = time.monotonic):
         self.slots = slots
         self.idle_timeout = idle_timeout
         self.chunk_seconds = chunk_seconds
+        self.clock = clock
         self._jobs: dict[Hashable, Job] = {}
         self._lock = threading.Lock()
 
@@ -159,7 +180,7 @@ class Jobs:
             if job is not None and not job.finished.is_set() and not job._cancel.is_set():
                 job.watch(who)
                 return job
-            job = Job(key, epochs, self.idle_timeout, estimate)
+            job = Job(key, epochs, self.idle_timeout, estimate, clock=self.clock)
             job.watch(who)
             self._jobs[key] = job
         threading.Thread(target=self._work, args=(job, make, on_done), daemon=True,

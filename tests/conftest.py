@@ -20,6 +20,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--no-first-run", "--disable-component-update", "--disable-sync"]
 
 
+def pytest_collection_modifyitems(config, items):
+    """Every browser test is slow too: `-m "not slow"` leaves them all out."""
+    for item in items:
+        if item.get_closest_marker("browser") is not None and item.get_closest_marker("slow") is None:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def digits():
     """The default digits dataset (seed 42), loaded once per test run."""

@@ -32,7 +32,7 @@ from aeviz import DataConfig, ModelConfig, TrainConfig, build, load
 from aeviz.analysis import anomaly as an
 from aeviz.fields import SETTINGS, read_settings
 from aeviz.io import MAX_ABS_WEIGHT, restored_run, weights_to_bytes
-from aeviz.ui.share import plain
+from aeviz.ui.text import plain
 from conftest import open_app_page
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -357,6 +357,7 @@ BOMB_CHECK = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_the_zip_bomb_is_refused_without_inflating_it(tmp_path):
     bomb = zip_bomb()
     with zipfile.ZipFile(io.BytesIO(bomb)) as z:  # the directory only: nothing is inflated

@@ -21,22 +21,30 @@ READY = {"architecture": "Total:", "latent": "Hole fraction", "reconstruction": 
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?")
 
 
-def _numbers(page, name: str) -> list[str]:
-    """Open a page through the app's navigation (a reload would start a new session) and read the numbers
-    its main area shows, in order (the sidebar's link and settings left out)."""
+def _open(page, name: str) -> None:
+    """Open a page through the app's navigation (a reload would start a new session)."""
     page.locator('[data-testid="stSidebarNav"]').get_by_text(PAGES[name], exact=True).click()
     page.wait_for_url(re.compile(f"/{name}"), timeout=60_000)
-    page.get_by_text(READY[name], exact=False).first.wait_for(timeout=300_000)
+
+
+def _numbers(pages: list, name: str) -> list[list[str]]:
+    """The numbers each of `pages` (all open on page `name`) shows in its main area, in order (the sidebar's
+    link and settings left out), once every one has stopped changing: the pages render at the same time."""
+    for page in pages:
+        page.get_by_text(READY[name], exact=False).first.wait_for(timeout=300_000)
     last = None
-    for _ in range(120):  # until the page has stopped changing (charts and components arrive after the text)
-        wait_for_app(page, timeout=300_000)
-        now = NUMBER.findall(page.locator('[data-testid="stMain"]').inner_text())
-        training = page.locator('[data-testid="stMain"] [data-testid="stProgress"]').count() > 0
-        if now == last and not training:  # a training's progress bar can stand still for a while on a busy machine
-            return now
+    for _ in range(120):  # until no page changes between two looks (charts and components arrive after the text)
+        now = []
+        for page in pages:
+            wait_for_app(page, timeout=300_000)
+            main = page.locator('[data-testid="stMain"]')
+            # a training's progress bar can stand still for a while on a busy machine
+            now.append((NUMBER.findall(main.inner_text()), main.locator('[data-testid="stProgress"]').count() > 0))
+        if now == last and not any(training for _, training in now):
+            break
         last = now
-        page.wait_for_timeout(1500)
-    return last
+        pages[0].wait_for_timeout(1500)
+    return [numbers for numbers, _ in now]
 
 
 def test_an_upload_never_reaches_another_sessions_pages(browser, server_url, tmp_path, digits):
@@ -54,8 +62,11 @@ def test_an_upload_never_reaches_another_sessions_pages(browser, server_url, tmp
         sidebar.get_by_text("uploaded weights (untrained.pt)", exact=False).wait_for(timeout=120_000)
         changed = 0
         for name in PAGES:
-            uploaded = _numbers(mine, name)  # the uploader opens each page first
-            seen, shared = _numbers(other, name), _numbers(fresh, name)
+            _open(mine, name)  # the uploader opens each page first
+            [uploaded] = _numbers([mine], name)
+            _open(other, name)
+            _open(fresh, name)
+            seen, shared = _numbers([other, fresh], name)
             assert seen == shared, name
             changed += uploaded != shared
         assert changed >= 4  # the upload did change the uploader's own pages

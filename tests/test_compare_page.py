@@ -22,6 +22,7 @@ def _metrics(at: AppTest) -> list[tuple[str, str]]:
     return [(m.label, m.value) for m in at.metric]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dataset", [None, "gw"])
 def test_page_renders_every_section(dataset):
     at = _open(dataset)
@@ -54,7 +55,8 @@ def test_denoising_demo_on_the_reconstruction_page():
     assert not at.exception
 
 
-@pytest.mark.parametrize("widget, value", [("w_lr", 10.0), ("w_latent", 1), ("w_dataset", "line")])
+@pytest.mark.parametrize("widget, value", [("w_lr", 10.0), pytest.param("w_latent", 1, marks=pytest.mark.slow),
+                                           ("w_dataset", "line")])
 def test_awkward_settings_end_in_messages_not_tracebacks(widget, value):
     at = AppTest.from_file(APP, default_timeout=300)
     at.run()

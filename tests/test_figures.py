@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from aeviz import DataConfig, ModelConfig, TrainConfig, Trainer, build, layer_table, load
+from aeviz import DataConfig, ModelConfig, build, layer_table, load
 from aeviz.analysis import layer_activations
-from aeviz.figures import forward_pass_figure, hourglass_figure, loss_figure, sample_figure
+from aeviz.figures import forward_pass_figure, hourglass_figure, sample_figure
 
 
 def test_hourglass_labels_every_layer_with_width_and_params():
@@ -52,15 +52,6 @@ def test_forward_pass_draws_positive_blue_negative_red_with_a_colour_bar():
     r_hi, _, b_hi = (int(v) for v in hi[4:-1].split(","))
     r_lo, _, b_lo = (int(v) for v in lo[4:-1].split(","))
     assert b_hi > r_hi and r_lo > b_lo  # positive is blue, negative is red
-
-
-def test_loss_figure_draws_train_and_test_per_term():
-    data = load(DataConfig("line"))
-    tr = Trainer(build(ModelConfig(variant="variational"), data, 0), data, TrainConfig(epochs=3)).run()
-    fig = loss_figure(tr.history, epochs=3)
-    names = {t.name for t in fig.data}
-    assert {"train total", "test total", "train recon", "test kl"} <= names
-    assert list(fig.data[0].x) == [1, 2, 3]
 
 
 def test_sample_figure_kinds():

@@ -14,6 +14,7 @@ import ast
 import random
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as hs
 from streamlit.testing.v1 import AppTest
@@ -111,6 +112,7 @@ def _check_sidebar_messages(at: AppTest, s: dict) -> None:
     assert full_batch == (s["w_batch"] >= len(data.train_idx))
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None, derandomize=True, database=None, print_blob=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(s=sidebar_settings, control_seed=hs.integers(0, 2**32 - 1))

@@ -18,7 +18,6 @@ from aeviz import ModelConfig, TrainConfig, Trainer, build
 from aeviz.analysis import compare as C
 from aeviz.analysis import decode, encode, reconstruction_errors
 from aeviz.analysis import latent as la
-from aeviz.figures import latent as fl
 from aeviz.io import restored_run, weights_to_bytes
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -71,17 +70,6 @@ def test_vae_reference_codes_are_seeded_samples_around_mu(digits):
     assert np.array_equal(a, b) and not np.allclose(a, mu)  # z = μ + σ·ε, the same ε every time
     ae = model(digits)
     assert np.array_equal(la.decoder_training_codes(ae, digits.X_train), encode(ae, digits.X_train))
-
-
-def test_the_maps_scale_mark_is_the_standardised_radius_in_map_units(digits):
-    m = model(digits)
-    v = la.latent_view(m, digits)
-    rx, ry = la.radius_on_plane(v, 0.5)
-    assert (rx, ry) == pytest.approx((0.5 * v.index.scale[0], 0.5 * v.index.scale[1]), rel=1e-5)
-    fig = fl.latent_map_figure(
-        v.coords, digits.y_train, digits.label_names, r=0.5, box=(v.lo, v.hi), r_axes=(rx, ry))
-    shape = fig.layout.shapes[0]
-    assert shape.x1 - shape.x0 == pytest.approx(2 * rx) and shape.y1 - shape.y0 == pytest.approx(2 * ry)
 
 
 # ---------------------------------------------------------------- one function behind every number
@@ -164,6 +152,7 @@ def test_prompt_click_an_empty_region(digits):
     assert closest < np.percentile(reconstruction_errors(m, digits.X_train), 90)  # like some training digit
 
 
+@pytest.mark.slow
 def test_prompt_sweep_hole_fraction_climbs_with_latent_size(digits):
     fractions = la.latent_size_sweep(digits, ModelConfig(), TrainConfig(), sizes=la.SWEEP_SIZES,
                                      train=lambda d, mc, tc: model(d, tc, latent=mc.latent))
@@ -207,6 +196,7 @@ def test_prompt_interpolate_between_a_0_and_a_1(digits):
 # ---------------------------------------------------------------- the Variants page's VAE prompts
 
 
+@pytest.mark.slow
 def test_variants_prompts_beta_zero_and_four(digits):
     default = la.model_hole_rate(model(digits, variant="variational"), digits.X_train).fraction
     zero = la.model_hole_rate(model(digits, variant="variational", beta=0.0), digits.X_train).fraction
@@ -218,6 +208,7 @@ def test_variants_prompts_beta_zero_and_four(digits):
     assert err[4.0] > 1.3 * err[0.25]  # ... and reconstruction pays for it
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dataset", ["digits", "gw"])
 def test_vae_has_fewer_holes_than_the_autoencoder(dataset, digits, gw):
     """At each dataset's own default settings (what the app opens on)."""
@@ -257,6 +248,7 @@ def test_both_pages_show_the_rule_and_the_same_vae_hole_fraction(digits):
     assert holes == [pytest.approx(round(ae, 2), abs=0.006), pytest.approx(page, abs=1e-9)]
 
 
+@pytest.mark.slow
 def test_latent_page_sweep_runs_with_the_sidebar_settings_and_shows_the_collapse():
     at = AppTest.from_file(APP, default_timeout=300)
     at.query_params.update({"m_variant": "variational", "m_beta": "1.0", "t_epochs": "40"})

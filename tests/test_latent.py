@@ -123,26 +123,6 @@ def test_latent_view_click_grid_covers_the_box(small_run):
 
 # ---------------------------------------------------------------- figures
 
-def test_map_figure_keeps_points_bright_catches_clicks_and_outlines_holes(small_run):
-    run, data = small_run
-    v = la.latent_view(run.model, data)
-    field = la.distance_field(v.plane, v.index, v.lo, v.hi, n=20)
-    fig = fl.latent_map_figure(v.coords, data.y_train, data.label_names, index=data.train_idx, field=field,
-                               r=v.radius, click_grid=v.click_grid, box=(v.lo, v.hi))
-    contour = next(t for t in fig.data if t.type == "contour")
-    assert contour.contours.type == "constraint" and contour.contours.value == v.radius
-    assert contour.line.dash == "dash" and contour.line.color == "#ef4444"
-    grid = next(t for t in fig.data if t.name == fl.GRID_NAME)
-    assert len(grid.x) == len(v.click_grid) and grid.marker.opacity == 0 and grid.selected.marker.opacity == 1
-    codes = [t for t in fig.data if t.name in data.label_names]
-    assert len(codes) == 10 and sum(len(t.x) for t in codes) == len(data.train_idx)
-    assert all(t.unselected.marker.opacity == t.marker.opacity for t in codes)  # no dimming on selection
-    assert fig.layout.clickmode == "event+select"
-    assert any(s.type == "circle" for s in fig.layout.shapes)  # r drawn
-    typed = fl.latent_map_figure(v.coords, data.y_train, data.label_names, point=(0.5, 0.5), selected=(3, 2))
-    assert typed.data[-1].name == "your point" and list(typed.data[3].selectedpoints) == [2]
-
-
 def test_hole_samples_figure_marks_holes_with_red_crosses():
     samples = np.array([[0, 0], [1, 1], [2, 2]], np.float32)
     fig = fl.hole_samples_figure(samples, samples, np.array([True, False, True]), 2 / 3)

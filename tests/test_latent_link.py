@@ -17,7 +17,7 @@ from aeviz import DataConfig, ModelConfig, TrainConfig
 from aeviz.analysis import latent as la
 from aeviz.ui import latent as ui_latent
 from aeviz.ui.runs import finished_run
-from aeviz.ui.share import plain
+from aeviz.ui.text import plain
 
 EPOCHS = "20"  # a short run: the link's state is what is tested, not the model
 

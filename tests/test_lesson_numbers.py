@@ -100,6 +100,7 @@ def test_linear_run_reaches_pcas_subspace_and_the_trace_shows_the_angle_falling(
     assert run["trainer"].model.cfg.variant == "linear"
 
 
+@pytest.mark.slow
 def test_digits_at_latent_8_converges_long_after_100_epochs():
     data = load(DataConfig("digits"))
     run = C.train_linear(data, ModelConfig(latent=8), TrainConfig())
@@ -147,6 +148,7 @@ def test_line_toy_hand_numbers_are_the_lessons():
     np.testing.assert_allclose(res["trained"]["projection"], res["hand"]["projection"], atol=0.02)
 
 
+@pytest.mark.slow
 def test_compare_page_shows_the_toy_and_the_converged_linear_run():
     at = _open("pages/compare.py", d_name="line", m_latent="1")
     toy = next(df.value for df in at.dataframe if "by hand" in df.value.columns)
@@ -183,6 +185,7 @@ def roll_runs():
     return data, new, old
 
 
+@pytest.mark.slow
 def test_swiss_roll_defaults_pull_the_turns_apart_but_do_not_unroll_it_flat(roll_runs):
     data, new, old = roll_runs
     v_new = C.roll_views(new.model, data)
@@ -194,6 +197,7 @@ def test_swiss_roll_defaults_pull_the_turns_apart_but_do_not_unroll_it_flat(roll
     assert v_new["verdict"] == "apart_but_curled" and v_old["verdict"] == "fails"
 
 
+@pytest.mark.slow
 def test_compare_page_states_the_swiss_roll_verdict_with_its_numbers():
     at = _open("pages/compare.py", d_name="swiss_roll")
     text = " ".join(m.value for m in at.markdown)

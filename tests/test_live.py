@@ -1,15 +1,12 @@
 """The Train page's live panel: speed, the charts drawn while training, the diverged state, one state at a time."""
 
 import json
-import math
 import re
 
 import numpy as np
-import plotly.graph_objects as go
 import pytest
 
 from aeviz import ModelConfig, TrainConfig, build
-from aeviz.figures import loss_figure
 from aeviz.figures.live import follow_box, latent_chart, loss_chart
 from aeviz.train import Trainer
 from aeviz.ui.live import SPEEDS, LiveRun, chunk_epochs, tick_seconds
@@ -173,14 +170,3 @@ def test_follow_box_grows_at_once_and_shrinks_gently():
     assert np.all(grown[0] <= big.min(axis=0)) and np.all(grown[1] >= big.max(axis=0))  # every code inside
     shrunk = follow_box(small, grown)
     assert np.all(shrunk[1] < grown[1]) and np.all(shrunk[1] > follow_box(small)[1] + 1)  # a quarter of the way
-
-
-def test_plotly_loss_figure_markers_and_diverged_epoch():
-    fig = loss_figure(_history(1), epochs=10, start=2.0)
-    assert all("markers" in t.mode for t in fig.data)
-    assert "markers" not in loss_figure(_history(100)).data[0].mode
-    fig = loss_figure([], epochs=10, start=0.2, diverged={"epoch": 1, "train_total": 5.0, "test_total": math.nan})
-    crosses = [t for t in fig.data if "rolled back" in t.name]
-    assert [list(t.y) for t in crosses] == [[0.2, 5.0]]  # from the untrained loss to the diverged one
-    assert any("nan" in a.text for a in fig.layout.annotations)
-    go.Figure(fig.to_dict())  # a valid figure

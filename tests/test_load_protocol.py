@@ -1,5 +1,5 @@
 """bench/load_protocol.py against a real server: two protocol-level students reach the latent page and
-get a hole answer for a click, with no errors (no browser needed; skipped if the server cannot start)."""
+get a hole answer for a click, with no errors (no browser needed; a server that does not start fails the test)."""
 
 from __future__ import annotations
 
@@ -12,19 +12,17 @@ from pathlib import Path
 import pytest
 from conftest import start_server
 
-pytest.importorskip("websockets")
+pytestmark = pytest.mark.slow  # real servers of their own
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import load_protocol
 
 
 @pytest.fixture(scope="module")
 def protocol_server():
-    """A fresh aeviz server of its own, with its training log; skips cleanly if it cannot start."""
+    """A fresh aeviz server of its own, with its training log (one that does not start is an error)."""
     log = str(Path(tempfile.mkdtemp(prefix="aeviz-protocol-test-")) / "train.log")
-    try:
-        proc, url = start_server(extra_env={"AEVIZ_TRAIN_LOG": log, "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"})
-    except (RuntimeError, OSError) as exc:
-        pytest.skip(f"the aeviz server did not start: {exc}")
+    proc, url = start_server(extra_env={"AEVIZ_TRAIN_LOG": log, "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"})
     yield url, proc.pid, log
     proc.terminate()
     try:
@@ -39,6 +37,12 @@ def test_the_server_trains_the_default_model_before_anyone_visits(protocol_serve
     lines = Path(log).read_text().splitlines()
     assert len(lines) == 1, lines
     assert "name='digits'" in lines[0] and "variant='autoencoder'" in lines[0]
+
+
+def test_a_server_that_cannot_start_raises():
+    """What the fixture above and bench/abuse.py meet when the app cannot start: an error, so the test fails."""
+    with pytest.raises(RuntimeError, match="streamlit exited"):
+        start_server(entry="no_such_app.py")
 
 
 def test_app_py_alone_trains_nothing_until_a_visit():

@@ -38,6 +38,7 @@ def test_learning_rate_10_stops_training_with_a_message_that_names_the_rate():
     assert tr.error and "learning rate 10" in tr.error and tr.epoch < 100
 
 
+@pytest.mark.slow
 def test_latent_8_lowers_the_test_error():
     assert run("digits", latent=8).final("recon")[1] < 0.8 * run("digits").final("recon")[1]
 
@@ -97,6 +98,7 @@ def test_the_linear_variant_reconstructs_the_swiss_roll_onto_a_plane():
 # ---------------------------------------------------------------- Variants page
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lam", [1e-2])
 def test_a_stronger_sparsity_penalty_grows_the_spike_at_zero(lam):
     data = load(DataConfig("digits"))

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 
@@ -30,6 +32,7 @@ def test_torch_is_pinned_to_the_cpu_build():
     assert "-r requirements.txt" in (ROOT / "requirements-dev.txt").read_text()
 
 
+@pytest.mark.slow
 def test_readme_python_api_runs():
     start = README.index("```python\n", README.index("## Python API")) + len("```python\n")
     code = README[start:README.index("```", start)]

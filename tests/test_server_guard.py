@@ -4,7 +4,8 @@ refusing to write into gradients that do not exist."""
 
 from __future__ import annotations
 
-import time
+import queue
+import threading
 from dataclasses import replace
 
 import pytest
@@ -78,76 +79,128 @@ def test_too_many_parameters_are_refused_whatever_the_epochs(digits):
 # ---------------------------------------------------------------- jobs
 
 
+HANG = 120.0  # seconds: how long a wait may take before the test calls it a hang (a guard, not a measurement)
+
+
+class Clock:
+    """A clock for the jobs that moves only when the test moves it."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class ChunkTrainer:
+    """Stands in for a Trainer whose chunks of training the test runs one at a time: each `step_for` puts
+    `name` on `began` and trains one epoch once the test calls `end_chunk()`."""
+
+    def __init__(self, epochs: int, began: queue.Queue | None = None, name: str = "run"):
+        self.epoch, self.epochs, self.name = 0, epochs, name
+        self.began = began if began is not None else queue.Queue()
+        self.model = torch.nn.Linear(1, 1)
+        self._go = threading.Semaphore(0)
+
+    @property
+    def done(self) -> bool:
+        return self.epoch >= self.epochs
+
+    def step_for(self, seconds: float) -> None:
+        self.began.put(self.name)
+        if not self._go.acquire(timeout=HANG):
+            raise TimeoutError("the test never ended this chunk")
+        self.epoch += 1
+
+    def next_chunk(self) -> str:
+        """Wait until a chunk begins; the name of the run it belongs to."""
+        return self.began.get(timeout=HANG)
+
+    def end_chunk(self) -> None:
+        self._go.release()
+
+
 def _long_trainer(digits, epochs=100_000):
     return lambda: Trainer(build(ModelConfig(), digits, seed=0), digits, TrainConfig(epochs=epochs))
 
 
-def _wait_until(cond, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return cond()
-
-
-def test_a_cancelled_run_stops_within_five_seconds(digits):
-    jobs = Jobs(TrainingSlots(1), idle_timeout=30)
-    done = []
-    job = jobs.start("k", "alice", _long_trainer(digits), done.append, epochs=100_000)
-    assert _wait_until(lambda: job.epoch > 0, 30)
+def test_a_cancelled_run_stops_at_the_next_chunk_boundary():
+    jobs = Jobs(TrainingSlots(1), idle_timeout=30, clock=Clock())
+    tr, done = ChunkTrainer(100), []
+    job = jobs.start("k", "alice", lambda: tr, done.append, epochs=100)
+    assert tr.next_chunk() == "run" and job.state == "running"
     job.leave("alice")
-    assert job.finished.wait(5.0)
-    assert job.state == "cancelled" and not done and 0 < job.epoch < 100_000
+    assert not job.finished.is_set()  # the chunk under way is not torn
+    tr.end_chunk()
+    assert job.finished.wait(HANG)
+    assert job.state == "cancelled" and not done and job.epoch == 1 and tr.began.empty()  # no second chunk
     assert jobs.running() == 0 and not jobs.slots.full()
 
 
-def test_a_run_nobody_watches_stops_by_itself(digits):
-    jobs = Jobs(TrainingSlots(1), idle_timeout=0.5)
-    job = jobs.start("k", "alice", _long_trainer(digits), lambda tr: None, epochs=100_000)
-    assert job.finished.wait(10.0)  # no heartbeat after the start
-    assert job.state == "cancelled"
+def test_a_run_nobody_watches_stops_by_itself():
+    clock = Clock()
+    jobs = Jobs(TrainingSlots(1), idle_timeout=5.0, clock=clock)
+    tr = ChunkTrainer(100)
+    job = jobs.start("k", "alice", lambda: tr, lambda tr: None, epochs=100)  # a heartbeat at 0 s
+    tr.next_chunk()
+    clock.advance(4.9)
+    job.watch("alice")  # a heartbeat at 4.9 s
+    clock.advance(4.9)
+    tr.end_chunk()
+    tr.next_chunk()  # 4.9 s since the last heartbeat: still watched
+    clock.advance(0.2)
+    tr.end_chunk()
+    assert job.finished.wait(HANG)  # 5.1 s without a heartbeat: stopped before a third chunk
+    assert job.state == "cancelled" and job.epoch == 2 and tr.began.empty()
 
 
-def test_a_run_goes_on_while_someone_still_waits(digits):
-    jobs = Jobs(TrainingSlots(1), idle_timeout=30)
-    job = jobs.start("k", "alice", _long_trainer(digits), lambda tr: None, epochs=100_000)
-    assert jobs.start("k", "bob", _long_trainer(digits), lambda tr: None, epochs=100_000) is job
+def test_a_run_goes_on_while_someone_still_waits():
+    jobs = Jobs(TrainingSlots(1), idle_timeout=30, clock=Clock())
+    tr = ChunkTrainer(100)
+    job = jobs.start("k", "alice", lambda: tr, lambda tr: None, epochs=100)
+    assert jobs.start("k", "bob", lambda: ChunkTrainer(100, name="bob's"), lambda tr: None, epochs=100) is job
+    tr.next_chunk()
     job.leave("alice")
-    assert not job.finished.wait(1.0)
+    tr.end_chunk()
+    assert tr.next_chunk() == "run"  # bob still waits: the same run trains on
     job.leave("bob")
-    assert job.finished.wait(5.0) and job.state == "cancelled"
+    tr.end_chunk()
+    assert job.finished.wait(HANG) and job.state == "cancelled" and job.epoch == 2
 
 
 def test_a_finished_job_hands_its_run_over_once(digits):
-    jobs = Jobs(TrainingSlots(2), idle_timeout=30)
+    jobs = Jobs(TrainingSlots(2), idle_timeout=30, clock=Clock())
     done = []
     job = jobs.start("k", "alice", _long_trainer(digits, epochs=3), done.append, epochs=3)
-    assert job.finished.wait(30)
-    assert job.state == "done" and len(done) == 1 and done[0].epoch == 3
+    assert job.finished.wait(HANG)
+    assert job.state == "done" and len(done) == 1 and done[0].epoch == 3 and done[0] is job.trainer
 
 
 def test_a_job_whose_settings_cannot_be_built_reports_why(digits):
-    jobs = Jobs(TrainingSlots(1))
+    jobs = Jobs(TrainingSlots(1), clock=Clock())
 
     def bad():
         return Trainer(build(ModelConfig(variant="nope"), digits), digits, TrainConfig())
 
     job = jobs.start("k", "alice", bad, lambda tr: None, epochs=1)
-    assert job.finished.wait(10) and job.state == "failed" and "Unknown variant" in job.error
+    assert job.finished.wait(HANG) and job.state == "failed" and "Unknown variant" in job.error
 
 
-def test_a_queued_job_waits_for_a_slot_and_can_leave_the_queue(digits):
-    slots = TrainingSlots(1)
-    jobs = Jobs(slots, idle_timeout=30)
+def test_a_queued_job_waits_for_a_slot_and_can_leave_the_queue():
+    slots = TrainingSlots(1)  # real time: the queued job looks up from its wait every 0.2 s to see who left
+    jobs = Jobs(slots, idle_timeout=30, clock=Clock())
     slots.acquire()  # someone else trains (e.g. a live Train page chunk)
-    job = jobs.start("b", "bob", _long_trainer(digits), lambda tr: None, epochs=100_000)
-    time.sleep(0.5)
-    assert job.state == "queued" and job.trainer is None
+    made = []
+    job = jobs.start("b", "bob", lambda: made.append(1) or ChunkTrainer(100), lambda tr: None, epochs=100)
+    assert slots.wait_for_waiters(1, HANG)  # the job asks for the slot
+    assert job.state == "queued" and job.trainer is None and not made
     job.leave("bob")
-    assert job.finished.wait(5) and job.state == "cancelled" and job.trainer is None
+    assert job.finished.wait(HANG) and job.state == "cancelled" and job.trainer is None and not made
     slots.release()
-    assert not slots.full()
+    assert not slots.full() and slots.waiters() == 0
 
 
 # ---------------------------------------------------------------- memory
@@ -175,6 +228,7 @@ def test_a_run_larger_than_the_store_is_still_kept_alone(digits):
     assert len(store) == 1 and store.get("b") is run
 
 
+@pytest.mark.slow
 def test_snapshots_are_thinned_to_a_fixed_count(digits):
     tr = Trainer(build(ModelConfig(latent=8), digits, seed=0), digits, TrainConfig(epochs=400, snapshot_every=1))
     tr.run()
@@ -290,11 +344,11 @@ def test_an_upload_never_changes_another_sessions_comparisons(digits):
 
 def test_settings_cannot_be_cancelled_by_someone_else_who_leaves(digits):
     """Two sessions wait for the same run; one leaving does not stop it for the other."""
-    jobs = Jobs(TrainingSlots(1), idle_timeout=30)
+    jobs = Jobs(TrainingSlots(1), idle_timeout=30, clock=Clock())  # b's heartbeat never grows old
     job = jobs.start(("x",), "a", _long_trainer(digits, epochs=40), lambda tr: None, epochs=40)
     jobs.start(("x",), "b", _long_trainer(digits, epochs=40), lambda tr: None, epochs=40)
     job.leave("a")
-    assert job.finished.wait(60) and job.state == "done"
+    assert job.finished.wait(HANG) and job.state == "done" and job.epoch == 40
 
 
 def test_replace_keeps_configs_hashable_for_the_store():
@@ -303,40 +357,53 @@ def test_replace_keeps_configs_hashable_for_the_store():
     assert key not in store and hash(key) == hash((DataConfig(), ModelConfig(hidden=(8, 4)), TrainConfig()))
 
 
-def test_a_small_run_overtakes_a_long_one_for_the_slot(digits):
+def test_a_small_run_overtakes_a_long_one_for_the_slot():
     """Slots go to the run with the least training left, one chunk at a time: a student's new small run
     finishes while a long one holds on, instead of queueing behind it."""
-    jobs = Jobs(TrainingSlots(1), idle_timeout=30, chunk_seconds=0.05)
-    long = jobs.start("long", "a", _long_trainer(digits), lambda tr: None, epochs=100_000, estimate=600.0)
-    assert _wait_until(lambda: long.state == "running", 30)
-    short = jobs.start("short", "b", _long_trainer(digits, epochs=5), lambda tr: None, epochs=5, estimate=0.05)
-    assert short.finished.wait(30) and short.state == "done"
-    assert not long.finished.is_set() and long.epoch < 100_000
+    clock, began = Clock(), queue.Queue()
+    slots = TrainingSlots(1, clock=clock)  # a frozen clock: no waiter gives up its place in the queue
+    jobs = Jobs(slots, idle_timeout=30, clock=clock)
+    long_tr, short_tr = ChunkTrainer(100, began, "long"), ChunkTrainer(2, began, "short")
+    long = jobs.start("long", "a", lambda: long_tr, lambda tr: None, epochs=100, estimate=600.0)
+    assert long_tr.next_chunk() == "long"
+    short = jobs.start("short", "b", lambda: short_tr, lambda tr: None, epochs=2, estimate=1.0)
+    assert slots.wait_for_waiters(1, HANG)  # the short run queues behind the long one's chunk
+    long_tr.end_chunk()
+    assert began.get(timeout=HANG) == "short"  # 1 s left against 594 s: the short run goes first
+    short_tr.end_chunk()
+    assert began.get(timeout=HANG) == "short"
+    short_tr.end_chunk()
+    assert short.finished.wait(HANG) and short.state == "done"
+    assert began.get(timeout=HANG) == "long" and not long.finished.is_set() and long.epoch == 1
     long.leave("a")
-    assert long.finished.wait(5)
+    long_tr.end_chunk()
+    assert long.finished.wait(HANG) and long.state == "cancelled" and long.epoch == 2
 
 
-def test_slots_serve_the_smallest_priority_first():
+def test_slots_serve_the_smallest_priority_first_then_in_arrival_order():
     slots = TrainingSlots(1)
     slots.acquire()
     order = []
 
-    def wait(p):
-        slots.acquire(priority=p)
-        order.append(p)
+    def wait(priority: float, name: str) -> None:
+        slots.acquire(priority=priority)
+        order.append(name)
         slots.release()
 
-    import threading
-
-    threads = [threading.Thread(target=wait, args=(p,)) for p in (5.0, 1.0, 3.0)]
-    for t in threads:
-        t.start()
-        time.sleep(0.1)
+    threads = []
+    for k, (priority, name) in enumerate([(5.0, "a"), (1.0, "b"), (3.0, "c"), (1.0, "d")], start=1):
+        threads.append(threading.Thread(target=wait, args=(priority, name)))
+        threads[-1].start()
+        assert slots.wait_for_waiters(k, HANG)  # each in the queue before the next arrives
     slots.release()
     for t in threads:
-        t.join(5)
-    assert order == [1.0, 3.0, 5.0]
-    assert not slots.acquire(timeout=0.0, priority=0.0) or (slots.release() or True)
+        t.join(HANG)
+    assert order == ["b", "d", "c", "a"]
+    assert slots.acquire(timeout=0.0)  # every waiter gave its slot back
+    assert not slots.acquire(timeout=0.0)  # taken now: a caller that cannot wait is refused at once
+    assert slots.waiters() == 0  # and leaves the queue
+    slots.release()
+    assert not slots.full()
 
 
 def test_training_asked_for_inside_a_cached_function_waits_without_widgets():

@@ -18,7 +18,8 @@ from streamlit.testing.v1 import AppTest
 from aeviz import VARIANTS, DataConfig, ModelConfig, TrainConfig, Trainer, build, load
 from aeviz.analysis import encode, reconstruct
 from aeviz.io import codes_csv, history_csv, restored_run, weights_from_bytes, weights_to_bytes
-from aeviz.ui.share import UPLOADED, plain, share_url
+from aeviz.ui.share import UPLOADED, share_url
+from aeviz.ui.text import plain
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")

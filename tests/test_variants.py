@@ -151,6 +151,7 @@ def test_vae_kl_matches_torch_distributions_and_sampling_only_in_training(gw):
 # ---------------------------------------------------------------- the numbers issue 5 must reproduce
 
 
+@pytest.mark.slow
 def test_linear_autoencoder_spans_pca_subspace_on_digits(digits):
     pca = C.fit_pca(digits.X_train, 2)
     assert pca.explained_variance_ratio_.sum() == pytest.approx(0.285, abs=0.005)
@@ -162,6 +163,7 @@ def test_linear_autoencoder_spans_pca_subspace_on_digits(digits):
     assert np.degrees(subspace_angles(basis, pca.components_.T)).max() == pytest.approx(angles.max())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dataset", ["gw", "digits"])
 def test_vae_has_fewer_holes_than_the_autoencoder(dataset, digits, gw):
     """At each dataset's own default settings (what the Variants page opens on)."""
@@ -186,12 +188,14 @@ def test_generator_view_decodes_the_first_of_the_same_draws(digits):
     assert np.allclose(view["decoded"], decode(trained(digits, variant="autoencoder"), rate.Z[:8]))
 
 
+@pytest.mark.slow
 def test_sparse_penalty_silences_more_activations(digits):
     plain = C.bottleneck_activations(trained(digits, variant="sparse", sparsity=0.0), digits.X_test)
     sparse = C.bottleneck_activations(trained(digits, variant="sparse", sparsity=1e-3), digits.X_test)
     assert C.near_zero_share(sparse) > C.near_zero_share(plain)
 
 
+@pytest.mark.slow
 def test_denoising_beats_vanilla_on_noisy_test_inputs(digits):
     noisy = C.corrupt(digits.X_test, noise_std=0.3, seed=0)
     vanilla = C.denoising_error(trained(digits, variant="autoencoder"), noisy, digits.X_test)
@@ -199,6 +203,7 @@ def test_denoising_beats_vanilla_on_noisy_test_inputs(digits):
     assert denoising < vanilla
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dataset", ["digits", "gw"])
 def test_contractive_has_a_smaller_jacobian_on_test_data(dataset, digits, gw):
     data = {"digits": digits, "gw": gw}[dataset]

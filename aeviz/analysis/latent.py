@@ -276,14 +276,6 @@ def decode_grid(model: Autoencoder, plane: Plane, index: CodeIndex, lo: np.ndarr
     return GridDecoding(xs=xs, ys=ys, X=decode(model, Z), dist=dist, holes=holes)
 
 
-def distance_field(plane: Plane, index: CodeIndex, lo: np.ndarray, hi: np.ndarray,
-                   n: int = 80) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(xs (n,), ys (n,), distance to the nearest code (n, n)) over the box: what the hole shading draws."""
-    xs, ys, ab = grid_coords(lo, hi, n)
-    dist, _ = index.nearest(plane.to_latent(ab))
-    return xs, ys, dist.reshape(len(ys), len(xs))
-
-
 @dataclass(frozen=True)
 class Interpolation:
     """K points on the segment from z_a to z_b, their decodings and where the path is in a hole."""
@@ -352,13 +344,6 @@ class LatentView:
     def latent(self) -> int:
         """Latent size."""
         return self.codes.shape[1]
-
-
-def radius_on_plane(view: LatentView, r: float) -> tuple[float, float]:
-    """Half-widths (along the map's two axes) of the ball of standardised radius r, in map units: for
-    plane axis u, r·‖D u‖ with D the codes' per-unit standard deviations (the scale mark on the map)."""
-    widths = [float(r * np.linalg.norm(u * view.index.scale)) for u in view.plane.axes]
-    return widths[0], widths[-1]
 
 
 def latent_view(model: Autoencoder, data: Dataset, click_n: int = 32) -> LatentView:

@@ -1,5 +1,5 @@
-"""Figures for the latent space explorer: the clickable map with its holes, the hole-rate samples,
-the latent-size sweep, the manifold grid, the interpolation strip and the training evolution."""
+"""Figures for the latent space explorer: the hole-rate samples, the latent-size sweep, the manifold grid,
+the decoded points, the interpolation strip (bench/latent_path.py's "before") and the training evolution."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from .style import HOLE_COLOUR, QUALITATIVE, tight
 
 OK_COLOUR = "#16a34a"
 CODE_GREY = "#cbd5e1"
-GRID_NAME = "click anywhere"
 
 
 def _label_traces(coords: np.ndarray, labels: np.ndarray, label_names, index: np.ndarray | None = None,
@@ -29,71 +28,6 @@ def _label_traces(coords: np.ndarray, labels: np.ndarray, label_names, index: np
             hovertemplate=f"sample %{{customdata}}<br>label {name}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
         ))
     return traces
-
-
-def _radius_shape(fig: go.Figure, centre, r: float, colour: str = HOLE_COLOUR, ry: float | None = None) -> None:
-    ry = r if ry is None else ry
-    fig.add_shape(type="circle", xref="x", yref="y", x0=centre[0] - r, x1=centre[0] + r, y0=centre[1] - ry,
-                  y1=centre[1] + ry, line=dict(color=colour, width=1.5))
-
-
-def latent_map_figure(coords: np.ndarray, labels: np.ndarray, label_names, *, index: np.ndarray | None = None,
-                      field: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None, r: float | None = None,
-                      click_grid: np.ndarray | None = None, point=None, selected: tuple[int, int] | None = None,
-                      strip: bool = False, axis_titles=("z₁", "z₂"), box=None, title: str = "",
-                      height: int = 560, r_axes: tuple[float, float] | None = None) -> go.Figure:
-    """The training codes (n, 2) coloured by label, holes (distance field > r) shaded and outlined
-    in red dashes, r drawn as a circle, an invisible click-catching grid (m, 2), the chosen point.
-
-    `field` is (xs (nx,), ys (ny,), distance (ny, nx)); `box` (lo (2,), hi (2,)) fixes the axes to the
-    area the click grid covers. A clicked point is marked by Plotly's own selection (a grid point turns
-    into a black cross, a code grows), so a click needs no new figure; `selected` = (trace, point) starts
-    with one selected, and `point` (2,) draws a cross for a point that was typed rather than clicked.
-    `r_axes` are the scale ellipse's half-widths in map units (r is in standardised units; default (r, r)).
-    """
-    fig = go.Figure()
-    if field is not None and r is not None:
-        xs, ys, dist = field
-        fig.add_trace(go.Contour(
-            x=xs, y=ys, z=dist, name="holes", hoverinfo="skip", showscale=False, showlegend=False,
-            # a constraint contour fills where the constraint fails: "<" shades dist > r
-            contours=dict(type="constraint", operation="<", value=r),
-            fillcolor="rgba(239,68,68,0.13)", line=dict(color=HOLE_COLOUR, dash="dash", width=1.5),
-        ))
-        # a legend entry for the shading (the contour trace itself has none)
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"hole (farther than r = {r:.3g})",
-                                 marker=dict(symbol="square", size=12, color="rgba(239,68,68,0.3)",
-                                             line=dict(color=HOLE_COLOUR, width=1))))
-    cross = dict(size=16, symbol="x-thin-open", color="#111827", line=dict(width=3, color="#111827"))
-    if click_grid is not None:
-        fig.add_trace(go.Scatter(
-            x=click_grid[:, 0], y=click_grid[:, 1], mode="markers", name=GRID_NAME, showlegend=False,
-            marker=dict(**cross, opacity=0), selected=dict(marker=dict(opacity=1)),
-            unselected=dict(marker=dict(opacity=0)),
-            hovertemplate="(%{x:.2f}, %{y:.2f})<br>click to decode this point<extra></extra>",
-        ))
-    fig.add_traces(_label_traces(coords, labels, label_names, index))
-    if selected is not None and 0 <= selected[0] < len(fig.data):
-        fig.data[selected[0]].selectedpoints = [selected[1]]
-    if point is not None:
-        fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", name="your point",
-                                 hoverinfo="skip", marker=cross))
-    if r is not None and box is not None:  # r as a scale ellipse in the lower-left corner
-        rx, ry = r_axes if r_axes is not None else (r, r)
-        c = (float(box[0][0]) + 1.3 * rx, float(box[0][1]) + 1.3 * ry)
-        _radius_shape(fig, c, rx, colour="#6b7280", ry=ry)
-        fig.add_annotation(x=c[0] + rx, y=c[1], text=" r", showarrow=False, xanchor="left", font=dict(color="#6b7280"))
-    xr, yr = ([float(box[0][i]), float(box[1][i])] for i in range(2)) if box is not None else (None, None)
-    fig.update_xaxes(title=axis_titles[0], showgrid=False, zeroline=False, range=xr, constrain="domain")
-    fig.update_yaxes(title=None if strip else axis_titles[1], showgrid=False, zeroline=False, range=yr,
-                     showticklabels=not strip, constrain="domain",
-                     **({} if strip else dict(scaleanchor="x", scaleratio=1)))
-    if box is not None and not strip:  # fit the height to the box's shape (the axes keep equal scales)
-        aspect = float(box[1][1] - box[0][1]) / max(float(box[1][0] - box[0][0]), 1e-9)
-        height = int(np.clip(430 * aspect + 70, 320, height))
-    return tight(fig, height=height, title=title, clickmode="event+select", hovermode="closest",
-                 dragmode="pan", uirevision="latent-map", margin=dict(l=10, r=10, t=30, b=10),
-                 legend=dict(itemsizing="constant", font=dict(size=11)))
 
 
 def hole_samples_figure(coords: np.ndarray, samples: np.ndarray, holes: np.ndarray, fraction: float,

@@ -1,15 +1,11 @@
-"""Figures for the Train and Architecture pages: loss curves, the hourglass, the forward pass."""
+"""Figures for the Architecture page (the hourglass, the forward pass) and what the live loss chart shares."""
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import PART_COLOURS, TEST_COLOUR, TRAIN_COLOUR, tight
-
-_DASH = {"total": "solid", "recon": "solid", "kl": "dash", "sparsity": "dot", "contractive": "dashdot"}
+from .style import PART_COLOURS, tight
 
 
 def shown_terms(history: list[dict], terms: list[str] | None = None) -> list[str]:
@@ -23,68 +19,6 @@ def shown_terms(history: list[dict], terms: list[str] | None = None) -> list[str
 SHORT_HISTORY = 30  # up to this many epochs, every epoch is drawn as a marker too (one point is no line)
 DIVERGED_COLOUR = "#dc2626"
 START_COLOUR = "#6b7280"
-
-
-def loss_figure(history: list[dict], terms: list[str] | None = None, epochs: int | None = None,
-                log_y: bool = True, start: float | None = None, diverged: dict | None = None) -> go.Figure:
-    """Train and test loss per epoch; one line per named term (total, recon, kl, ...).
-
-    Short histories get markers, so a single epoch shows as points. `start` is the untrained model's
-    training loss, drawn at epoch 0; `diverged` is the record of an epoch that broke training and was
-    rolled back (epoch, train_<term>, test_<term>), drawn apart in red, so the chart shows what the
-    loss did before training stopped.
-    """
-    fig = go.Figure()
-    mode = "lines+markers" if len(history) <= SHORT_HISTORY else "lines"
-    if start is not None and math.isfinite(start) and start > 0:
-        fig.add_trace(go.Scatter(
-            x=[0], y=[start], mode="markers", name="before training",
-            marker=dict(color=START_COLOUR, symbol="diamond", size=9),
-            hovertemplate="before training (epoch 0)<br>train loss %{y:.4g}<extra></extra>",
-        ))
-    if history:
-        ep = [h["epoch"] for h in history]
-        for term in shown_terms(history, terms):
-            for split, colour in (("train", TRAIN_COLOUR), ("test", TEST_COLOUR)):
-                key = f"{split}_{term}"
-                if key in history[0]:
-                    fig.add_trace(go.Scatter(
-                        x=ep, y=[h[key] for h in history], mode=mode, name=f"{split} {term}",
-                        line=dict(color=colour, dash=_DASH.get(term, "solid"), width=2 if term == "total" else 1.5),
-                        marker=dict(size=7, color=colour),
-                    ))
-    if diverged is not None:
-        _diverged_marks(fig, history, diverged, start)
-    fig.update_xaxes(title="epoch", range=[-0.02 * (epochs or 1), epochs] if epochs else None)
-    fig.update_yaxes(title="loss (log scale)" if log_y else "loss", type="log" if log_y else "linear")
-    return tight(fig, height=340, title="Loss per epoch", legend=dict(orientation="h", y=-0.25))
-
-
-def _diverged_marks(fig: go.Figure, history: list[dict], record: dict, start: float | None) -> None:
-    """The rolled-back epoch: a red dashed line at its epoch, a red cross per split at its loss (joined
-    by a dotted line to the last kept epoch), or a note when the loss was not a number."""
-    e = record["epoch"]
-    fig.add_vline(x=e, line=dict(color=DIVERGED_COLOUR, dash="dash", width=1.5))
-    broken = []
-    for split, colour in (("train", TRAIN_COLOUR), ("test", TEST_COLOUR)):
-        value = record.get(f"{split}_total")
-        if value is None:
-            continue
-        if not (math.isfinite(value) and value > 0):
-            broken.append(f"{split} loss {value}")
-            continue
-        before = history[-1][f"{split}_total"] if history else (start if split == "train" else None)
-        xs, ys = ([e - 1, e], [before, value]) if before is not None and math.isfinite(before) else ([e], [value])
-        fig.add_trace(go.Scatter(
-            x=xs, y=ys, mode="lines+markers", name=f"{split}, epoch {e} (rolled back)",
-            line=dict(color=DIVERGED_COLOUR, dash="dot", width=1.5),
-            marker=dict(size=[0] * (len(xs) - 1) + [13], color=colour, symbol="x",
-                        line=dict(color=DIVERGED_COLOUR, width=2)),
-            hovertemplate=f"epoch {e}, {split}: loss %{{y:.4g}}<br>training stopped here; rolled back<extra></extra>",
-        ))
-    text = f"training stopped at epoch {e}" + (f" ({', '.join(broken)})" if broken else "")
-    fig.add_annotation(x=e, y=1, yref="paper", text=text, showarrow=False, xanchor="left", yanchor="top",
-                       font=dict(color=DIVERGED_COLOUR), bgcolor="rgba(255,255,255,0.8)")
 
 
 def _block_geometry(rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:

@@ -8,7 +8,7 @@ import streamlit as st
 
 from ..analysis import anomaly
 from ..datasets import Dataset
-from .share import plain
+from .text import plain
 
 _PARSED = "an_upload_parsed"  # ((file id, columns, bounded), CsvResult): the uploaded CSV, read once
 

@@ -19,6 +19,7 @@ from ..fields import PAGE_FIELDS, fitted, page_query, page_values, read_present
 from ..figures.style import presented
 from ..lesson import HIDE_FLAGS, HIDE_PARAM, PRESENT_PARAM, hide_text, parse_hide, presenter_px
 from .state import LESSON
+from .text import plain
 
 TOGGLE_KEY = "w_present"  # the presenter switch's widget key
 # presenter mode: less space above the page, so each page's main chart fits a 1280x720 projector
@@ -188,8 +189,6 @@ def lesson_sidebar() -> None:
     if lesson.present:
         st.html(_PRESENT_CSS)
     if lesson.notes and lesson.page == lesson.read:
-        from .share import plain  # (share imports this module)
-
         for note in lesson.notes:  # they quote the link: shown as text
             st.sidebar.warning(plain(note))
     if lesson.hide:

@@ -5,7 +5,6 @@ a model for this session only."""
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, replace
 from typing import Callable, Mapping
 from urllib.parse import urlencode
@@ -21,8 +20,7 @@ from .cache import dataset
 from .lesson import hidden
 from .runs import finished_run, session_run
 from .state import UPLOADED, Configs, configs
-
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+!|~$:])")  # characters Markdown (or st.markdown's LaTeX) acts on
+from .text import plain
 
 
 @dataclass(frozen=True)
@@ -48,12 +46,6 @@ class UploadSlot:
     file_id: str = ""
     widget: int = 0
     refused: Refusal | None = None
-
-
-def plain(text: str) -> str:
-    """Text shown literally by Streamlit's Markdown: file names and the key names inside a file are
-    the user's, so no link, emphasis, LaTeX or HTML tag in them is interpreted."""
-    return _MARKDOWN.sub(r"\\\1", " ".join(text.split()))
 
 
 def share_url(base: str | None, params: Mapping[str, str]) -> str:
