@@ -39,7 +39,8 @@ def test_pages_do_not_do_maths():
 
 def import_graph(package: Path, name: str) -> dict[str, set[str]]:
     """Which modules of the package at `package` (imported as `name`) each of its modules imports,
-    anywhere in the file (a function's own imports too), read from the source alone."""
+    anywhere in the file (a function's own imports too), read from the source alone; imports under
+    `if TYPE_CHECKING:` are for annotations only and never run, so they are left out."""
     files = {}
     for path in package.rglob("*.py"):
         parts = list(path.relative_to(package).with_suffix("").parts)
@@ -50,7 +51,13 @@ def import_graph(package: Path, name: str) -> dict[str, set[str]]:
     graph = {module: set() for module in files}
     for module, (path, is_package) in files.items():
         here = module if is_package else module.rpartition(".")[0]
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        tree = ast.parse(path.read_text(), str(path))
+        typing_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If)
+                       and getattr(block.test, "id", getattr(block.test, "attr", "")) == "TYPE_CHECKING"
+                       for n in ast.walk(block)}
+        for node in ast.walk(tree):
+            if id(node) in typing_only:
+                continue
             if isinstance(node, ast.Import):
                 targets = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom):

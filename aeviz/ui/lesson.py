@@ -135,8 +135,6 @@ def fit_link(name: str, lo: float, hi: float, what: str) -> Any:
     lesson = _lesson()
     value, note = fitted(name, link_value(name), lo, hi, what)
     if note and lesson.page.get(name) == lesson.read.get(name):
-        from .share import plain  # (share imports this module)
-
         st.warning(plain(note), icon=":material/info:")
     return value
 

@@ -14,7 +14,7 @@ from ..models import VARIANTS
 from .cache import dataset
 from .lesson import hidden as lesson_hides
 from .runs import budget_message
-from .share import plain
+from .text import plain
 from .state import CONFIGS, set_configs
 
 __all__ = ["BATCH_SIZES", "BETAS", "LEARNING_RATES", "PENALTIES", "parse_widths", "sidebar"]
