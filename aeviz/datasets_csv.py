@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .datasets import Dataset, _split, _standardise
-from .tables import (FLOAT32_MAX, MAX_UPLOAD_BYTES, MAX_UPLOAD_COLUMNS, cell_problem, names, open_table, parse_cell,
+from .tables import (DECIMAL_COMMA, FLOAT32_MAX, MAX_UPLOAD_BYTES, MAX_UPLOAD_COLUMNS, cell_problem, names, open_table, parse_cell,
                      quote, where)
 
 MAX_TRAIN_ROWS = 50_000
@@ -190,7 +190,7 @@ def _refuse_bad_cells(first_bad, n_bad, n_text, n_present, feature_names, delimi
             continue
         (r, line, cell), c = hits[0]
         col = feature_names[c]
-        if kind == "text" and n_text[c] == n_present[c]:
+        if kind == "text" and n_text[c] == n_present[c] and not (delimiter != "," and DECIMAL_COMMA.fullmatch(cell)):
             extra = [feature_names[j] for j in range(len(feature_names)) if j != c and n_text[j] == n_present[j]
                      and n_text[j] > 0]
             also = f" (so do {names(extra)})" if extra else ""

@@ -91,7 +91,8 @@ def decode(raw: bytes) -> str:
 def _looks_utf16(raw: bytes) -> bool:
     """Plain-ASCII text in UTF-16 has a zero in every other byte."""
     half = len(raw) // 2
-    return half > 0 and max(raw[0::2].count(0), raw[1::2].count(0)) > 0.4 * half
+    even, odd = raw[0::2].count(0), raw[1::2].count(0)
+    return half > 0 and max(even, odd) > 0.4 * half and min(even, odd) < 0.1 * half
 
 
 def split_line(line: str, delimiter: str) -> list[str]:
@@ -188,6 +189,9 @@ def open_table(raw: bytes, columns: tuple[str, ...] = (), *, max_bytes: int = MA
     if header_line.lower().startswith("sep=") and len(header_line.strip()) == 5:  # Excel's separator line
         delimiter = header_line.strip()[4]
         header_line = next_line()
+        if not header_line:
+            raise ValueError("The file is empty: after its separator line (sep=…) it needs a header row with the "
+                             "column names and at least one row.")
     else:
         delimiter = _delimiter(header_line, columns)
     if not delimiter and len(columns) > 1:
