@@ -20,7 +20,7 @@ from aeviz.analysis.anomaly import threshold
 from aeviz.analysis.core import reconstruction_errors
 from aeviz.analysis.latent import model_hole_rate
 from aeviz.config import DataConfig
-from aeviz.datasets import defaults_for, from_csv, load
+from aeviz.datasets import DATASETS, defaults_for, from_csv, load
 from aeviz.io import weights_to_bytes
 from aeviz.models import build
 from aeviz.train import Trainer
@@ -200,3 +200,23 @@ def test_an_upload_without_its_bytes_and_an_unknown_dataset_are_refused():
         export.script(d, m, t)
     with pytest.raises(ValueError, match="Unknown dataset"):
         export.script(DataConfig("nope"), m, t)
+
+
+@pytest.mark.parametrize("name", [*sorted(DATASETS), "upload", "upload from a path"])
+def test_the_exported_data_section_rebuilds_the_same_rows(name, tmp_path):
+    """Run the settings and data steps in-process: the same X, split and labels as aeviz's loader, exactly."""
+    d, m, t, options = (CASES["uploaded table"] if name.startswith("upload")
+                        else (DataConfig(name), *defaults_for(name)[1:], {}))
+    if name == "upload from a path":
+        path = tmp_path / "table.csv"
+        path.write_text(export.table_csv(TABLE, label_column="site"), encoding="utf-8")
+        options = {**options, "csv_path": str(path)}
+    env: dict = {}
+    for _, code in export.sections(d, m, t, **options)[:2]:
+        exec(compile(code, "<export>", "exec"), env)
+    data = from_csv(TABLE, label_column="site", random_state=d.seed) if d.name == "upload" else load(d)
+    np.testing.assert_array_equal(env["X"], data.X)
+    np.testing.assert_array_equal(env["y"], data.y)
+    np.testing.assert_array_equal(env["train_idx"], data.train_idx)
+    np.testing.assert_array_equal(env["test_idx"], data.test_idx)
+    assert env["X"].dtype == np.float32
