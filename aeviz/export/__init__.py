@@ -24,10 +24,11 @@ from ..activations import ACTIVATIONS
 from ..config import DataConfig, ModelConfig, TrainConfig
 from ..datasets import DATASETS
 from ..models import VARIANTS
+from ..tables import MAX_UPLOAD_BYTES
 
 UPLOAD = "upload"  # the DataConfig name of a user's table (its bytes are passed as `csv=`)
 THRESHOLD_PERCENTILE = 95
-EMBED_LIMIT = 2_000_000  # characters of a table embedded in the code; a larger one is read from `csv_path`
+EMBED_LIMIT = 2 * MAX_UPLOAD_BYTES  # characters of a table embedded in the code (any upload fits); else `csv_path`
 
 
 def _code(text: str, **values) -> str:
