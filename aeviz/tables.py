@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import math
 import re
 from collections import Counter
@@ -95,6 +94,19 @@ def _looks_utf16(raw: bytes) -> bool:
     return half > 0 and max(even, odd) > 0.4 * half and min(even, odd) < 0.1 * half
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
+
+
+def lines_of(text: str, start: int = 0) -> Iterator[str]:
+    """The lines of `text` from character `start`, each with its ending, split at \\n, \\r or \\r\\n as the csv
+    module splits them; one line at a time (an io.StringIO would hold four bytes per character)."""
+    pos, end = start, len(text)
+    while pos < end:
+        m = _LINE.match(text, pos)
+        yield m.group()
+        pos = m.end()
+
+
 def split_line(line: str, delimiter: str) -> list[str]:
     """One line's fields."""
     try:
@@ -137,8 +149,7 @@ class Table:
         """(row number from 0, line of the file, fields) of each non-blank data row; ValueError for a row
         whose fields do not line up with the header, for more than `max_rows` rows (message `too_many`)
         or for text the csv module cannot read."""
-        reader = csv.reader(io.StringIO(self.text[self.offset:], newline=""), delimiter=self.delimiter,
-                            skipinitialspace=True)
+        reader = csv.reader(lines_of(self.text, self.offset), delimiter=self.delimiter, skipinitialspace=True)
         r = 0
         width = len(self.header)
         try:
@@ -171,7 +182,7 @@ def open_table(raw: bytes, columns: tuple[str, ...] = (), *, max_bytes: int = MA
         raise ValueError(f"The file is too large ({len(raw) / 2**20:.1f} MB); the limit is "
                          f"{max_bytes / 2**20:.3g} MB. Upload fewer rows.")
     text = decode(raw)
-    lines = io.StringIO(text, newline="")  # split at \n, \r or \r\n, as the csv module does
+    lines = lines_of(text)
     consumed, offset = 0, 0  # lines and characters before the first data row
 
     def next_line() -> str:
@@ -201,7 +212,7 @@ def open_table(raw: bytes, columns: tuple[str, ...] = (), *, max_bytes: int = MA
     delimiter = delimiter or ","
     if delimiter != ",":
         notes.append(f"Read as {DELIMITERS.get(delimiter, repr(delimiter))}-separated values.")
-    widest = max((line.count(delimiter) for line in io.StringIO(text, newline="")), default=0) + 1
+    widest = max((line.count(delimiter) for line in lines_of(text)), default=0) + 1
     if widest > max_columns:
         raise ValueError(f"A line of the file has {widest:,} fields; the limit is {max_columns:,} columns.")
     header = [h.strip().lstrip("\ufeff").strip() for h in split_line(header_line, delimiter)]

@@ -287,3 +287,38 @@ def test_a_table_trains():
     assert last < 0.25 * first  # one factor explains four correlated columns
     with torch.no_grad():
         assert torch.isfinite(trainer.model(torch.from_numpy(d.X))).all()
+
+
+def test_lines_are_split_as_the_csv_module_splits_them():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from aeviz.tables import lines_of
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.sampled_from(["a", ",", "\r", "\n", "\r\n", "\x0b", "\u2028", "\x1c", "é", '"'])),
+           st.integers(0, 5))
+    def check(pieces, start):
+        text = "".join(pieces)
+        start = min(start, len(text))
+        assert list(lines_of(text, start)) == list(io.StringIO(text[start:], newline=""))
+
+    check()
+
+
+def test_reading_a_large_table_holds_a_few_times_its_size():
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    lines = [",".join(f"c{j}" for j in range(20))] + [",".join(f"{v:.5f}" for v in row)
+                                                       for row in rng.normal(size=(25_000, 20))]
+    raw = ("\n".join(lines) + "\n").encode()
+    del lines
+    tracemalloc.start()
+    try:
+        data = from_csv(raw, random_state=0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert data.X.shape == (25_000, 20)
+    assert peak < 5 * len(raw), f"{peak / 2**20:.1f} MB for a {len(raw) / 2**20:.1f} MB file"
