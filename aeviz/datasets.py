@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from sklearn.datasets import load_digits, make_swiss_roll
+from sklearn.datasets import load_breast_cancer, load_digits, make_swiss_roll
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
@@ -30,6 +30,8 @@ class Dataset:
     feature_mean: np.ndarray | None = None  # (features,) if standardised: raw = X * feature_scale + feature_mean,
     feature_scale: np.ndarray | None = None  # (features,) both fitted on the training rows only
     description: str = ""
+    notes: tuple[str, ...] = ()  # how the data was read (an uploaded table: columns dropped, cells filled)
+    anomaly_labels: tuple[int, ...] = ()  # the labels (indices into label_names) whose rows are anomalies
 
     @property
     def n_features(self) -> int:
@@ -291,6 +293,30 @@ def make_roll(n_samples: int = 1000, *, noise: float = 0.3, test_size: float = 0
     )
 
 
+def make_breast_cancer(*, test_size: float = 0.2, random_state=None) -> Dataset:
+    """scikit-learn's bundled Wisconsin breast-cancer table (569 tumours, 30 features of the cell nuclei),
+    standardised with the training rows' statistics; malignant rows are the anomalies."""
+    bunch = load_breast_cancer()
+    y = (bunch.target == 0).astype(np.int64)  # scikit-learn codes malignant as 0: here 0 = benign, 1 = malignant
+    train, test = _split(y, test_size, random_state)
+    X, mean, scale = _standardise(bunch.data, train)
+    return Dataset(
+        name="breast_cancer",
+        X=X,
+        y=y,
+        label_names=("benign", "malignant"),
+        feature_names=tuple(str(f) for f in bunch.feature_names),
+        kind="tabular",
+        train_idx=train,
+        test_idx=test,
+        feature_mean=mean,
+        feature_scale=scale,
+        description="569 breast tumours (357 benign, 212 malignant), 30 measurements of their cell nuclei "
+        "(Wisconsin, scikit-learn, bundled), standardised with the training rows' statistics.",
+        anomaly_labels=(1,),
+    )
+
+
 @dataclass(frozen=True)
 class DatasetSpec:
     """One registered dataset: its generator `make(*, test_size, random_state) -> Dataset`, the title the
@@ -319,6 +345,8 @@ DATASETS: dict[str, DatasetSpec] = {
     "swiss_roll": DatasetSpec(make_roll, "Swiss roll (3-D)", "points",
                               ModelConfig(hidden=(64, 32), activation="tanh"),
                               TrainConfig(lr=1e-2, epochs=200, batch_size=64)),
+    # breast cancer: real anomalies (malignant tumours), named by anomaly_labels; aeviz.analysis.anomaly.labelled
+    "breast_cancer": DatasetSpec(make_breast_cancer, "Breast cancer (real anomalies)", "tabular"),
 }
 
 
@@ -336,3 +364,13 @@ def load(cfg: DataConfig) -> Dataset:
     if cfg.name not in DATASETS:
         raise ValueError(f"Unknown dataset {cfg.name!r}; choose one of {sorted(DATASETS)}.")
     return DATASETS[cfg.name].make(test_size=cfg.test_size, random_state=cfg.seed)
+
+
+
+def from_csv(data: bytes, *, label_column: str | None = None, anomaly_labels=None, test_size: float = 0.2,
+             random_state=None) -> Dataset:
+    """A user's CSV table as a Dataset (see aeviz.datasets_csv); ValueError with the user's message on bad input."""
+    from .datasets_csv import from_csv as read  # imported here: that module builds on Dataset, defined above
+
+    return read(data, label_column=label_column, anomaly_labels=anomaly_labels, test_size=test_size,
+                random_state=random_state)

@@ -191,7 +191,7 @@ CSV_CASES = {
                                 ["byte-order mark of UTF-16", "UTF-8"]),
     "NUL bytes": (b"log_mass_1,log_mass_2\x00\x00\x00\n1,2\n", ["NUL", "not a text file"]),
     "a PNG image": (b"\x89PNG\r\n\x1a\n" + bytes(range(256)), ["not UTF-8"]),
-    "an Excel workbook": (_zip({"xl/workbook.xml": b"<workbook/>" * 50}, zipfile.ZIP_DEFLATED), ["not UTF-8"]),
+    "an Excel workbook": (_zip({"xl/workbook.xml": b"<workbook/>" * 50}, zipfile.ZIP_DEFLATED), ["a spreadsheet", "Save As → CSV"]),
     "Markdown in a missing column": (_csv(header=["[click](http://x)", *COLS[1:]]).encode(),
                                      ["missing 1", "'log_mass_1'"]),
 }
