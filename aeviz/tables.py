@@ -1,7 +1,7 @@
 """Reading a user's CSV file: the one reader behind every upload (rows to score on the Anomaly page, a table
 to train on). It detects the encoding and the separator, reads the header, refuses repeated column names
 and rows that do not line up with the header, and judges every cell; what each upload then requires of
-the columns is its own business (aeviz.analysis.anomaly.upload, aeviz.datasets_csv).
+the columns is its own business (aeviz.analysis.anomaly.upload, aeviz.datasets.csv).
 
 Every problem is a ValueError whose message a student can act on (row, line and column where it can).
 """

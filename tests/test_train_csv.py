@@ -15,7 +15,7 @@ from sklearn.preprocessing import StandardScaler
 
 from aeviz.config import ModelConfig, TrainConfig
 from aeviz.datasets import from_csv
-from aeviz.datasets_csv import MAX_TRAIN_CELLS, MAX_TRAIN_ROWS, MIN_TRAIN_ROWS, read_training_table
+from aeviz.datasets.csv import MAX_TRAIN_CELLS, MAX_TRAIN_ROWS, MIN_TRAIN_ROWS, read_training_table
 from aeviz.models import build
 from aeviz.tables import MAX_UPLOAD_BYTES
 from aeviz.train import Trainer

@@ -39,7 +39,7 @@ def _code(text: str, **values) -> str:
 def table_csv(data: bytes, *, label_column: str | None = None) -> str:
     """The table aeviz trains on, as plain CSV text: the kept feature columns' raw values (every digit, so they
     read back exactly; missing cells empty), then the label column if any."""
-    from ..datasets_csv import read_training_table
+    from ..datasets.csv import read_training_table
 
     return _table_text(read_training_table(data, label_column=label_column))
 
@@ -69,7 +69,7 @@ def _data_section(data_cfg: DataConfig, csv_bytes: bytes | None, label_column: s
     if data_cfg.name == UPLOAD:
         if csv_bytes is None:
             raise ValueError("An uploaded table's export needs its bytes (csv=...).")
-        from ..datasets_csv import read_training_table, stratify
+        from ..datasets.csv import read_training_table, stratify
 
         table = read_training_table(csv_bytes, label_column=label_column)
         text = _table_text(table)

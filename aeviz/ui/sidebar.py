@@ -6,7 +6,7 @@ from dataclasses import fields, replace
 
 import streamlit as st
 
-from ..config import DataConfig, ModelConfig, TrainConfig
+from ..config import DataConfig, ModelConfig
 from ..datasets import DATASETS, defaults_for
 from ..fields import (BATCH_SIZES, BETAS, LEARNING_RATES, PENALTIES, SETTINGS, Configs, Field, check_settings,
                       read_settings, setting, settings_query)

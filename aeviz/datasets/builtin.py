@@ -1,75 +1,14 @@
-"""The datasets: seeded generators that return a Dataset, and the DATASETS registry."""
+"""aeviz's own datasets: seeded generators `make_*(*, test_size, random_state) -> Dataset`, registered in
+aeviz.datasets.DATASETS."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 from sklearn.datasets import load_breast_cancer, load_digits, make_swiss_roll
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
 
-from .config import DataConfig, ModelConfig, TrainConfig
-
-
-@dataclass(frozen=True, eq=False)
-class Dataset:
-    """Features, colour-only labels, metadata and a seeded train/test split."""
-
-    name: str
-    X: np.ndarray  # (n, features) float32
-    y: np.ndarray  # (n,) int64, for colour only, never for training
-    label_names: tuple[str, ...]
-    feature_names: tuple[str, ...]
-    kind: str  # "image" | "tabular" | "points"
-    train_idx: np.ndarray
-    test_idx: np.ndarray
-    image_shape: tuple[int, int] | None = None
-    position: np.ndarray | None = None  # (n,) a continuous coordinate along the data, if any
-    feature_mean: np.ndarray | None = None  # (features,) if standardised: raw = X * feature_scale + feature_mean,
-    feature_scale: np.ndarray | None = None  # (features,) both fitted on the training rows only
-    description: str = ""
-    notes: tuple[str, ...] = ()  # how the data was read (an uploaded table: columns dropped, cells filled)
-    anomaly_labels: tuple[int, ...] = ()  # the labels (indices into label_names) whose rows are anomalies
-
-    @property
-    def n_features(self) -> int:
-        """Number of input features."""
-        return self.X.shape[1]
-
-    @property
-    def bounded(self) -> bool:
-        """True when every feature lies in [0, 1], so a sigmoid output fits."""
-        return self.kind == "image"
-
-    @property
-    def X_train(self) -> np.ndarray:
-        """Training rows."""
-        return self.X[self.train_idx]
-
-    @property
-    def X_test(self) -> np.ndarray:
-        """Held-out rows."""
-        return self.X[self.test_idx]
-
-    @property
-    def y_train(self) -> np.ndarray:
-        """Training labels (colour only)."""
-        return self.y[self.train_idx]
-
-    @property
-    def y_test(self) -> np.ndarray:
-        """Held-out labels (colour only)."""
-        return self.y[self.test_idx]
-
-
-def _split(y: np.ndarray, test_size: float, random_state, stratify: bool = True):
-    idx = np.arange(len(y))
-    train, test = train_test_split(
-        idx, test_size=test_size, random_state=random_state, stratify=y if stratify else None
-    )
-    return np.sort(train), np.sort(test)
+from .base import Dataset, _split, _standardise
 
 
 def make_digits(*, test_size: float = 0.2, random_state=None) -> Dataset:
@@ -213,12 +152,6 @@ def _gw_features(p: dict[str, np.ndarray], rng: np.random.Generator) -> np.ndarr
     return np.concatenate([np.stack(measured, axis=1), D, snr_col, T], axis=1)  # (n, 16), GW_FEATURES order
 
 
-def _standardise(X: np.ndarray, train: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Standardise every row with the training rows' mean and spread only: (X_std, mean, scale)."""
-    scaler = StandardScaler().fit(X[train])
-    return scaler.transform(X).astype(np.float32), scaler.mean_, scaler.scale_
-
-
 def make_gw(*, test_size: float = 0.2, random_state=None) -> Dataset:
     """Synthetic catalogue of 800 detected gravitational-wave events from three populations, standardised
     with the training split's statistics."""
@@ -317,60 +250,3 @@ def make_breast_cancer(*, test_size: float = 0.2, random_state=None) -> Dataset:
     )
 
 
-@dataclass(frozen=True)
-class DatasetSpec:
-    """One registered dataset: its generator `make(*, test_size, random_state) -> Dataset`, the title the
-    sidebar shows, its kind ("image" | "tabular" | "points": how a sample is drawn, and whether a sigmoid
-    output and BCE fit), and the model and training it starts with."""
-
-    make: Callable[..., Dataset]
-    title: str
-    kind: str
-    model: ModelConfig = ModelConfig()
-    train: TrainConfig = TrainConfig()
-
-    @property
-    def bounded(self) -> bool:
-        """True when every feature lies in [0, 1] (image data), so a sigmoid output and BCE fit."""
-        return self.kind == "image"
-
-
-DATASETS: dict[str, DatasetSpec] = {
-    "digits": DatasetSpec(make_digits, "Digits (8×8 images)", "image"),
-    # gw: the lesson's worked example (16 features into 64 units: 16 x 64 + 64 = 1,088 parameters)
-    "gw": DatasetSpec(make_gw, "Gravitational-wave triggers", "tabular",
-                      ModelConfig(hidden=(64, 32)), TrainConfig(epochs=120)),
-    "line": DatasetSpec(make_line, "Points near a line (2-D)", "points"),
-    # swiss roll: wider tanh layers and a faster rate pull the roll's layers apart (measured in the tests)
-    "swiss_roll": DatasetSpec(make_roll, "Swiss roll (3-D)", "points",
-                              ModelConfig(hidden=(64, 32), activation="tanh"),
-                              TrainConfig(lr=1e-2, epochs=200, batch_size=64)),
-    # breast cancer: real anomalies (malignant tumours), named by anomaly_labels; aeviz.analysis.anomaly.labelled
-    "breast_cancer": DatasetSpec(make_breast_cancer, "Breast cancer (real anomalies)", "tabular"),
-}
-
-
-def defaults_for(name: str) -> tuple[DataConfig, ModelConfig, TrainConfig]:
-    """The default (data, model, training) configs of the dataset `name` (the global ones if it is not
-    registered)."""
-    spec = DATASETS.get(name)
-    if spec is None:
-        return DataConfig(name=name), ModelConfig(), TrainConfig()
-    return DataConfig(name=name), spec.model, spec.train
-
-
-def load(cfg: DataConfig) -> Dataset:
-    """Build the dataset a DataConfig names."""
-    if cfg.name not in DATASETS:
-        raise ValueError(f"Unknown dataset {cfg.name!r}; choose one of {sorted(DATASETS)}.")
-    return DATASETS[cfg.name].make(test_size=cfg.test_size, random_state=cfg.seed)
-
-
-
-def from_csv(data: bytes, *, label_column: str | None = None, anomaly_labels=None, test_size: float = 0.2,
-             random_state=None) -> Dataset:
-    """A user's CSV table as a Dataset (see aeviz.datasets_csv); ValueError with the user's message on bad input."""
-    from .datasets_csv import from_csv as read  # imported here: that module builds on Dataset, defined above
-
-    return read(data, label_column=label_column, anomaly_labels=anomaly_labels, test_size=test_size,
-                random_state=random_state)

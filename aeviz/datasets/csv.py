@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .datasets import Dataset, _split, _standardise
-from .tables import (DECIMAL_COMMA, FLOAT32_MAX, MAX_UPLOAD_BYTES, MAX_UPLOAD_COLUMNS, cell_problem, names, open_table, parse_cell,
+from .base import Dataset, _split, _standardise
+
+from ..tables import (DECIMAL_COMMA, FLOAT32_MAX, MAX_UPLOAD_BYTES, MAX_UPLOAD_COLUMNS, cell_problem, names, open_table, parse_cell,
                      quote, where)
 
 MAX_TRAIN_ROWS = 50_000
