@@ -94,21 +94,19 @@ def _idx(path: Path, magic: int, dims: int) -> np.ndarray:
     return values.reshape(shape)
 
 
-def fashion_labels() -> np.ndarray:
-    """The labels of all 70,000 Fashion-MNIST images (training file first, then t10k), int64."""
-    folder = fashion_dir()
-    return np.concatenate([_idx(folder / lab, 2049, 1) for _, lab in FASHION_FILES.values()]).astype(np.int64)
-
-
-@lru_cache(maxsize=4)
 def fashion_pixels(n_per_class: int, seed: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A seeded class-balanced subset of Fashion-MNIST: pixels (10·n_per_class, 784) uint8, labels, and the
     rows' numbers among the 70,000 (training file first). Raises DatasetUnavailable if not installed."""
     missing = fashion_missing()
     if missing:
         raise DatasetUnavailable(missing)
-    folder = fashion_dir()
-    labels = fashion_labels()  # (70000,)
+    return _fashion_subset(str(fashion_dir()), n_per_class, seed)
+
+
+@lru_cache(maxsize=4)
+def _fashion_subset(where: str, n_per_class: int, seed: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    folder = Path(where)
+    labels = np.concatenate([_idx(folder / lab, 2049, 1) for _, lab in FASHION_FILES.values()]).astype(np.int64)
     rng = np.random.default_rng(seed)
     rows = []
     for k in range(len(FASHION_LABELS)):

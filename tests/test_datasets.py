@@ -5,7 +5,8 @@ import pytest
 
 from aeviz import DATASETS, DataConfig, load
 
-SIZES = {"digits": (1797, 64), "gw": (800, 16), "line": (400, 2), "swiss_roll": (1000, 3)}
+SIZES = {"digits": (1797, 64), "gw": (800, 16), "line": (400, 2), "swiss_roll": (1000, 3), "mnist": (5000, 784),
+         "fashion_mnist": (5000, 784)}
 
 
 @pytest.fixture(scope="module", params=sorted(DATASETS))
