@@ -132,4 +132,4 @@ def test_line_is_near_slope_point_nine():
 
 def test_unknown_dataset_is_a_clear_error():
     with pytest.raises(ValueError, match="Unknown dataset"):
-        load(DataConfig("mnist"))
+        load(DataConfig("imagenet"))
