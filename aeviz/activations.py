@@ -57,8 +57,23 @@ def of_module(module: nn.Module) -> Activation | None:
     return next((a for a in ACTIVATIONS.values() if type(module) is a.layer), None)
 
 
-def js_table() -> str:
-    """The browser's activation table, built from ACTIVATIONS: `{name: (p) => (x) => ..., ...}`."""
+JS_MODULE = "aeviz/ui/components/js/activations.js"  # written from ACTIVATIONS; a test checks it is current
+
+
+def js_module() -> str:
+    """The browser's activation table as an ES module, built from ACTIVATIONS: `ACTIVATIONS[name](p)` is the
+    function x -> activation(x) with the layer's parameter p (its default when the payload has none)."""
     rows = [f"  {a.name}: (p = {a.param_default if a.param_default is not None else 'null'}) => (x) => ({a.js}),"
             for a in ACTIVATIONS.values()]
-    return "{\n" + "\n".join(rows) + "\n}"
+    return ("// Written by aeviz.activations.js_module() from aeviz.activations.ACTIVATIONS: do not edit by hand\n"
+            "// (python -c \"import aeviz.activations as a; a.write_js()\"; tests/test_js.py checks it is current).\n\n"
+            "/** The activations by name, each made from its layer's parameter p (ELU's alpha, leaky ReLU's slope). */\n"
+            "export const ACTIVATIONS = {\n" + "\n".join(rows) + "\n};\n")
+
+
+def write_js(root=None) -> None:
+    """Write js_module() to the components' js/ folder (run after changing ACTIVATIONS)."""
+    from pathlib import Path
+
+    base = Path(root) if root else Path(__file__).resolve().parents[1]
+    (base / JS_MODULE).write_text(js_module(), encoding="utf-8")

@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .config import ModelConfig, TrainConfig
+from .config import DataConfig, ModelConfig, TrainConfig
 from .datasets import Dataset
 from .models import Autoencoder, build
-from .train import Trainer
+from .run import Run, content_id, loss_terms
 
 NOT_WEIGHTS = "Not an aeviz weights file"
 # The bytes a file may unpack to beyond its tensors' values: data.pkl (about 100 bytes per tensor),
@@ -166,28 +166,25 @@ def load_weights(model: Autoencoder, data: bytes) -> Autoencoder:
     return model
 
 
-def restored_run(data: bytes, dataset: Dataset, model_cfg: ModelConfig, train_cfg: TrainConfig) -> Trainer:
-    """A finished Trainer around uploaded weights: no training history, one record evaluating them.
+def restored_run(data: bytes, dataset: Dataset, model_cfg: ModelConfig, train_cfg: TrainConfig,
+                 data_cfg: DataConfig | None = None) -> Run:
+    """The run of uploaded weights: finished at its last epoch, one history record evaluating them, one
+    snapshot of its codes, and an id that hashes the file's weights with the settings.
 
     Raises ValueError if the settings cannot be built or the file does not fit them.
     """
     model = load_weights(build(model_cfg, dataset, seed=train_cfg.seed), data)
-    trainer = Trainer(model, dataset, train_cfg)
-    X_train = torch.from_numpy(dataset.X_train)  # (n_train, features)
-    X_test = torch.from_numpy(dataset.X_test)  # (n_test, features)
-    model.eval()
+    train, test = loss_terms(model, dataset.X_train), loss_terms(model, dataset.X_test)
     with torch.no_grad():
-        record = {f"train_{k}": float(v) for k, v in model.loss(X_train).items()}
-        record.update({f"test_{k}": float(v) for k, v in model.loss(X_test).items()})
         codes = model.encode(torch.from_numpy(dataset.X)).numpy().copy()  # (n, latent)
-    if not (np.isfinite(codes).all() and all(np.isfinite(v) for v in record.values())):
+    if not (np.isfinite(codes).all() and all(np.isfinite(v) for v in [*train.values(), *test.values()])):
         raise ValueError("These weights are not usable with this dataset: its samples' codes or losses come out "
                          "NaN or infinite (the numbers overflow). Upload the .pt from 'Download weights'.")
-    # the weights arrive already trained: mark the run finished at its last epoch
-    trainer.epoch = train_cfg.epochs
-    trainer.history = [{"epoch": train_cfg.epochs, **record, "seconds": 0.0}]
-    trainer.snapshots = [(train_cfg.epochs, codes)]
-    return trainer
+    history = ({"epoch": train_cfg.epochs, **{f"train_{k}": v for k, v in train.items()},
+                **{f"test_{k}": v for k, v in test.items()}, "seconds": 0.0},)
+    return Run(data_cfg, model_cfg, train_cfg, dataset, model, history, ((train_cfg.epochs, codes),),
+               id=content_id((data_cfg, model_cfg, train_cfg), model, history), train_loss=train,
+               initial_loss=train["total"])
 
 
 def _csv(frame: pd.DataFrame) -> bytes:

@@ -19,6 +19,7 @@ from collections import OrderedDict
 from contextlib import contextmanager
 from typing import Callable, Hashable
 
+from .run import Run
 from .train import Trainer
 
 
@@ -79,7 +80,8 @@ class TrainingSlots:
 class Job:
     """One training run in a background thread, with the sessions that wait for it.
 
-    `state` is "queued", "running", "done", "cancelled" or "failed"; `trainer` appears once it runs.
+    `state` is "queued", "running", "done", "cancelled" or "failed"; `trainer` appears once it runs, and
+    `result` (what `on_done` returned: the finished Run) once it is done.
     """
 
     def __init__(self, key: Hashable, epochs: int, idle_timeout: float, estimate: float = 0.0):
@@ -90,6 +92,7 @@ class Job:
         self.state = "queued"
         self.error: str | None = None
         self.trainer: Trainer | None = None
+        self.result: Run | None = None
         self.finished = threading.Event()
         self._cancel = threading.Event()
         self._lock = threading.Lock()
@@ -147,10 +150,10 @@ class Jobs:
         self._jobs: dict[Hashable, Job] = {}
         self._lock = threading.Lock()
 
-    def start(self, key: Hashable, who: str, make: Callable[[], Trainer], on_done: Callable[[Trainer], None],
+    def start(self, key: Hashable, who: str, make: Callable[[], Trainer], on_done: Callable[[Trainer], Run | None],
               epochs: int, estimate: float = 0.0) -> Job:
         """The running job for `key`, joined by `who`; or a new one that builds its trainer with
-        `make()` and hands the finished run to `on_done`."""
+        `make()` and hands the finished trainer to `on_done` (which returns the job's `result`)."""
         with self._lock:
             job = self._jobs.get(key)
             if job is not None and not job.finished.is_set() and not job._cancel.is_set():
@@ -174,7 +177,7 @@ class Jobs:
         with self._lock:
             return sum(not j.finished.is_set() for j in self._jobs.values())
 
-    def _work(self, job: Job, make: Callable[[], Trainer], on_done: Callable[[Trainer], None]) -> None:
+    def _work(self, job: Job, make: Callable[[], Trainer], on_done: Callable[[Trainer], Run | None]) -> None:
         try:
             trainer = None
             while True:  # one chunk per slot turn: the run with the least training left goes first
@@ -193,7 +196,7 @@ class Jobs:
                 if trainer.done:
                     break
             trainer.model.eval()
-            on_done(trainer)
+            job.result = on_done(trainer)
             job.state = "done"
         except Exception as exc:  # a setting that cannot be built: the waiting page shows the message
             job.state, job.error = "failed", str(exc) or type(exc).__name__
@@ -209,11 +212,11 @@ class RunStore:
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
-        self._runs: OrderedDict[Hashable, Trainer] = OrderedDict()
+        self._runs: OrderedDict[Hashable, Run] = OrderedDict()
         self._sizes: dict[Hashable, int] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> Trainer | None:
+    def get(self, key: Hashable) -> Run | None:
         """The stored run for `key` (now the most recently used), or None."""
         with self._lock:
             run = self._runs.get(key)
@@ -225,7 +228,7 @@ class RunStore:
         with self._lock:
             return key in self._runs
 
-    def put(self, key: Hashable, run: Trainer) -> None:
+    def put(self, key: Hashable, run: Run) -> None:
         """Store `run`, evicting the least recently used runs until the total fits (the newest stays)."""
         size = run.nbytes()
         with self._lock:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import time
-import uuid
 from contextlib import contextmanager
 from typing import Callable
 
@@ -15,6 +14,7 @@ from .config import TrainConfig
 from .datasets import Dataset
 from .fastpath import FlatAdam, flatten_parameters
 from .models import Autoencoder
+from .run import Run
 
 # The Train page's speeds: epochs per second shown live (None: as fast as the machine trains)
 SPEEDS: dict[str, float | None] = {"Slow": 3.0, "Normal": 10.0, "Fast": 30.0, "Max": None}
@@ -92,7 +92,6 @@ class Trainer:
         self.max_snapshots = int(min(MAX_SNAPSHOTS, max(6, SNAPSHOT_BYTES // max(1, self.snapshots[0][1].nbytes))))
         self.error: str | None = None
         self.diverged: dict[str, float] | None = None  # the rolled-back epoch's losses, for display
-        self.run_id = uuid.uuid4().hex  # this run's identity: keys caches of things drawn from it
         model.eval()
         with torch.no_grad():
             self.initial_loss = float(model.loss(self._X_train)["total"])  # the untrained model's
@@ -129,6 +128,11 @@ class Trainer:
         dataset is shared with other runs and not counted."""
         tensors = 6 * self._flat.numel() * self._flat.element_size()  # params, grad, m, v, denom, rollback
         return tensors + sum(codes.nbytes for _, codes in self.snapshots) + 200 * len(self.history)
+
+    def to_run(self, data_cfg=None, key=None) -> Run:
+        """The frozen record of this run as it is now (see aeviz.run.Run.from_trainer)."""
+        with _one_thread():
+            return Run.from_trainer(self, data_cfg, key)
 
     def _epoch(self) -> dict[str, float]:
         model, opt, X = self.model, self.optimizer, self._X_train

@@ -107,7 +107,7 @@ def server_cost(repeats: int = 30) -> None:
 
     def now():
         za, zb = encode(run.model, data.X[[a, b]])
-        json.dumps(lpath.path_args(run_id=run.run_id, source="samples", za=za, zb=zb, ends=("A", "B"), clicks=[],
+        json.dumps(lpath.path_args(run_id="bench", source="samples", za=za, zb=zb, ends=("A", "B"), clicks=[],
                                    r=v.radius))
 
     times = {"before": [], "now": []}

@@ -4,7 +4,7 @@
 
 Each session (one Playwright context of one headless Chromium) opens the default link, follows the
 "Latent space" link, waits for the page to finish, then clicks the latent map (the in-browser map of
-aeviz/ui/components/latent_map.js: it decodes at once in the page and sends the clicked point to the server)
+aeviz/ui/components/js/latent_map.js: it decodes at once in the page and sends the clicked point to the server)
 and waits for the server's reply about that point under the map. All sessions start together. Prints
 medians and p95s of the time to the first complete render and of click-to-server-reply latency, the
 errors seen (page errors, console errors, HTTP errors, Streamlit exception boxes, sessions that broke),

@@ -30,7 +30,7 @@ x = data.X[index]
 acts = analysis.layer_activations(run.model, x)
 left, mid, right = st.columns([1, 4, 1])
 kw = dict(kind=data.kind, feature_names=data.feature_names, image_shape=data.image_shape, height=200)
-fig_key = (run.run_id, data_cfg, int(index))  # the figures depend on the trained run and the sample alone
+fig_key = (run.id, data_cfg, int(index))  # the figures depend on the trained run and the sample alone
 ui.chart(ui.shared_figure(("arch in", *fig_key), lambda: figures.sample_figure(acts[0], title="input", **kw)),
          where=left, key="arch_in")
 ui.chart(ui.shared_figure(("arch pass", *fig_key), lambda: figures.forward_pass_figure(rows, acts)),

@@ -46,7 +46,7 @@ ui.try_this([
 
 # ---------------------------------------------------------------------------------------------------
 # DENOISING DEMO (issue 5) — append below this line. Names available here: cfgs, data_cfg, model_cfg,
-# train_cfg, data, run (the current finished Trainer: do not mutate run or run.model), X, X_hat, errors.
+# train_cfg, data, run (the current finished Run: do not mutate run or run.model), X, X_hat, errors.
 # ---------------------------------------------------------------------------------------------------
 from aeviz.ui import compare as cmp_ui  # noqa: E402  (issue 5: appended below the marker)
 

@@ -9,7 +9,6 @@
 """
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,10 +19,11 @@ from aeviz.analysis import decode
 from aeviz.analysis import latent as la
 from aeviz.analysis import latent_map as lm
 from aeviz.activations import ACTIVATIONS
+from aeviz.ui.components import bundle
 
 pytestmark = pytest.mark.browser
 
-JS = (Path(__file__).resolve().parents[1] / "aeviz" / "ui" / "components" / "latent_map.js").read_text()
+JS = bundle.script("latent_map.js")  # the component's script, as Streamlit receives it
 HOST = "[data-testid=stBidiComponentIsolated]"
 API = f"document.querySelector('{HOST}').aevizLatentMap"
 TOLERANCE = 1e-5
@@ -77,7 +77,7 @@ def test_js_payload_matches_the_analysis_trained_model(module_page, dataset, lat
     data = load(DataConfig(name=dataset))
     run = Trainer(build(ModelConfig(latent=latent), data, seed=42), data, TrainConfig(epochs=10)).run()
     v = la.latent_view(run.model, data)
-    p = lm.latent_map_payload(run.model, data, v, run_id=run.run_id)
+    p = lm.latent_map_payload(run.model, data, v, run_id="test-run")
     ab = np.random.default_rng(1).uniform(v.lo, v.hi, (25, 2)).astype(np.float32)
     Z = v.plane.to_latent(ab)
     dist, idx, _ = la.hole_test(v.index, Z, v.radius)
@@ -107,7 +107,7 @@ def test_js_hole_test_agrees_with_the_python_rule(module_page, variant, latent):
     run = Trainer(build(ModelConfig(variant=variant, latent=latent), data, seed=42), data,
                   TrainConfig(epochs=15)).run()
     v = la.latent_view(run.model, data)
-    p = lm.latent_map_payload(run.model, data, v, run_id=run.run_id)
+    p = lm.latent_map_payload(run.model, data, v, run_id="test-run")
     assert (p["radius"], p["radius_max"]) == (v.radius, max(v.radius_max, v.radius))
     rng = np.random.default_rng(3)
     on_plane = v.plane.to_latent(rng.uniform(v.lo - 0.2 * (v.hi - v.lo), v.hi + 0.2 * (v.hi - v.lo), (1000, 2)))

@@ -54,7 +54,7 @@ def test_js_path_equals_la_interpolate(module_page, dataset, variant, latent):
     run = Trainer(build(ModelConfig(variant=variant, latent=latent), data, seed=42), data,
                   TrainConfig(epochs=10)).run()
     v = la.latent_view(run.model, data)
-    p = lm.latent_map_payload(run.model, data, v, run_id=run.run_id)
+    p = lm.latent_map_payload(run.model, data, v, run_id="test-run")
     a, b = default_ends(data)
     za, zb = encode(run.model, data.X[[a, b]])
     far = v.index.unstandardise(np.full((1, latent), 4.0, np.float32))[0]  # off the codes: the path meets holes

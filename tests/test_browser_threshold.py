@@ -1,7 +1,7 @@
 """The threshold chart's JavaScript against the Python it must repeat, and the chart in the real app.
 
-Part 1 loads aeviz/ui/components/threshold.js into a plain page and compares its detection metrics,
-percentiles and ROC curve with aeviz.analysis.anomaly (and so sklearn and numpy) on random error
+Part 1 loads the component's script (aeviz/ui/components/js/threshold.js and its modules) into a plain
+page and compares its detection metrics, percentiles and ROC curve with aeviz.analysis.anomaly (and so sklearn and numpy) on random error
 arrays, count for count. Part 2 drags, taps and presses keys on the Anomaly page: no server message
 while dragging, one when the drag is let go, and the server's numbers then equal the chart's.
 Skipped unless Chromium and Playwright are installed."""
@@ -46,11 +46,11 @@ _RUN = """([normal, anomalous, dtype, thresholds, percentiles]) => {
 
 @pytest.fixture(scope="module")
 def js(browser):
-    """A plain page with threshold.js imported as `window.T` (its pure functions are named exports)."""
+    """A plain page with the component's script imported as `window.T` (its pure functions are named exports)."""
     ctx = browser.new_context()
     pg = ctx.new_page()
     pg.set_content("<!doctype html><title>threshold.js</title>")
-    assert pg.evaluate(_LOAD, tc.JS_PATH.read_text()) >= 8
+    assert pg.evaluate(_LOAD, tc.script()) >= 8
     yield pg
     ctx.close()
 

@@ -25,7 +25,7 @@ def _payload(dataset="digits", epochs=2, **model):
     data = load(DataConfig(name=dataset))
     run = Trainer(build(ModelConfig(**model), data, seed=42), data, TrainConfig(epochs=epochs)).run()
     v = la.latent_view(run.model, data)
-    return lm.latent_map_payload(run.model, data, v, run_id=run.run_id), run, data, v
+    return lm.latent_map_payload(run.model, data, v, run_id="test-run"), run, data, v
 
 
 @pytest.fixture(scope="module")

@@ -26,14 +26,17 @@ def _components(at: AppTest) -> dict:
     return {n.proto.component_name: n.proto for n in at._tree if getattr(n, "type", "") == "bidi_component"}
 
 
-def test_script_shares_the_maps_functions_instead_of_copying_them():
+def test_script_shares_the_maps_modules_instead_of_copying_them():
+    from aeviz.ui.components import bundle
+
     js = lpath.script()
-    core = (ROOT / "aeviz/ui/components/latent_map.js").read_text().partition(lpath.CORE_END)[0]
-    assert js.startswith(core) and "export function decode(" in core and "export function nearest(" in core
-    own = (ROOT / "aeviz/ui/components/latent_path.js").read_text()
-    assert js.endswith(own) and js.count("export default function mount") == 1
-    assert "function decode(" not in own and "function nearest(" not in own  # not copied
-    assert "class LatentMap" not in js  # the map's component stays out
+    assert bundle.order("latent_path.js")[-1] == "latent_path.js"
+    assert {"maths.js", "latent_model.js", "draw.js"} <= set(bundle.order("latent_path.js"))
+    assert js.count("export function decode(") == 1 and js.count("export function nearest(") == 1
+    assert js.count("export default function mount") == 1
+    own = (ROOT / "aeviz/ui/components/js/latent_path.js").read_text()
+    assert "function decode(" not in own and "function nearest(" not in own  # imported, not copied
+    assert "class LatentMap" not in js and "latent_map.js" not in bundle.order("latent_path.js")  # not the map's view
 
 
 def test_args_shape_and_size():

@@ -269,7 +269,7 @@ def test_an_uploaded_model_gets_its_own_reconstruction_figures(monkeypatch, digi
     at.switch_page("pages/reconstruction.py")
     _ok(at.run())
     (upload_key, fig), = _by_name(seen, "rc sample")
-    assert run.run_id in upload_key and run.run_id not in key and fig is not shared
+    assert run.id in upload_key and run.id not in key and fig is not shared
 
 
 def test_two_sessions_share_the_anomaly_scenario_and_figures(monkeypatch):

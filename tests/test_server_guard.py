@@ -154,7 +154,8 @@ def test_a_queued_job_waits_for_a_slot_and_can_leave_the_queue(digits):
 
 
 def test_the_store_holds_at_most_its_bytes_least_recently_used_out(digits):
-    runs = [Trainer(build(ModelConfig(), digits, seed=i), digits, TrainConfig(epochs=1)) for i in range(5)]
+    runs = [Trainer(build(ModelConfig(), digits, seed=i), digits, TrainConfig(epochs=1)).run().to_run()
+            for i in range(5)]
     size = runs[0].nbytes()
     store = RunStore(max_bytes=int(size * 3.5))
     for i, run in enumerate(runs[:3]):
@@ -167,7 +168,7 @@ def test_the_store_holds_at_most_its_bytes_least_recently_used_out(digits):
 
 
 def test_a_run_larger_than_the_store_is_still_kept_alone(digits):
-    run = Trainer(build(ModelConfig(), digits, seed=0), digits, TrainConfig(epochs=1))
+    run = Trainer(build(ModelConfig(), digits, seed=0), digits, TrainConfig(epochs=1)).run().to_run()
     store = RunStore(max_bytes=10)
     store.put("a", run)
     store.put("b", run)

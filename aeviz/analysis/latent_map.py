@@ -1,6 +1,6 @@
 """What the in-browser latent map needs about one trained model, as one JSON-ready dict.
 
-The browser decodes every pointer position itself (aeviz/ui/components/latent_map.js), so it is sent,
+The browser decodes every pointer position itself (aeviz/ui/components/js/latent_map.js), so it is sent,
 once per run: the hole rule's reference codes (the codes the decoder was trained on: a plain autoencoder's
 codes, a VAE's seeded z = μ + σ·ε; exact float32) with their per-unit mean and standard deviation, so the
 browser measures distances in the same standardised units as `aeviz.analysis.latent.hole_test`; for a

@@ -10,6 +10,7 @@ import numpy as np
 from ..config import ModelConfig, TrainConfig
 from ..datasets import Dataset
 from ..models import build
+from ..run import Run
 from ..train import Trainer
 
 SELECTIONS = ("index", "random", "worst", "best")
@@ -102,9 +103,9 @@ def sweep_sizes(n_features: int) -> tuple[int, ...]:
 
 
 def latent_sweep(data: Dataset, model_cfg: ModelConfig, train_cfg: TrainConfig, sizes: tuple[int, ...],
-                 fit: Callable[[ModelConfig], Trainer] | None = None) -> list[dict]:
+                 fit: Callable[[ModelConfig], Run | Trainer] | None = None) -> list[dict]:
     """One model per latent size (else the same settings); the final train and test reconstruction loss
-    of each. `fit(model_cfg)` returns a finished Trainer (e.g. a cached one); by default it trains."""
+    of each. `fit(model_cfg)` returns a finished run (a Run, e.g. the shared one); by default it trains."""
     if fit is None:
         def fit(cfg: ModelConfig) -> Trainer:
             return Trainer(build(cfg, data, seed=train_cfg.seed), data, train_cfg).run()

@@ -22,9 +22,9 @@ from ..datasets import Dataset
 from ..figures import anomaly as fig_anomaly
 from ..figures.recon import profile_overlay
 from ..figures.samples import image_figure
-from ..train import Trainer
+from ..run import Run
 from .anomaly_upload import score_upload, upload_section  # noqa: F401  (score_upload: public here too)
-from .cache import dataset
+from .cache import dataset, per_run
 from .charts import shared_figure
 from .components import threshold as threshold_component
 from ..fields import PAGE_FIELDS
@@ -154,14 +154,14 @@ def _other_controls(data: Dataset, base: anomaly.AnomalyConfig) -> anomaly.Anoma
 
 
 def normal_classes_run(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig,
-                       held_out: tuple[int, ...]) -> Trainer:
+                       held_out: tuple[int, ...]) -> Run:
     """A finished run trained without the `held_out` classes, shared by the server under its settings and classes."""
     data = anomaly.normal_subset(dataset(data_cfg), held_out)
     return shared_run(("normal classes", data_cfg, model_cfg, train_cfg, held_out), data, model_cfg, train_cfg,
-                      "Training on the normal classes only (once per server)")
+                      "Training on the normal classes only (once per server)", data_cfg=data_cfg)
 
 
-def run_for(cfgs: tuple[DataConfig, ModelConfig, TrainConfig], data: Dataset, acfg: anomaly.AnomalyConfig) -> Trainer:
+def run_for(cfgs: tuple[DataConfig, ModelConfig, TrainConfig], data: Dataset, acfg: anomaly.AnomalyConfig) -> Run:
     """The run whose model defines "normal": trained without the held-out digits, else the current run."""
     if data.kind != "image" or not acfg.held_out:
         return model_or_stop()
@@ -171,28 +171,29 @@ def run_for(cfgs: tuple[DataConfig, ModelConfig, TrainConfig], data: Dataset, ac
     return run_or_stop(normal_classes_run, *cfgs, acfg.held_out)
 
 
-def scenario(data: Dataset, run: Trainer, acfg: anomaly.AnomalyConfig) -> anomaly.Scenario:
+def scenario(data: Dataset, run: Run, acfg: anomaly.AnomalyConfig) -> anomaly.Scenario:
     """Score held-out normal rows and the anomalies with `run`'s model (once per server for the run and
     settings; read-only); stop the page with a message if there are none."""
-    scn = _scenario(configs(), run.run_id, acfg, run, data)
+    scn = _scenario(run, configs()[0], acfg, _data=data)
     if not len(scn.anomalous):
         st.warning("There are no anomalies to find: choose a held-out class or a corruption.")
         st.stop()
     return scn
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
-def _scenario(cfgs, run_id: str, acfg: anomaly.AnomalyConfig, _run: Trainer, _data: Dataset) -> anomaly.Scenario:
-    scn = anomaly.scenario(_data, _run.model, acfg)
+@per_run(max_entries=32, max_bytes=64_000_000)
+def _scenario(run: Run, data_cfg: DataConfig, acfg: anomaly.AnomalyConfig, _data: Dataset) -> anomaly.Scenario:
+    """The scored scenario of `run`'s model on `_data` (the dataset `data_cfg` names)."""
+    scn = anomaly.scenario(_data, run.model, acfg)
     for a in (scn.X_normal, scn.X_anomalous, scn.recon_normal, scn.recon_anomalous, scn.normal, scn.anomalous):
         a.setflags(write=False)  # shared by every session: never changed in place
     return scn
 
 
-def _fig_key(run: Trainer, acfg: anomaly.AnomalyConfig, *options) -> tuple:
+def _fig_key(run: Run, acfg: anomaly.AnomalyConfig, *options) -> tuple:
     """A shared figure's key: the settings, the run's identity (an upload has its own), the anomalies and
     the options."""
-    return (configs(), run.run_id, acfg, *options)
+    return (configs(), run.id, acfg, *options)
 
 
 def _percent(v: float) -> str:
@@ -288,7 +289,7 @@ def _flagged_figure(scn: anomaly.Scenario, data: Dataset, names: list[str], erro
 
 
 @st.fragment
-def threshold_panel(scn: anomaly.Scenario, data: Dataset, run: Trainer, acfg: anomaly.AnomalyConfig) -> None:
+def threshold_panel(scn: anomaly.Scenario, data: Dataset, run: Run, acfg: anomaly.AnomalyConfig) -> None:
     """Threshold widgets, the threshold chart (histogram, live rates, ROC with the operating point: all
     recomputed in the browser while you drag), then the confusion matrix, top flagged rows and upload,
     which follow when the drag is let go.

@@ -1,4 +1,5 @@
-"""Server-wide resources: the datasets (built once per server), the training slots and torch's threads.
+"""Server-wide resources: the datasets (built once per server), the training slots, torch's threads, and
+`per_run`, the one cache of anything computed from a run (keyed by the run's id).
 
 Cached objects are shared by every session and never changed after they are stored. Which trained
 run a session sees is decided in `runs.py`.
@@ -6,11 +7,19 @@ run a session sees is decided in `runs.py`.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import os
-from contextlib import contextmanager
+import sys
+import threading
+from collections import OrderedDict
+from contextlib import contextmanager, nullcontext
+from typing import Any, Callable, Hashable
 
+import numpy as np
 import streamlit as st
 import torch
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ..config import DataConfig
 from ..datasets import Dataset, load
@@ -54,3 +63,107 @@ def dataset(cfg: DataConfig) -> Dataset:
     return load(cfg)
 
 
+
+
+# ---------------------------------------------------------------- per-run cache
+
+
+def nbytes(value: Any, depth: int = 0) -> int:
+    """Roughly the bytes `value` holds: arrays and tensors exactly, containers and dataclasses summed."""
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, torch.Tensor):
+        return value.numel() * value.element_size()
+    if depth > 4:
+        return sys.getsizeof(value)
+    if isinstance(value, dict):
+        return sum(nbytes(k, depth + 1) + nbytes(v, depth + 1) for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return sum(nbytes(v, depth + 1) for v in value) + 8 * len(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return sum(nbytes(getattr(value, f.name), depth + 1) for f in dataclasses.fields(value))
+    return sys.getsizeof(value)
+
+
+def run_ids(runs) -> Hashable:
+    """The id of a run, or the tuple of ids of a tuple of runs: what a per-run cache is keyed by."""
+    return tuple(r.id for r in runs) if isinstance(runs, (tuple, list)) else runs.id
+
+
+class PerRun:
+    """`fn(run, *args)` computed once per (run.id, args) and kept, least recently used out past
+    `max_entries` entries or `max_bytes` bytes. `run` may be a tuple of runs (keyed by their ids); keyword
+    arguments whose names start with "_" are passed on but left out of the key (derived from the run).
+
+    One cache for the whole server: a shared run's id is the same in every session, so a class opening a
+    page computes each value once; an upload's id hashes its weights, so its values are found only by a
+    session holding that same file, and the bound evicts them like any other. Values are shared: read-only.
+    """
+
+    def __init__(self, fn: Callable, max_entries: int = 32, max_bytes: int | None = None,
+                 spinner: str | None = None):
+        self.fn, self.max_entries, self.max_bytes, self.spinner = fn, max_entries, max_bytes, spinner
+        self._values: OrderedDict[Hashable, Any] = OrderedDict()
+        self._sizes: dict[Hashable, int] = {}
+        self._lock = threading.Lock()
+        self._computing: dict[Hashable, threading.RLock] = {}
+        functools.update_wrapper(self, fn)
+
+    def _get(self, key: Hashable) -> tuple[bool, Any]:
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return True, self._values[key]
+        return False, None
+
+    def __call__(self, run, *args, **kwargs):
+        key = (run_ids(run), args, tuple(sorted((k, v) for k, v in kwargs.items() if not k.startswith("_"))))
+        found, value = self._get(key)
+        if found:
+            return value
+        with self._lock:
+            lock = self._computing.setdefault(key, threading.RLock())
+        with lock:  # a second caller for the same key waits for the first one's value
+            found, value = self._get(key)
+            if found:
+                return value
+            try:
+                with st.spinner(self.spinner) if self.spinner and get_script_run_ctx() else nullcontext():
+                    value = self.fn(run, *args, **kwargs)
+                self._put(key, value)
+            finally:
+                with self._lock:
+                    self._computing.pop(key, None)
+        return value
+
+    def _put(self, key: Hashable, value: Any) -> None:
+        size = nbytes(value) if self.max_bytes is not None else 0
+        with self._lock:
+            self._values[key] = value
+            self._sizes[key] = size
+            while len(self._values) > 1 and (len(self._values) > self.max_entries or (
+                    self.max_bytes is not None and sum(self._sizes.values()) > self.max_bytes)):
+                old, _ = self._values.popitem(last=False)
+                self._sizes.pop(old, None)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._values)
+
+    def __contains__(self, key: Hashable) -> bool:
+        with self._lock:
+            return key in self._values
+
+    def clear(self) -> None:
+        """Forget every value (tests)."""
+        with self._lock:
+            self._values.clear()
+            self._sizes.clear()
+
+
+def per_run(fn: Callable | None = None, *, max_entries: int = 32, max_bytes: int | None = None,
+            spinner: str | None = None):
+    """Decorator: cache `fn(run, *hashable args)` under the run's id (see PerRun)."""
+    if fn is None:
+        return lambda f: PerRun(f, max_entries, max_bytes, spinner)
+    return PerRun(fn, max_entries, max_bytes, spinner)

@@ -14,13 +14,14 @@ from ..analysis import encode
 from ..analysis import latent as la
 from ..config import DataConfig, ModelConfig, TrainConfig
 from ..datasets import Dataset
+from ..fields import PAGE_FIELDS, fitted
 from ..figures import latent as fl
 from ..lesson import round_point, round_radius
-from ..train import Trainer
+from ..run import Run
 from . import latent_map as lmap
 from . import latent_path as lpath
+from .cache import per_run
 from .charts import shared_figure
-from ..fields import PAGE_FIELDS, fitted
 from .lesson import chart, link_value, remember
 from .runs import finished_run
 from .state import configs
@@ -38,16 +39,10 @@ def _state() -> dict:
                                                "r_note": None})
 
 
-@st.cache_resource(max_entries=16, show_spinner="Encoding the training data…")
-def _view(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, run_id: str,
-          _run: Trainer) -> la.LatentView:
-    """The map of one trained model (keyed by its configs and the model object's identity)."""
-    return la.latent_view(_run.model, _run.data)
-
-
-def view(run: Trainer) -> la.LatentView:
-    """The cached map of this session's trained model."""
-    return _view(*configs(), run.run_id, run)
+@per_run(max_entries=16, max_bytes=64_000_000, spinner="Encoding the training data…")
+def view(run: Run) -> la.LatentView:
+    """The map of one trained run (once per run; read-only)."""
+    return la.latent_view(run.model, run.data)
 
 
 def _size_fraction(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, n: int, s: float,
@@ -56,13 +51,12 @@ def _size_fraction(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: Trai
     The run comes from the server-wide store of finished runs (trained here, outside any cache, with its
     progress and Cancel button), so the sweep shares models with every page."""
     run = finished_run(data_cfg, model_cfg, train_cfg)
-    return _run_fraction(run.run_id, n, s, seed, run)
+    return _run_fraction(run, n, s, seed)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _run_fraction(run_id: str, n: int, s: float, seed: int, _run: Trainer) -> float:
+@per_run(max_entries=64)
+def _run_fraction(run: Run, n: int, s: float, seed: int) -> float:
     """Hole fraction of one run by the one rule, cached under the run's id."""
-    run = _run
     if run.error and not run.history:
         return float("nan")
     return la.model_hole_rate(run.model, run.data.X_train, n=n, s=s, seed=seed).fraction
@@ -77,11 +71,11 @@ def axis_titles(v: la.LatentView) -> tuple[str, str]:
     return "a (1st principal axis)", "b (2nd principal axis)"
 
 
-def radius(run: Trainer, v: la.LatentView) -> float:
+def radius(run: Run, v: la.LatentView) -> float:
     """The hole radius r (standardised units): what the map's slider last sent for this run, else the one
     hole rule's r (the 99th percentile of the reference codes' distances to their nearest neighbour)."""
     sent = _state().get("r")
-    if isinstance(sent, tuple) and sent[0] == run.run_id:
+    if isinstance(sent, tuple) and sent[0] == run.id:
         return sent[1]
     return v.radius
 
@@ -135,7 +129,7 @@ def _on_prior(run_id: str, latent: int) -> None:
     _send(run_id, la.sample_normal(1, latent, 1.0, seed=state["draws"])[0], "a draw from the prior N(0, I)")
 
 
-def _from_link(run: Trainer, v: la.LatentView) -> None:
+def _from_link(run: Run, v: la.LatentView) -> None:
     """The first time this session shows the map: start it at the link's radius (l_r) and pinned point (l_z).
     A point whose length is not this model's latent size is left out, with a note."""
     state = _state()
@@ -146,7 +140,7 @@ def _from_link(run: Trainer, v: la.LatentView) -> None:
     if r is not None:  # beyond the slider's end every point of the map is within r: the end says the same
         r, state["r_note"] = fitted("r", float(r), 0.0, round_radius(max(v.radius_max, v.radius)),
                                     "this model's radius slider")
-        state["r"] = (run.run_id, r)
+        state["r"] = (run.id, r)
     z = link_value("z")
     if z is None:
         return
@@ -155,14 +149,14 @@ def _from_link(run: Trainer, v: la.LatentView) -> None:
                            f"model's code has {v.latent}: it was ignored. Click the map to choose a point.")
         return
     z = np.asarray(z, dtype=np.float32)  # (latent,)
-    _send(run.run_id, z, "the link")
+    _send(run.id, z, "the link")
     a, b = (float(c) for c in v.plane.project(z[None])[0])
     st.session_state[Z_KEYS[0]] = a
     if v.latent > 1:
         st.session_state[Z_KEYS[1]] = b
 
 
-def _to_link(run: Trainer, v: la.LatentView) -> None:
+def _to_link(run: Run, v: la.LatentView) -> None:
     """Keep the link's l_r and l_z equal to the page's radius and pinned point (left out at the model's own
     radius and before any point; a new model, whose r and point start afresh, drops them)."""
     r = radius(run, v)
@@ -171,15 +165,15 @@ def _to_link(run: Trainer, v: la.LatentView) -> None:
     remember("z", None if z is None else round_point(z, v.index.scale))
 
 
-def current(run: Trainer) -> np.ndarray | None:
+def current(run: Run) -> np.ndarray | None:
     """The point the page last received (latent,): clicked, tapped, typed or drawn; None before any."""
     z = _state().get("z")
-    if isinstance(z, tuple) and z[0] == run.run_id:
+    if isinstance(z, tuple) and z[0] == run.id:
         return z[1]
     return None
 
 
-def _reply(run: Trainer, data: Dataset, v: la.LatentView, z: np.ndarray, r: float) -> None:
+def _reply(run: Run, data: Dataset, v: la.LatentView, z: np.ndarray, r: float) -> None:
     """What the server knows about the chosen point: the one hole rule's test (`la.hole_test`, standardised
     distance to the codes the decoder was trained on), the same as the map's in the browser."""
     dist, idx, hole = la.hole_test(v.index, z[None], r)
@@ -195,28 +189,28 @@ def _reply(run: Trainer, data: Dataset, v: la.LatentView, z: np.ndarray, r: floa
 
 
 @st.fragment
-def _explorer(run: Trainer, data: Dataset) -> None:
+def _explorer(run: Run, data: Dataset) -> None:
     v = view(run)
     state = _state()
     _to_link(run, v)
     r = radius(run, v)
     point = state.get("point")
-    point = point if isinstance(point, dict) and point.get("run") == run.run_id else None
+    point = point if isinstance(point, dict) and point.get("run") == run.id else None
     lmap.latent_map(run, v, r=r, point=point, axis_titles=axis_titles(v),
-                    on_pick=partial(_on_pick, run.run_id, v.latent), on_radius=partial(_on_radius, run.run_id))
-    if state.get("page_r") != (run.run_id, r):  # the slider moved r: the sections below use it too
+                    on_pick=partial(_on_pick, run.id, v.latent), on_radius=partial(_on_radius, run.id))
+    if state.get("page_r") != (run.id, r):  # the slider moved r: the sections below use it too
         st.rerun(scope="app")
     step = float(np.max(v.hi - v.lo)) / 200
     titles = axis_titles(v)
     variational = run.model.cfg.variant == "variational"
     cols = st.columns(3 if variational else 2, vertical_alignment="bottom")
     cols[0].number_input(titles[0], value=None, step=step, format="%.3f", key=Z_KEYS[0],
-                         on_change=_on_typed, args=(run.run_id, v.plane), placeholder="or type a point")
+                         on_change=_on_typed, args=(run.id, v.plane), placeholder="or type a point")
     if v.latent > 1:
         cols[1].number_input(titles[1], value=None, step=step, format="%.3f", key=Z_KEYS[1],
-                             on_change=_on_typed, args=(run.run_id, v.plane), placeholder="or type a point")
+                             on_change=_on_typed, args=(run.id, v.plane), placeholder="or type a point")
     if variational:
-        cols[-1].button("Sample from the prior", on_click=_on_prior, args=(run.run_id, v.latent), key="latent_prior",
+        cols[-1].button("Sample from the prior", on_click=_on_prior, args=(run.id, v.latent), key="latent_prior",
                         help="Draw z ~ N(0, I) and decode it: what a VAE is trained to make possible.")
     z = current(run)
     with st.container(key="latent_output"):
@@ -231,14 +225,14 @@ def _explorer(run: Trainer, data: Dataset) -> None:
             _reply(run, data, v, z, r)
 
 
-def explorer(run: Trainer, data: Dataset) -> float:
+def explorer(run: Run, data: Dataset) -> float:
     """The map, decoded in the browser, and what the page knows of the chosen point; returns the radius r
     every section of the page uses (a click reruns only this part, a new r the whole page)."""
     v = view(run)
     _from_link(run, v)
     _to_link(run, v)
     r = radius(run, v)
-    _state()["page_r"] = (run.run_id, r)
+    _state()["page_r"] = (run.id, r)
     _explorer(run, data)
     return r
 
@@ -249,11 +243,11 @@ EVOLUTION_FRAMES = 11  # frames of the training replay
 EVOLUTION_POINTS = 800  # codes drawn in each frame
 
 
-def _fig_key(run: Trainer, *options) -> tuple:
-    return (configs(), run.run_id, *options)
+def _fig_key(run: Run, *options) -> tuple:
+    return (configs(), run.id, *options)
 
 
-def hole_rate_section(run: Trainer, v: la.LatentView, r: float) -> tuple[int, float, int]:
+def hole_rate_section(run: Run, v: la.LatentView, r: float) -> tuple[int, float, int]:
     """Draw N points from N(0, s²) in standardised units, mark the ones in holes, print the hole fraction;
     for a VAE, say beside the draws which code units have collapsed. Returns the draws' (N, s, seed)."""
     state = _state()
@@ -278,14 +272,14 @@ def hole_rate_section(run: Trainer, v: la.LatentView, r: float) -> tuple[int, fl
     return int(n), float(s), seed
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _unit_signal(cfgs, run_id: str, _run: Trainer) -> list[float]:
-    return [float(x) for x in la.unit_signal(_run.model, _run.data.X_train)]
+@per_run(max_entries=16)
+def _unit_signal(run: Run) -> tuple[float, ...]:
+    return tuple(float(x) for x in la.unit_signal(run.model, run.data.X_train))
 
 
-def _collapse_note(run: Trainer) -> None:
+def _collapse_note(run: Run) -> None:
     """Beside a VAE's draws: which code units carry the input and which have collapsed to the prior."""
-    share = _unit_signal(configs(), run.run_id, run)
+    share = _unit_signal(run)
     dead = [j for j, x in enumerate(share) if x < la.COLLAPSED_SHARE]
     parts = ", ".join(f"z{_sub(j + 1)} {x:.0%}" for j, x in enumerate(share[:8]))
     if dead:
@@ -305,7 +299,7 @@ def _sub(k: int) -> str:
     return str(k).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
-def sweep_section(run: Trainer, v: la.LatentView, draws: tuple[int, float, int]) -> None:
+def sweep_section(run: Run, v: la.LatentView, draws: tuple[int, float, int]) -> None:
     """Hole fraction against latent size, on a button: the sidebar's settings at each latent size, the same
     draws (N, s, seed) and each model's own default r; the current model is one of the points."""
     state = _state()
@@ -346,7 +340,7 @@ def sweep_section(run: Trainer, v: la.LatentView, draws: tuple[int, float, int])
     st.markdown(text)
 
 
-def grid_section(run: Trainer, data: Dataset, v: la.LatentView, r: float) -> None:
+def grid_section(run: Run, data: Dataset, v: la.LatentView, r: float) -> None:
     """Decode an n×n grid over the codes' box in one batch; hole cells marked."""
     g = PAGE_FIELDS["grid"]
     n = st.slider("Grid size n (n × n decodings)", int(g.lo), int(g.hi), g.default, key=g.widget)
@@ -363,7 +357,7 @@ def grid_section(run: Trainer, data: Dataset, v: la.LatentView, r: float) -> Non
 
 
 @st.fragment
-def interpolation_section(run: Trainer, data: Dataset, v: la.LatentView, r: float) -> None:
+def interpolation_section(run: Run, data: Dataset, v: la.LatentView, r: float) -> None:
     """K points on the segment between two points, decoded in the browser (`latent_path`): the hole test, the
     distance to the nearest code against r and the labels passed, all by the one rule. Choosing the samples reruns
     only this part; K, the step, the map's radius and clicks on the map never reach the server."""
@@ -377,12 +371,12 @@ def interpolation_section(run: Trainer, data: Dataset, v: la.LatentView, r: floa
     b = int(c3.number_input("sample B", 0, n, other, key="latent_interp_b", disabled=clicks))
     za, zb = encode(run.model, data.X[[a, b]])  # (latent,) each: the exact codes (μ for a VAE)
     names = data.label_names
-    lpath.latent_path(run_id=run.run_id, source="clicks" if clicks else "samples", za=za, zb=zb,
+    lpath.latent_path(run_id=run.id, source="clicks" if clicks else "samples", za=za, zb=zb,
                       ends=(f"sample {a}, label {names[data.y[a]]}", f"sample {b}, label {names[data.y[b]]}"),
                       clicks=state["clicks"], r=r)
 
 
-def evolution_section(run: Trainer, data: Dataset, v: la.LatentView) -> None:
+def evolution_section(run: Run, data: Dataset, v: la.LatentView) -> None:
     """Replay the training snapshots as an animation."""
     if len(run.snapshots) < 2:
         st.info("This run kept a single snapshot: train for more epochs to watch the codes move.")

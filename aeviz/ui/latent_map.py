@@ -1,7 +1,7 @@
 """The in-browser latent map as a Streamlit component (components v2, inline JS and CSS from
-aeviz/ui/components/, no build step): the payload is built once per trained run and cached; the
-browser decodes every pointer move itself and only a click, a tap or the radius slider's release
-comes back to Python.
+aeviz/ui/components/, no build step: js/latent_map.js and the modules it imports, assembled by components.bundle).
+The payload is built once per trained run and cached; the browser decodes every pointer move itself and only a
+click, a tap or the radius slider's release comes back to Python.
 
 What comes back: the trigger "pick" = {"z": [latent floats], "ab": [a, b] (plane coordinates),
 "dist", "row", "sample", "source"} and the state "r" (the hole radius, a float).
@@ -18,9 +18,10 @@ import streamlit as st
 from ..analysis import latent as la
 from ..analysis import latent_map as lm
 from ..figures.style import QUALITATIVE
-from ..train import Trainer
+from ..run import Run
+from .cache import per_run
+from .components import bundle
 from .lesson import font_px, presenting
-from .state import configs
 
 NAME = "aeviz_latent_map"
 KEY = "latent_map"  # the element carries the class st-key-latent_map
@@ -30,26 +31,27 @@ _ASSETS = Path(__file__).parent / "components"
 @cache
 def _renderer():
     """The component's mount function (defined once per process; Streamlit re-registers it per runtime)."""
-    return st.components.v2.component(NAME, js=(_ASSETS / "latent_map.js").read_text(encoding="utf-8"),
+    return st.components.v2.component(NAME, js=bundle.script("latent_map.js"),
                                       css=(_ASSETS / "latent_map.css").read_text(encoding="utf-8"))
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _payload(cfgs, run_id: str, axis_titles: tuple[str, str], _run: Trainer, _view: la.LatentView) -> dict:
-    """The browser's copy of one trained run (built once per run, shared by every session, never changed)."""
-    return lm.latent_map_payload(_run.model, _run.data, _view, run_id=run_id, axis_titles=axis_titles,
+@per_run(max_entries=16, max_bytes=64_000_000)
+def _payload(run: Run, axis_titles: tuple[str, str], _view: la.LatentView) -> dict:
+    """The browser's copy of one trained run (built once per run, shared by every session, never changed);
+    `_view` is the run's cached latent view."""
+    return lm.latent_map_payload(run.model, run.data, _view, run_id=run.id, axis_titles=axis_titles,
                                  colours=QUALITATIVE)
 
 
-def payload(run: Trainer, view: la.LatentView, axis_titles: tuple[str, str]) -> dict:
+def payload(run: Run, view: la.LatentView, axis_titles: tuple[str, str]) -> dict:
     """The cached payload of this session's run."""
-    return _payload(configs(), run.run_id, tuple(axis_titles), run, view)
+    return _payload(run, tuple(axis_titles), _view=view)
 
 
 PRESENT_HEIGHT = 360  # px: the map's plot in presenter mode, so map and slider fit a 1280x720 projector's screen
 
 
-def latent_map(run: Trainer, view: la.LatentView, *, r: float, point: dict | None,
+def latent_map(run: Run, view: la.LatentView, *, r: float, point: dict | None,
                axis_titles: tuple[str, str], on_pick: Callable[[], None], on_radius: Callable[[], None]):
     """Mount the map (always under the same key, so reruns update it in place); returns its result. In presenter
     mode its text is at least 16 px and the map shorter."""

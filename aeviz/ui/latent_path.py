@@ -1,7 +1,7 @@
 """The latent page's interpolation strip as a Streamlit component (components v2, inline JS and CSS from
-aeviz/ui/components/, no build step). Its JS is the latent map's pure functions (decode, the hole rule's nearest
-code, the plane) followed by the strip's own, and it decodes with the model the map on the same page has already
-loaded: Python sends only the endpoints, the radius and the text size (a few hundred bytes), never the decoder
+aeviz/ui/components/, no build step). Its JS is js/latent_path.js with the modules it imports (the maths, the
+drawing helpers and the plane it shares with the map; see components.bundle), and it decodes with the model the
+map on the same page has already loaded: Python sends only the endpoints, the radius and the text size (a few hundred bytes), never the decoder
 again. K, the step, the map's radius slider and clicks on the map repaint the strip in the browser; nothing
 comes back to Python.
 """
@@ -14,22 +14,18 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from .components import bundle
 from .lesson import font_px, presenting
 
 NAME = "aeviz_latent_path"
 KEY = "latent_path"  # the element carries the class st-key-latent_path
 K_MIN, K_MAX, K_DEFAULT = 3, 30, 12  # points on the path (the slider in the browser)
-CORE_END = "// ------------------------------------------------------------------ the component"
 _ASSETS = Path(__file__).parent / "components"
 
 
-@cache
 def script() -> str:
-    """The strip's JS: latent_map.js up to its component (the pure functions, shared, not copied), then the strip."""
-    core, sep, _ = (_ASSETS / "latent_map.js").read_text(encoding="utf-8").partition(CORE_END)
-    if not sep:
-        raise RuntimeError("latent_map.js lost the line that ends its pure functions; the strip needs them.")
-    return core + (_ASSETS / "latent_path.js").read_text(encoding="utf-8")
+    """The strip's JS: js/latent_path.js after the modules it imports, each whole (components.bundle)."""
+    return bundle.script("latent_path.js")
 
 
 @cache

@@ -29,11 +29,14 @@ _PRESENT_CSS = """<style>
 </style>"""
 
 
-# every session: on a narrow screen a long formula scrolls instead of being cut off, a page link's label
+# every session: on a narrow screen a long formula wraps between its terms (a scroller with nothing to focus
+# would be out of a keyboard's reach: WCAG's scrollable-region rule) and scrolls only if one term is wider
+# than the screen, instead of being cut off; a page link's label
 # wraps instead of ending in "…", and Plotly's tool bar (always shown on touch screens) no longer covers
 # chart titles
 _PHONE_CSS = """<style>
 .katex-display { overflow-x: auto; overflow-y: hidden; }
+@media (max-width: 640px) { .katex-display > .katex > .katex-html { white-space: normal; } }
 [data-testid="stPageLink-NavLink"] span, [data-testid="stPageLink-NavLink"] p { white-space: normal; }
 @media (max-width: 640px) { .stPlotlyChart .modebar-container { display: none; } }
 </style>"""

@@ -14,6 +14,7 @@ from ..analysis.core import encode
 from ..datasets import Dataset, defaults_for
 from ..figures.live import follow_box, latent_chart, loss_chart
 from ..models import build
+from ..run import Run
 from ..train import DEFAULT_SPEED, SPEEDS, Trainer
 from .cache import dataset, training_slot
 from .lesson import font_px, hidden, link_value, linked
@@ -42,7 +43,7 @@ def tick_seconds(rate: float | None) -> float:
 @dataclass
 class LiveRun:
     """One session's live run: the trainer, the settings it was started with, the play clock and pacing,
-    and the live map's axes (kept between redraws so they do not jump)."""
+    and the live map's axes (kept between redraws so they do not jump). `run()` is its frozen record."""
 
     cfgs: Configs
     trainer: Trainer
@@ -58,6 +59,16 @@ class LiveRun:
     last_end: float | None = None  # perf_counter time the previous chunk ended
     box: tuple[np.ndarray, np.ndarray] | None = None  # the live map's axis limits
     axes: np.ndarray | None = None  # the live map's principal axes (latent > 2), to keep their signs
+    _record: tuple[tuple, Run] | None = field(default=None, repr=False)  # (trainer state, its Run)
+
+    def run(self) -> Run:
+        """The record of this run as it is now (made once per epoch reached, so a pause or the end costs
+        one copy of the weights); what every other page uses once training has finished."""
+        tr = self.trainer
+        state = (tr.epoch, tr.error)
+        if self._record is None or self._record[0] != state:
+            self._record = (state, tr.to_run(self.cfgs[0] if self.cfgs else None))
+        return self._record[1]
 
     @property
     def chunks(self) -> int:
@@ -244,14 +255,14 @@ def _show_live(live: LiveRun, rate: float | None) -> None:
     st.progress(min(1.0, tr.epoch / E), text=status_text(live, rate))
     if tr.error:
         st.error(tr.error)
-    _curve_map_and_numbers(tr, live)
+    _curve_map_and_numbers(tr, E, live)
     if tr.done and not tr.error:
-        finished_run(*live.cfgs, _trainer=tr)  # share the finished model with every page and session
+        finished_run(*live.cfgs, _run=live.run())  # share the finished model with every page and session
         st.success(f"Finished {E} epochs in {live.elapsed():.2f} s (training itself took {tr.seconds:.2f} s). "
                    "Every page now uses this model.")
 
 
-def live_codes(tr: Trainer, data: Dataset, live: LiveRun | None = None
+def live_codes(tr: Run | Trainer, data: Dataset, live: LiveRun | None = None
                ) -> tuple[np.ndarray, tuple[str, str], bool]:
     """The training codes as map coordinates (n_train, 2), the axis titles and whether it is a strip: z₁, z₂;
     a strip spread over [-1, 1] for latent 1; the first two principal axes for latent > 2, their signs kept
@@ -273,7 +284,7 @@ def live_codes(tr: Trainer, data: Dataset, live: LiveRun | None = None
     return coords, ("a (1st principal axis)", "b (2nd principal axis)"), False
 
 
-def _latent_map(tr: Trainer, live: LiveRun | None) -> None:
+def _latent_map(tr: Run | Trainer, live: LiveRun | None) -> None:
     data = tr.data
     coords, titles, strip = live_codes(tr, data, live)
     box = follow_box(coords, live.box if live is not None else None)
@@ -286,11 +297,12 @@ def _latent_map(tr: Trainer, live: LiveRun | None) -> None:
     st.echarts_chart(chart, key="live_latent", height=CHART_HEIGHT)
 
 
-def _curve_map_and_numbers(tr: Trainer, live: LiveRun | None = None, start: bool = True) -> None:
-    """The loss curve and, beside it, the codes as they are now; then the two errors."""
+def _curve_map_and_numbers(tr: Run | Trainer, epochs: int, live: LiveRun | None = None, start: bool = True) -> None:
+    """The loss curve and, beside it, the codes as they are now; then the two errors. `tr` is a finished
+    Run, or the live run's trainer while it trains (it has the same fields: history, model, data, final)."""
     left, right = st.columns(2)
     with left:
-        chart = loss_chart(tr.history, epochs=tr.cfg.epochs, start=tr.initial_loss if start else None,
+        chart = loss_chart(tr.history, epochs=epochs, start=tr.initial_loss if start else None,
                            diverged=getattr(tr, "diverged", None), font_px=font_px())
         st.echarts_chart(chart, key="loss_curve", height=CHART_HEIGHT)
     with right:
@@ -312,7 +324,7 @@ def _show_cached(cfgs: Configs) -> None:
     if uploaded is not None:
         st.info("These are the weights you uploaded (sidebar, *Download or restore this model*): every page uses "
                 "them in your session. Press Play to train these settings from scratch instead.")
-        _curve_map_and_numbers(uploaded, start=False)
+        _curve_map_and_numbers(uploaded, cfgs[2].epochs, start=False)
         return
     if cfgs != defaults_for(cfgs[0].name) and not has_finished_run(*cfgs):
         st.info("These settings have not been trained yet. Press Play to watch them train, or Step to go one "
@@ -327,7 +339,7 @@ def _show_cached(cfgs: Configs) -> None:
             "Press Play to watch it train from scratch, or Step to go one epoch at a time.")
     if tr.error:
         st.error(tr.error)
-    _curve_map_and_numbers(tr)
+    _curve_map_and_numbers(tr, cfgs[2].epochs)
 
 
 def live_training(cfgs: Configs) -> None:

@@ -18,8 +18,8 @@ from ..analysis import recon, reconstruct
 from ..config import DataConfig, ModelConfig, TrainConfig
 from ..datasets import Dataset
 from ..figures import recon as fig_recon
-from ..train import Trainer
-from .cache import dataset
+from ..run import Run
+from .cache import dataset, per_run
 from .charts import shared_figure
 from ..fields import PAGE_FIELDS
 from .lesson import chart, fit_link, hidden, link_value, remember
@@ -60,12 +60,12 @@ def pick_samples(errors: np.ndarray) -> np.ndarray:
     return recon.select_samples(errors, mode, k=int(k), seed=st.session_state.get("rc_seed", 0))
 
 
-def _fig_key(run: Trainer, *options) -> tuple:
+def _fig_key(run: Run, *options) -> tuple:
     """A shared figure's key: the settings, the run's identity (an upload has its own) and the options."""
-    return (configs(), run.run_id, *options)
+    return (configs(), run.id, *options)
 
 
-def show_samples(run: Trainer, data: Dataset, X: np.ndarray, X_hat: np.ndarray, errors: np.ndarray,
+def show_samples(run: Run, data: Dataset, X: np.ndarray, X_hat: np.ndarray, errors: np.ndarray,
                  chosen: np.ndarray) -> None:
     """Draw the chosen test samples next to their reconstructions, the way their dataset is best seen.
     `X`, `X_hat` and `errors` are `run`'s reconstructions of the test set (from `reconstructions`)."""
@@ -92,7 +92,7 @@ def _sample_figure(data: Dataset, X: np.ndarray, X_hat: np.ndarray, errors: np.n
     return fig_recon.profile_overlay(X[i], X_hat[i], data.feature_names, title=title)
 
 
-def error_per_label(run: Trainer, data: Dataset, errors: np.ndarray, X: np.ndarray, X_hat: np.ndarray) -> None:
+def error_per_label(run: Run, data: Dataset, errors: np.ndarray, X: np.ndarray, X_hat: np.ndarray) -> None:
     """Violin or box plot of the test error per label, the same errors relative to each label's own
     variance, and which of the two answers "is the bottleneck too small"."""
     a, b = st.columns([3, 1])
@@ -145,7 +145,7 @@ def _sweep(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig,
     """(the sweep's run ids, one row per size): the ids name the figure drawn from the rows."""
     runs = {k: finished_run(data_cfg, replace(model_cfg, latent=k), train_cfg) for k in sizes}
     rows = recon.latent_sweep(dataset(data_cfg), model_cfg, train_cfg, sizes, fit=lambda cfg: runs[cfg.latent])
-    return tuple(runs[k].run_id for k in sizes), rows
+    return tuple(runs[k].id for k in sizes), rows
 
 
 def sweep_section(cfgs: tuple[DataConfig, ModelConfig, TrainConfig], data: Dataset) -> None:
@@ -168,16 +168,16 @@ def sweep_section(cfgs: tuple[DataConfig, ModelConfig, TrainConfig], data: Datas
         st.warning("Some sizes diverged (the loss became NaN); their points show the last finite epoch.")
 
 
-def reconstructions(run: Trainer, data: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Test inputs (n, features), `run`'s reconstructions and per-sample errors (n,): computed once per run
-    and shared by every session (read-only)."""
-    return _reconstructions(configs(), run.run_id, run, data)
+def reconstructions(run: Run, data: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Test inputs (n, features) of `data` (the run's dataset), `run`'s reconstructions and per-sample errors
+    (n,): computed once per run and shared by every session (read-only)."""
+    return _reconstructions(run, data.name, _data=data)
 
 
-@st.cache_resource(max_entries=40, show_spinner=False)
-def _reconstructions(cfgs, run_id: str, _run: Trainer, _data: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+@per_run(max_entries=40, max_bytes=64_000_000)
+def _reconstructions(run: Run, name: str, _data: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     X = _data.X_test  # (n_test, features)
-    X_hat = reconstruct(_run.model, X)  # (n_test, features)
+    X_hat = reconstruct(run.model, X)  # (n_test, features)
     errors = ((X_hat - X) ** 2).mean(axis=1)  # (n_test,)
     for a in (X_hat, errors):
         a.setflags(write=False)  # shared by every session: never changed in place

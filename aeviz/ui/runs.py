@@ -2,8 +2,9 @@
 else its own finished live run, else the server's shared run for these settings (trained once, in the
 background, while the pages that need it wait and can cancel).
 
-Every run has an identity, `Trainer.run_id`; anything computed from a run is cached under that id,
-never under the settings alone, so one session's upload never shows up in another's numbers.
+Every run is a frozen `aeviz.run.Run` with an identity, `Run.id`; anything computed from a run is cached
+under that id (`cache.per_run`), never under the settings alone, so one session's upload never shows up in
+another's numbers.
 Shared training is budgeted (aeviz.budget) before it starts and stops when nobody waits for it
 (aeviz.jobs); finished runs are kept in a store bounded in bytes.
 """
@@ -25,6 +26,7 @@ from ..datasets import defaults_for
 from ..datasets import Dataset
 from ..jobs import Jobs, RunStore, store_megabytes
 from ..models import build
+from ..run import Run
 from ..train import Trainer
 from .cache import SLOTS, dataset, serve_on_one_thread
 from .state import CANCELLED, LIVE, UPLOADED, Configs, configs
@@ -75,18 +77,19 @@ def has_finished_run(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: Tr
     return (data_cfg, model_cfg, train_cfg) in STORE
 
 
-def _log_training(key: Hashable, trainer: Trainer) -> None:
+def _log_training(key: Hashable, run: Run) -> None:
     """One line per shared training run, if AEVIZ_TRAIN_LOG names a file (load tests count them)."""
     path = os.environ.get("AEVIZ_TRAIN_LOG")
     if path:
         with open(path, "a", encoding="utf-8") as f:
-            f.write(f"{time.time():.3f}\t{trainer.seconds:.3f}\t{key!r}\n")
+            f.write(f"{time.time():.3f}\t{run.seconds:.3f}\t{key!r}\n")
 
 
 def shared_run(key: Hashable, data: Dataset, model_cfg: ModelConfig, train_cfg: TrainConfig,
-               what: str = "Training this configuration (once per server)") -> Trainer:
-    """The server's finished run for `key` (a model of `model_cfg` trained on `data`): stored, or trained
-    now in the background while this page shows progress and a Cancel button.
+               what: str = "Training this configuration (once per server)", data_cfg: DataConfig | None = None) -> Run:
+    """The server's finished run for `key` (a model of `model_cfg` trained on `data`, drawn from
+    `data_cfg`'s dataset): stored, or trained now in the background while this page shows progress and a
+    Cancel button.
 
     Raises OverBudget (a ValueError) before training if the settings are too costly, ValueError if
     they cannot be built; stops the page with a message if the training was cancelled.
@@ -100,17 +103,20 @@ def shared_run(key: Hashable, data: Dataset, model_cfg: ModelConfig, train_cfg: 
     if key in cancelled:
         _cancelled(key, kid, "You cancelled the training of these settings. Change them in the sidebar, or train "
                              "them now.")
-    return _wait(_start(key, data, model_cfg, train_cfg), key, kid, what)
+    return _wait(_start(key, data, model_cfg, train_cfg, data_cfg=data_cfg), key, kid, what)
 
 
-def _start(key: Hashable, data: Dataset, model_cfg: ModelConfig, train_cfg: TrainConfig, who: str | None = None):
+def _start(key: Hashable, data: Dataset, model_cfg: ModelConfig, train_cfg: TrainConfig, who: str | None = None,
+           data_cfg: DataConfig | None = None):
     """The background job that trains `key`'s run into the store, joined by `who` (default: this session)."""
     def make() -> Trainer:
         return Trainer(build(model_cfg, data, seed=train_cfg.seed), data, train_cfg)
 
-    def done(trainer: Trainer) -> None:
-        STORE.put(key, trainer)
-        _log_training(key, trainer)
+    def done(trainer: Trainer) -> Run:
+        run = trainer.to_run(data_cfg, key=key)  # the id names the settings: the same in every session
+        STORE.put(key, run)
+        _log_training(key, run)
+        return run
 
     estimate = training_cost(model_cfg, train_cfg, len(data.X_train), data.n_features).seconds
     return JOBS.start(key, who or session_id(), make, done, epochs=train_cfg.epochs, estimate=estimate)
@@ -123,7 +129,7 @@ def warm_server() -> None:
     serve_on_one_thread()
     if DEFAULTS in STORE:
         return
-    _start(DEFAULTS, dataset(DEFAULTS[0]), DEFAULTS[1], DEFAULTS[2], who=WARM_UP).wait(WARM_UP)
+    _start(DEFAULTS, dataset(DEFAULTS[0]), DEFAULTS[1], DEFAULTS[2], who=WARM_UP, data_cfg=DEFAULTS[0]).wait(WARM_UP)
 
 
 def warm_up(cfgs: Configs) -> None:
@@ -138,7 +144,7 @@ def warm_up(cfgs: Configs) -> None:
     data = dataset(cfgs[0])
     if budget_message(*cfgs, data):
         return
-    _start(cfgs, data, cfgs[1], cfgs[2])
+    _start(cfgs, data, cfgs[1], cfgs[2], data_cfg=cfgs[0])
 
 
 def _cancelled(key: Hashable, kid: str, text: str) -> None:
@@ -150,7 +156,7 @@ def _cancelled(key: Hashable, kid: str, text: str) -> None:
     st.stop()
 
 
-def _wait(job, key: Hashable, kid: str, what: str) -> Trainer:
+def _wait(job, key: Hashable, kid: str, what: str) -> Run:
     """Show the job's progress until it ends, sending heartbeats; Cancel leaves it."""
     sid = session_id()
     if in_cached_function.get():  # no widgets inside a cached function: wait quietly
@@ -181,10 +187,10 @@ def _wait(job, key: Hashable, kid: str, what: str) -> Trainer:
     return _result(job, key)
 
 
-def _result(job, key: Hashable) -> Trainer:
+def _result(job, key: Hashable) -> Run:
     """The finished job's run; ValueError if it failed; the page stops with a note if it was cancelled."""
     if job.state == "done":
-        return STORE.get(key) or job.trainer
+        return STORE.get(key) or job.result
     if job.state == "failed":
         raise ValueError(job.error)
     st.info("This training was stopped before it finished (nobody was waiting for it). Reload the page to "
@@ -193,21 +199,21 @@ def _result(job, key: Hashable) -> Trainer:
 
 
 def finished_run(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig,
-                 _trainer: Trainer | None = None) -> Trainer:
-    """The server's shared run for these settings; `_trainer`, if given, is a finished live run to
+                 _run: Run | None = None) -> Run:
+    """The server's shared run for these settings; `_run`, if given, is a finished live run to
     store instead of training again."""
     key = (data_cfg, model_cfg, train_cfg)
-    if _trainer is not None:
+    if _run is not None:
         if key not in STORE:
-            STORE.put(key, _trainer)
-        return STORE.get(key) or _trainer
-    return shared_run(key, dataset(data_cfg), model_cfg, train_cfg)
+            STORE.put(key, _run)
+        return STORE.get(key) or _run
+    return shared_run(key, dataset(data_cfg), model_cfg, train_cfg, data_cfg=data_cfg)
 
 
 # ---------------------------------------------------------------- the session's run
 
 
-def uploaded_run(cfgs: Configs) -> Trainer | None:
+def uploaded_run(cfgs: Configs) -> Run | None:
     """This session's uploaded model if it was loaded for exactly these settings, else None."""
     slot = st.session_state.get(UPLOADED)
     run = getattr(slot, "run", None)
@@ -216,34 +222,34 @@ def uploaded_run(cfgs: Configs) -> Trainer | None:
     return None
 
 
-def session_run(cfgs: Configs) -> Trainer | None:
+def session_run(cfgs: Configs) -> Run | None:
     """A run this session holds for these settings (uploaded, or a finished live run), if any."""
     run = uploaded_run(cfgs)
     if run is not None:
         return run
     live = st.session_state.get(LIVE)
     if live is not None and live.cfgs == cfgs and live.trainer.done:
-        return live.trainer
+        return live.run()
     return None
 
 
-def run_for(cfgs: Configs) -> Trainer:
+def run_for(cfgs: Configs) -> Run:
     """The run this session sees for `cfgs`: its own (uploaded or live) if it holds one, else the shared one."""
     return session_run(cfgs) or finished_run(*cfgs)
 
 
-def current_run() -> Trainer:
+def current_run() -> Run:
     """The trained model for this session's sidebar settings."""
     return run_for(configs())
 
 
-def model_or_stop() -> Trainer:
+def model_or_stop() -> Run:
     """The current trained run; if its settings are impossible, too costly, or training diverged, say
     why and stop the page there (the rest of the app stays usable)."""
     return run_or_stop(current_run)
 
 
-def run_or_stop(get_run: Callable[..., Trainer], *args) -> Trainer:
+def run_or_stop(get_run: Callable[..., Run], *args) -> Run:
     """`get_run(*args)`, or a clear message and the end of the page if it cannot be built or trained."""
     try:
         run = get_run(*args)

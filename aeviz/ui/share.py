@@ -13,11 +13,10 @@ from urllib.parse import urlencode
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from ..analysis import encode
 from ..analysis.anomaly import MAX_UPLOAD_MB
 from ..fields import settings_query
 from ..io import codes_csv, history_csv, restored_run, weights_to_bytes
-from ..train import Trainer
+from ..run import Run
 from .cache import dataset
 from .lesson import hidden
 from .runs import finished_run, session_run
@@ -43,7 +42,7 @@ class UploadSlot:
     file it came from; `widget` numbers the uploader so that forgetting a file also empties it;
     `refused` remembers the last file that could not be used, so that it is not read on every rerun."""
 
-    run: Trainer | None = None
+    run: Run | None = None
     cfgs: Configs | None = None
     name: str = ""
     file_id: str = ""
@@ -64,11 +63,11 @@ def share_url(base: str | None, params: Mapping[str, str]) -> str:
     return f"{base}?{query}" if query else (base or "/")
 
 
-def _run_getter(cfgs: Configs) -> Callable[[], Trainer]:
+def _run_getter(cfgs: Configs) -> Callable[[], Run]:
     """The current run, fetched only when a download is clicked (the shared cache trains it at most once)."""
     held = session_run(cfgs)
 
-    def get() -> Trainer:
+    def get() -> Run:
         return held if held is not None else finished_run(*cfgs)
 
     return get
@@ -90,8 +89,8 @@ def _link(cfgs: Configs, page: StreamlitPage | None) -> None:
     st.code(url, language=None, wrap_lines=True)
 
 
-def _codes(run: Trainer) -> bytes:
-    return codes_csv(encode(run.model, run.data.X), run.data)  # codes (n, latent) with labels
+def _codes(run: Run) -> bytes:
+    return codes_csv(run.encode(run.data.X), run.data)  # codes (n, latent) with labels
 
 
 def _downloads(cfgs: Configs) -> None:
@@ -124,7 +123,7 @@ def _read_upload(file, cfgs: Configs, slot: UploadSlot) -> UploadSlot:
     data_cfg, model_cfg, train_cfg = cfgs
 
     try:
-        run = restored_run(raw, dataset(data_cfg), model_cfg, train_cfg)
+        run = restored_run(raw, dataset(data_cfg), model_cfg, train_cfg, data_cfg=data_cfg)
     except ValueError as exc:
         message = str(exc)
     except Exception:  # anything else a file can trip: say so, keep the session as it was

@@ -55,7 +55,7 @@ def _widget_values(cfgs: Configs) -> dict:
             if f.widget:
                 value = getattr(cfg, attr.name)
                 out[f.widget] = (_widths_text(value) if f.kind == "widths" else
-                                 float(value) if f.kind == "int" else value)
+                                 float(value) if f.kind == "int" and not f.options else value)
     return out
 
 

@@ -11,21 +11,21 @@ from ...analysis import compare as cmp
 from ...config import DataConfig
 from ...datasets import defaults_for
 from ...figures import compare as figs
-from ..cache import dataset
+from ..cache import per_run, run_ids
 from ..charts import shared_figure
 from ..lesson import chart
 from ..state import Configs
-from .common import keyed, ready
+from .common import ready, runs_of
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def _roll_views(run_ids: tuple[str, ...], cfgs: Configs, _runs: tuple = ()) -> dict:
-    return cmp.roll_views(_runs[0].model, dataset(cfgs[0]))
+@per_run(max_entries=8)
+def _roll_views(runs: tuple) -> dict:
+    return cmp.roll_views(runs[0].model, runs[0].data)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _usefulness(run_ids: tuple[str, ...], cfgs: Configs, _runs: tuple = ()) -> dict:
-    return cmp.code_usefulness(_runs[0].model, dataset(cfgs[0]), seed=cfgs[2].seed)
+@per_run(max_entries=16)
+def _usefulness(runs: tuple) -> dict:
+    return cmp.code_usefulness(runs[0].model, runs[0].data, seed=runs[0].train_cfg.seed)
 
 
 
@@ -56,9 +56,9 @@ def swiss_roll(cfgs: Configs) -> None:
     st.caption(f"An autoencoder with {whose}: hidden widths {', '.join(map(str, c[1].hidden))}, {c[1].activation}, "
                f"a 2-number code, learning rate {c[2].lr:g}, {c[2].epochs} epochs, batch {c[2].batch_size}. Colour: "
                "position along the roll, never used in training.")
-    runs = keyed(c)
-    views = _roll_views(cfgs=c, **runs)
-    ids = runs["run_ids"]
+    runs = runs_of(c)
+    views = _roll_views(runs)
+    ids = run_ids(runs)
     left, right = st.columns(2)
     chart(where=left, fig=shared_figure(("cmp roll pca", ids), lambda: figs.projection_figure(
         views["pca"], views["position"], "PCA: the roll squashed flat")), key="cmp_roll_pca")
@@ -82,7 +82,7 @@ def usefulness(cfgs: Configs) -> None:
     """Logistic regression on the raw features vs on the codes: macro one-vs-rest ROC-AUC, same split."""
     if not ready(cfgs):
         return
-    res = _usefulness(cfgs=cfgs, **keyed(cfgs))
+    res = _usefulness(runs_of(cfgs))
     a, b = st.columns(2)
     a.metric(f"AUC on the raw features ({res['raw_dims']} numbers)", f"{res['raw_auc']:.3f}")
     b.metric(f"AUC on the codes ({res['code_dims']} numbers)", f"{res['code_auc']:.3f}",

@@ -1,5 +1,5 @@
 """What every comparison shares: the runs this session sees for some settings (trained once per
-server), a check that they are ready, the settings of another variant, and the run ids that key every
+server), a check that they are ready, the settings of another variant, and the runs whose ids key every
 cached number."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from dataclasses import replace
 import streamlit as st
 
 from ...config import DataConfig, ModelConfig, TrainConfig
-from ...train import Trainer
+from ...run import Run
 from ..runs import OverBudget, run_for
 from ..state import Configs
 
@@ -17,7 +17,7 @@ DEFAULT_PENALTY = 1e-3  # the sparse / contractive weight compared when the side
 DEFAULT_NOISE = 0.3  # the denoising noise compared when the sidebar's is 0
 
 
-def trained(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig) -> Trainer:
+def trained(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig) -> Run:
     """The finished run this session sees for these settings (its own upload or live run, else the shared one)."""
     return run_for((data_cfg, model_cfg, train_cfg))
 
@@ -54,15 +54,13 @@ def penalty(value: float) -> float:
 
 
 # ---------------------------------------------------------------- cached numbers (keyed by run ids)
-# Each takes the ids of the runs it reads first: the same settings can mean another run in another
-# session (uploaded weights), so settings alone never key a number.
+# Each cached number takes the tuple of runs it reads (cache.per_run keys it by their ids): the same
+# settings can mean another run in another session (uploaded weights), so settings alone never key a number.
 
 
-def keyed(*cfgs: Configs) -> dict:
-    """The runs this session sees for these settings, and their identities: the keyword arguments that
-    make a cached number read exactly these runs (trained here, outside any cache)."""
-    runs = tuple(trained(*c) for c in cfgs)
-    return {"run_ids": tuple(r.run_id for r in runs), "_runs": runs}
+def runs_of(*cfgs: Configs) -> tuple[Run, ...]:
+    """The runs this session sees for these settings (trained here, outside any cache)."""
+    return tuple(trained(*c) for c in cfgs)
 
 
 def sample_kw(data) -> dict:

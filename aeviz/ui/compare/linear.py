@@ -11,8 +11,8 @@ import streamlit as st
 from ...analysis import compare as cmp
 from ...config import DataConfig
 from ...figures import compare as figs
-from ...train import Trainer
-from ..cache import SLOTS, dataset
+from ...run import Run
+from ..cache import SLOTS, dataset, per_run
 from ..charts import shared_figure
 from ..lesson import chart
 from ..runs import check_budget, finished_run
@@ -40,12 +40,12 @@ def _line_toy(seed: int) -> dict:
     """The line's worked example beside the trained one-layer model (trained outside any cache)."""
     d = DataConfig(name="line", seed=seed)
     run = finished_run(d, cmp.TOY_MODEL, replace(cmp.TOY_TRAIN, seed=seed))
-    return _line_toy_numbers(run.run_id, _run=run)
+    return _line_toy_numbers(run)
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def _line_toy_numbers(run_id: str, _run: Trainer) -> dict:
-    return cmp.line_toy(_run.model)
+@per_run(max_entries=4)
+def _line_toy_numbers(run: Run) -> dict:
+    return cmp.line_toy(run.model)
 
 
 

@@ -8,17 +8,17 @@ import streamlit as st
 from ...analysis import compare as cmp
 from ...analysis import latent as la
 from ...figures import compare as figs
-from ..cache import dataset
+from ..cache import dataset, per_run, run_ids
 from ..charts import shared_figure
 from ..layout import explain
 from ..lesson import chart, presenting
 from ..state import Configs
-from .common import keyed, ready, sample_kw, variant
+from .common import ready, runs_of, sample_kw, variant
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _generator_view(run_ids: tuple[str, ...], cfgs: Configs, _runs: tuple = ()) -> dict:
-    return cmp.generator_view(_runs[0].model, dataset(cfgs[0]))
+@per_run(max_entries=16)
+def _generator_view(runs: tuple) -> dict:
+    return cmp.generator_view(runs[0].model, runs[0].data)
 
 
 
@@ -44,9 +44,9 @@ def ae_vs_vae(cfgs: Configs) -> None:
     cols = st.columns(2)
     views = {}
     for col, (name, c) in zip(cols, pair.items()):
-        runs = keyed(c)
-        view = views[name] = _generator_view(cfgs=c, **runs)
-        ids = runs["run_ids"]
+        runs = runs_of(c)
+        view = views[name] = _generator_view(runs)
+        ids = run_ids(runs)
         with col:
             if presenting():  # one line instead of two tiles, so both maps fit a projector's first screen
                 st.markdown(f"**{name}**: hole fraction **{view['hole_fraction']:.0%}**, test error "

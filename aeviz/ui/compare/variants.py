@@ -7,29 +7,34 @@ import streamlit as st
 
 from ...analysis import compare as cmp
 from ...figures import compare as figs
-from ..cache import dataset
+from ..cache import dataset, per_run, run_ids
 from ..charts import shared_figure
 from ..lesson import chart
 from ..state import Configs
-from .common import DEFAULT_NOISE, keyed, penalty, ready, sample_kw, variant
+from .common import DEFAULT_NOISE, penalty, ready, runs_of, sample_kw, variant
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _sparsity(run_ids: tuple[str, ...], plain: Configs, sparse: Configs, _runs: tuple = ()) -> dict:
-    return cmp.sparsity_view(_runs[0].model, _runs[1].model, dataset(plain[0]).X_test)
+@per_run(max_entries=16)
+def _sparsity(runs: tuple) -> dict:
+    """(plain, sparse) runs: their code activations on the test data."""
+    plain, sparse = runs
+    return cmp.sparsity_view(plain.model, sparse.model, plain.data.X_test)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _contraction(run_ids: tuple[str, ...], plain: Configs, contractive: Configs, _runs: tuple = ()) -> dict:
-    return cmp.contraction_view(_runs[0].model, _runs[1].model, dataset(plain[0]).X_test)
+@per_run(max_entries=16)
+def _contraction(runs: tuple) -> dict:
+    """(plain, contractive) runs: their Jacobian penalties on the test data."""
+    plain, contractive = runs
+    return cmp.contraction_view(plain.model, contractive.model, plain.data.X_test)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def _denoising(run_ids: tuple[str, ...], plain: Configs, denoising: Configs, indices: tuple[int, ...],
-               _runs: tuple = ()) -> dict:
-    m = denoising[1]
-    return cmp.denoising_view(_runs[0].model, _runs[1].model, dataset(plain[0]), list(indices),
-                              m.noise_std, m.mask_prob, seed=plain[2].seed)
+@per_run(max_entries=32)
+def _denoising(runs: tuple, indices: tuple[int, ...]) -> dict:
+    """(plain, denoising) runs on the same corrupted test inputs (the denoising model's noise)."""
+    plain, denoising = runs
+    m = denoising.model_cfg
+    return cmp.denoising_view(plain.model, denoising.model, plain.data, list(indices),
+                              m.noise_std, m.mask_prob, seed=plain.train_cfg.seed)
 
 
 def sparsity(cfgs: Configs) -> None:
@@ -38,12 +43,12 @@ def sparsity(cfgs: Configs) -> None:
     sparse = variant(cfgs, "sparse", sparsity=penalty(cfgs[1].sparsity))
     if not ready(plain, sparse):
         return
-    runs = keyed(plain, sparse)
-    res = _sparsity(plain=plain, sparse=sparse, **runs)
+    runs = runs_of(plain, sparse)
+    res = _sparsity(runs)
     cols = st.columns(len(res["shares"]))
     for col, (name, share) in zip(cols, res["shares"].items()):
         col.metric(f"Activations near zero, {name}", f"{share:.1%}")
-    chart(shared_figure(("cmp sparse", runs["run_ids"]), lambda: figs.activation_histogram_figure(
+    chart(shared_figure(("cmp sparse", run_ids(runs)), lambda: figs.activation_histogram_figure(
         res["activations"], res["tol"])), key="cmp_sparse_hist")
     st.caption(f"Each model's code activations on the test data, divided by its own largest one, so a model "
                f"cannot look sparse just by shrinking every code; near zero means |h| < {res['tol']:g} of that.")
@@ -55,7 +60,7 @@ def contraction(cfgs: Configs) -> None:
     contractive = variant(cfgs, "contractive", contractive=penalty(cfgs[1].contractive))
     if not ready(plain, contractive):
         return
-    res = _contraction(plain=plain, contractive=contractive, **keyed(plain, contractive))
+    res = _contraction(runs_of(plain, contractive))
     cols = st.columns(2)
     for col, (name, r) in zip(cols, res.items()):
         lam = f" (λ = {contractive[1].contractive:g})" if name == "contractive" else ""
@@ -87,13 +92,13 @@ def denoising_demo(cfgs: Configs, key: str = "dn") -> None:
         k = 5 if data.kind == "image" else 1
         start = int(st.number_input("First test sample", 0, max(0, n_test - k), 0, key=f"{key}_start"))
         indices = tuple(range(start, min(n_test, start + k)))
-    runs = keyed(plain, den)
-    res = _denoising(plain=plain, denoising=den, indices=indices, **runs)
+    runs = runs_of(plain, den)
+    res = _denoising(runs, indices)
     a, b, c = st.columns(3)
     a.metric("Noisy input vs clean", f"{res['noisy_mse']:.4f}")
     b.metric("Plain AE output vs clean", f"{res['plain_mse']:.4f}")
     c.metric("Denoising AE output vs clean", f"{res['denoising_mse']:.4f}",
              delta=f"{res['denoising_mse'] - res['plain_mse']:+.4f}", delta_color="inverse")
-    chart(shared_figure(("denoising grid", runs["run_ids"], indices), lambda: figs.sample_grid_figure(
+    chart(shared_figure(("denoising grid", run_ids(runs), indices), lambda: figs.sample_grid_figure(
         res["rows"], data.kind, data=data.X, **sample_kw(data))), key=f"{key}_grid")
     st.caption("Errors are mean squared errors against the clean inputs, over the whole test set.")

@@ -1,6 +1,7 @@
 """The anomaly threshold as a browser component: the errors go to the page once per scenario, and the
 histogram line, the detection and false-alarm rates, precision, F1 and the ROC point follow every drag
-in the browser (threshold.js). Letting go sends the threshold back once, through `on_change`.
+in the browser (js/threshold.js and the modules it imports, assembled by components.bundle). Letting go
+sends the threshold back once, through `on_change`.
 
 The flagging rule stays defined in Python (aeviz.analysis.anomaly.detection_metrics: error > τ); the
 JS repeats it on the exact same numbers (the errors travel as float32/float64 bytes, not rounded
@@ -19,9 +20,10 @@ from typing import Callable
 import numpy as np
 import streamlit as st
 
+from . import bundle
+
 NAME = "aeviz_threshold"
 HERE = Path(__file__).resolve().parent
-JS_PATH = HERE / "threshold.js"
 CSS_PATH = HERE / "threshold.css"
 MAX_SCORED = 20_000  # errors per class the page may send (the datasets give a few hundred)
 MAX_TICKS = 2_000  # uploaded rows drawn as ticks; more are thinned (ticks only, never counted)
@@ -32,6 +34,11 @@ FONT_PX = 12  # the charts' text size; presenter mode sends 16 or more
 @functools.cache
 def _source(path: Path) -> str:
     return path.read_text(encoding="utf-8")
+
+
+def script() -> str:
+    """The component's JS: js/threshold.js after the modules it imports, each whole (components.bundle)."""
+    return bundle.script("threshold.js")
 
 
 def encode_floats(values: np.ndarray, dtype: str) -> str:
@@ -92,5 +99,5 @@ def sent_threshold(event) -> tuple[str, float] | None:
 def threshold_drag(data: dict, *, key: str, on_change: Callable[[], None]):
     """Mount the threshold component (registered on every call: Streamlit keeps one definition per name,
     and AppTest builds a fresh registry per app). Returns the component's result."""
-    mount = st.components.v2.component(NAME, css=_source(CSS_PATH), js=_source(JS_PATH))
+    mount = st.components.v2.component(NAME, css=_source(CSS_PATH), js=script())
     return mount(data=data, key=key, on_threshold_change=on_change, height="content")

@@ -1,70 +1,20 @@
 // aeviz's interpolation strip: K points on the straight segment between two codes, decoded here, in the browser.
 //
-// Python (aeviz/ui/latent_path.py) puts the latent map's pure functions (decode, nearest, toLatent, project, the
-// drawing helpers: everything in latent_map.js before its component) in front of this file, and sends only the
-// endpoints (two training samples' exact codes, or the last two clicks on the map), the radius r and the text
-// size. The model itself (the decoder's layers, the reference codes and their standardisation) is the one the
-// map on the same page has already loaded: the map announces it ("aeviz-latent-model", kept on window for a
-// strip mounted later), and the radius as its slider moves ("aeviz-latent-radius") and every click
-// ("aeviz-latent-pick"). Moving K, the step scrubber or the map's radius, or clicking the map, repaints the strip
-// with no message to the server. The rule is aeviz.analysis.latent's: `interpolate` and `pathLabels` here are
-// `la.interpolate` and `la.path_labels` (float32 path points as numpy computes them).
+// Python (aeviz/ui/latent_path.py) sends only the endpoints (two training samples' exact codes, or the last two
+// clicks on the map), the radius r and the text size. The model itself (the decoder's layers, the reference codes
+// and their standardisation) is the one the map on the same page has already loaded: the map announces it
+// ("aeviz-latent-model", kept on window for a strip mounted later), and the radius as its slider moves
+// ("aeviz-latent-radius") and every click ("aeviz-latent-pick"). Moving K, the step scrubber or the map's radius,
+// or clicking the map, repaints the strip with no message to the server. The rule is aeviz.analysis.latent's:
+// maths.js's `interpolate` and `pathLabels` are `la.interpolate` and `la.path_labels`.
+
+import { HOLE_COLOUR, drawPointCloud, el, mountInstance, setAttr, setText, sizeCanvas, viridis } from "./draw.js";
+import { drawDistanceStrip } from "./path_strip.js";
+import { toLatent } from "./latent_model.js";
+import { fixed, fmtFixed, g3, interpolate, pathLabels } from "./maths.js";
 
 const PATH_NS = "__aevizLatentPath";
 const PATH_BLUE = "#2563eb";
-
-/** K evenly spaced points on the segment za → zb, as aeviz.analysis.latent.interpolate: each {t, z, x (the
- *  decoding), dist (standardised, to the nearest reference code), row (that code's training row), hole}. */
-export function interpolate(model, za, zb, k, r) {
-  const f = Math.fround;  // numpy computes t and the points in float32
-  const K = Math.max(2, Math.floor(k)), L = model.latent;
-  const out = [];
-  for (let i = 0; i < K; i++) {
-    const t = f(i === K - 1 ? 1 : i / (K - 1));
-    const s = f(1 - t);
-    const z = new Float64Array(L);
-    for (let j = 0; j < L; j++) z[j] = f(f(s * f(za[j])) + f(t * f(zb[j])));
-    const { dist, row } = nearest(model, z);
-    out.push({ t, z, x: decode(model.layers, z), dist, row, hole: dist > r });
-  }
-  return out;
-}
-
-/** The labels (colour only) of the training samples nearest the path, in order, repeats merged
- *  (aeviz.analysis.latent.path_labels): label indices. */
-export function pathLabels(model, path) {
-  const out = [];
-  for (const p of path) {
-    const lab = model.labels[p.row];
-    if (!out.length || out[out.length - 1] !== lab) out.push(lab);
-  }
-  return out;
-}
-
-/** Python's f"{x:.3g}" for the numbers the strip prints. */
-export function g3(x) {
-  if (!Number.isFinite(x)) return String(x);
-  if (x === 0) return "0";
-  const e = Math.floor(Math.log10(Math.abs(x)));
-  if (e < -4 || e >= 3) {
-    const [m, ex] = x.toExponential(2).split("e");
-    const mant = m.includes(".") ? m.replace(/0+$/, "").replace(/\.$/, "") : m;
-    const n = Number(ex);
-    return `${mant}e${n < 0 ? "-" : "+"}${String(Math.abs(n)).padStart(2, "0")}`;
-  }
-  return String(Number(x.toPrecision(3)));
-}
-
-/** Python's f"{x:.{d}f}": like toFixed, but an exact tie (0.625 to 2 places) goes to the even digit, not up. */
-export function fixed(x, d) {
-  const exact = Math.abs(x).toFixed(60);  // a double's exact decimal expansion (to 60 places)
-  const dot = exact.indexOf(".");
-  const rest = exact.slice(dot + 1 + d);
-  if (!/^50*$/.test(rest)) return x.toFixed(d);
-  const kept = Number(exact.slice(0, dot + 1 + d).replace(".", ""));  // the digits kept, as an integer
-  const n = kept % 2 === 0 ? kept : kept + 1;
-  return (Math.sign(x) * n / 10 ** d).toFixed(d);
-}
 
 /** The verdict the page prints under the strip: where the path is in a hole, or that it never is. */
 export function verdict(path, r) {
@@ -72,15 +22,6 @@ export function verdict(path, r) {
   if (!crossed.length) return { hole: false, text: `The whole path stays within r = ${g3(r)} of a training code.` };
   return { hole: true, text: `The path is in a hole for t from ${fixed(Math.min(...crossed), 2)} to `
     + `${fixed(Math.max(...crossed), 2)} (${crossed.length} of ${path.length} points, shaded red).` };
-}
-
-// viridis at a few stops (the colour of t along the path, as the old figure's)
-const VIRIDIS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
-function viridis(t) {
-  const x = Math.min(1, Math.max(0, t)) * (VIRIDIS.length - 1);
-  const i = Math.min(VIRIDIS.length - 2, Math.floor(x)), u = x - i;
-  const c = VIRIDIS[i].map((v, j) => Math.round(v + u * (VIRIDIS[i + 1][j] - v)));
-  return `rgb(${c[0]},${c[1]},${c[2]})`;
 }
 
 class LatentPath {
@@ -276,7 +217,7 @@ class LatentPath {
     setText(this.ends, `From A (${na}, left) to B (${nb}, right)`);
     const holes = path.filter((p) => p.hole).length;
     const aria = `${path.length} decodings from A to B, ${holes} of them in a hole (shaded red).`;
-    if (this.tiles.getAttribute("aria-label") !== aria) this.tiles.setAttribute("aria-label", aria);
+    setAttr(this.tiles, "aria-label", aria);
     this.paintTiles();
     this.paintStrip();
     this.paintDetail();
@@ -382,75 +323,16 @@ class LatentPath {
   }
 
   paintStrip() {
-    const path = this.path, r = this.r;
-    const W = Math.max(200, this.W);
-    const fs = this.fontPx, k = fs / 11;
-    const H = Math.round(150 * Math.max(1, k * 0.9));
-    const mg = { l: Math.round(44 * k), r: Math.round(26 * k), t: 8, b: Math.round(36 * k) };
-    const w = W - mg.l - mg.r, h = H - mg.t - mg.b;
-    this.stripBox = { l: mg.l, w };
-    const top = Math.max(r, ...path.map((p) => p.dist)) * 1.12 || 1;
-    const X = (t) => mg.l + t * w, Y = (d) => mg.t + (1 - d / top) * h;
-    const ctx = sizeCanvas(this.strip, W, H, this.dpr);
-    ctx.clearRect(0, 0, W, H);
-    ctx.fillStyle = this.text;
-    ctx.font = `${fs}px sans-serif`;
-    ctx.strokeStyle = "#e5e7eb";
-    ctx.textAlign = "right";
-    ctx.textBaseline = "middle";
-    for (const d of niceTicks(0, top, 3)) {
-      ctx.fillRect(mg.l - 4, Y(d), 4, 1);
-      ctx.fillText(String(+d.toPrecision(3)), mg.l - 6, Y(d));
-    }
-    ctx.textAlign = "center";
-    ctx.textBaseline = "top";
-    for (const t of [0, 0.25, 0.5, 0.75, 1]) {
-      ctx.fillRect(X(t), mg.t + h, 1, 4);
-      ctx.fillText(String(t), X(t), mg.t + h + 5);
-    }
-    ctx.fillText("position along the path t (distance to the nearest code, in code standard deviations)",
-      mg.l + w / 2, mg.t + h + Math.round(19 * k), w);
-    ctx.strokeStyle = "#d1d5db";
-    ctx.strokeRect(mg.l + 0.5, mg.t + 0.5, w - 1, h - 1);
-    // r, dashed
-    ctx.strokeStyle = HOLE_COLOUR;
-    ctx.setLineDash([5, 4]);
-    ctx.beginPath();
-    ctx.moveTo(mg.l, Y(r));
-    ctx.lineTo(mg.l + w, Y(r));
-    ctx.stroke();
-    ctx.setLineDash([]);
-    ctx.fillStyle = HOLE_COLOUR;
-    ctx.textAlign = "left";
-    ctx.textBaseline = "middle";
-    ctx.fillText("r", mg.l + w + 4, Y(r));
-    // the selected step
-    const sel = path[this.step];
-    ctx.fillStyle = "rgba(37,99,235,0.25)";
-    ctx.fillRect(X(sel.t) - 1, mg.t, 2, h);
-    ctx.strokeStyle = "#6b7280";
-    ctx.lineWidth = 1.5;
-    ctx.beginPath();
-    path.forEach((p, i) => (i ? ctx.lineTo(X(p.t), Y(p.dist)) : ctx.moveTo(X(p.t), Y(p.dist))));
-    ctx.stroke();
-    for (const p of path) {
-      ctx.fillStyle = p.hole ? HOLE_COLOUR : OK_COLOUR;
-      ctx.beginPath();
-      ctx.arc(X(p.t), Y(p.dist), 3.5, 0, 2 * Math.PI);
-      ctx.fill();
-    }
-    const holes = path.filter((p) => p.hole).length;
-    const aria = `Distance to the nearest training code along the path, against r = ${g3(r)}: ${holes} of `
-      + `${path.length} points above r.`;
-    if (this.strip.getAttribute("aria-label") !== aria) this.strip.setAttribute("aria-label", aria);
+    this.stripBox = drawDistanceStrip(this.strip, { path: this.path, r: this.r, step: this.step, W: Math.max(200, this.W),
+                                                     fontPx: this.fontPx, dpr: this.dpr, text: this.text });
   }
 
   paintDetail() {
     const m = this.model, smp = m.samples, p = this.path[this.step], F = m.features;
     const sample = m.sampleIds[p.row], label = m.payload.label_names[m.labels[p.row]];
-    const zs = Array.from(p.z.slice(0, 4), (v) => fmt(v, 2)).join(", ") + (p.z.length > 4 ? ", …" : "");
+    const zs = Array.from(p.z.slice(0, 4), (v) => fmtFixed(v, 2)).join(", ") + (p.z.length > 4 ? ", …" : "");
     setText(this.detailText, `Step ${this.step + 1} of ${this.path.length}, t = ${fixed(p.t, 2)}, z = (${zs}): `
-      + `${p.hole ? "in a hole" : "not a hole"}, ${fmt(p.dist, 2)} code standard deviations from the nearest `
+      + `${p.hole ? "in a hole" : "not a hole"}, ${fmtFixed(p.dist, 2)} code standard deviations from the nearest `
       + `training code (sample ${sample}, label ${label}).`);
     const fs = this.fontPx;
     if (smp.kind === "image") {
@@ -491,7 +373,7 @@ class LatentPath {
       sizeCanvas(this.big, 1, 1, 1);
     }
     const aria = `the decoding at step ${this.step + 1}`;
-    if (this.big.getAttribute("aria-label") !== aria) this.big.setAttribute("aria-label", aria);
+    setAttr(this.big, "aria-label", aria);
   }
 
   // ---------------------------------------------------------------- for tests and benchmarks
