@@ -306,3 +306,12 @@ def test_every_page_opens_on_mnist(page):
     d, m, t = at.session_state["aeviz_configs"]
     assert (d.name, m.hidden, t.epochs) == ("mnist", (64, 16), 3)
     assert not at.error, [e.value for e in at.error]
+
+
+def test_the_linear_comparison_fits_the_budget_at_784_and_keeps_the_widths_on_digits(mnist, digits):
+    _, m, t = defaults_for("mnist")
+    shallow = C.linear_within_budget(m, t, len(mnist.X_train), 784)
+    assert shallow.variant == "linear" and shallow.hidden == () and shallow.latent == m.latent
+    assert over_budget(shallow, replace(t, epochs=C.LINEAR_MAX_EPOCHS), len(mnist.X_train), 784) is None
+    _, m, t = defaults_for("digits")
+    assert C.linear_within_budget(m, t, len(digits.X_train), 64).hidden == m.hidden  # the digits lesson unchanged
