@@ -318,3 +318,12 @@ def test_the_linear_comparison_fits_the_budget_at_784_and_keeps_the_widths_on_di
     assert over_budget(shallow, replace(t, epochs=C.LINEAR_MAX_EPOCHS), len(mnist.X_train), 784) is None
     _, m, t = defaults_for("digits")
     assert C.linear_within_budget(m, t, len(digits.X_train), 64).hidden == m.hidden  # the digits lesson unchanged
+
+
+def test_every_install_path_brings_both_datasets():
+    root = Path(__file__).resolve().parents[1]
+    assert "dataset-fashion-mnist" in (root / "packages.txt").read_text().split()  # Community Cloud
+    assert "dataset-fashion-mnist" in (root / "Dockerfile").read_text()
+    assert "dataset-fashion-mnist" in (root / ".ci" / "run").read_text()
+    for name in ("requirements.txt", "requirements-deploy.txt"):
+        assert any(line.startswith("mlxtend") for line in (root / name).read_text().splitlines()), name
