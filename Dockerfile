@@ -12,6 +12,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     STREAMLIT_BROWSER_GATHER_USAGE_STATS=false
 
 WORKDIR /app
+# Fashion-MNIST from Debian's package (the fashion_mnist dataset; packages.txt does the same on Community Cloud)
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends dataset-fashion-mnist \
+    && rm -rf /var/lib/apt/lists/*
 # torch from PyTorch's CPU index (requirements-deploy.txt): no CUDA wheels in the image.
 COPY requirements-deploy.txt .
 RUN pip install -r requirements-deploy.txt

@@ -17,7 +17,12 @@ from .models import VARIANTS, layer_table
 
 SECONDS_PER_PARAM_SAMPLE = 0.15e-9  # forward + backward + Adam, per parameter and training sample (large nets)
 SECONDS_PER_STEP = 0.3e-3  # fixed cost of one optimiser step on the hand-written path
-MAX_PARAMS = 300_000  # a hard cap whatever the budget: one run holds at most ~7 MB of weights and optimiser state
+# A hard cap on one network's size whatever the seconds: the budget bounds time, this bounds bytes. A run
+# holds six copies of its parameters (weights, gradient, Adam's two moments, its scratch and the rollback:
+# Trainer.nbytes), so 1.2 million parameters are at most ~29 MB, and the run store (AEVIZ_CACHE_MB, 200 MB)
+# keeps at least six of the largest runs. It admits the 784-512-256-32 autoencoder of the 28x28 lessons
+# (1,083,696 parameters, ~13 s estimated for 20 epochs of 4,000 images).
+MAX_PARAMS = 1_200_000
 DEFAULT_SECONDS = 60.0  # AEVIZ_TRAIN_BUDGET_S when unset
 
 
@@ -68,7 +73,7 @@ def over_budget(model_cfg: ModelConfig, train_cfg: TrainConfig, n_train: int, n_
     cost = training_cost(model_cfg, train_cfg, n_train, n_features)
     if cost.params > MAX_PARAMS:
         return (f"This network has {cost.params:,} parameters; this server trains at most {MAX_PARAMS:,}. "
-                "Use fewer or narrower hidden layers (e.g. 256-128) or a smaller latent size.")
+                "Use fewer or narrower hidden layers (e.g. 512-256) or a smaller latent size.")
     if cost.seconds <= limit:
         return None
     fit_epochs = int(limit // cost.epoch_seconds) if cost.epoch_seconds > 0 else train_cfg.epochs

@@ -6,7 +6,7 @@ import pytest
 from aeviz import DATASETS, DataConfig, load
 
 SIZES = {"digits": (1797, 64), "gw": (800, 16), "line": (400, 2), "swiss_roll": (1000, 3),
-         "breast_cancer": (569, 30)}
+         "breast_cancer": (569, 30), "mnist": (5000, 784), "fashion_mnist": (5000, 784)}
 
 
 @pytest.fixture(scope="module", params=sorted(DATASETS))
@@ -132,4 +132,4 @@ def test_line_is_near_slope_point_nine():
 
 def test_unknown_dataset_is_a_clear_error():
     with pytest.raises(ValueError, match="Unknown dataset"):
-        load(DataConfig("mnist"))
+        load(DataConfig("imagenet"))

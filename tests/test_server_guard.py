@@ -70,7 +70,7 @@ def test_the_limit_comes_from_the_environment(monkeypatch, digits):
 
 
 def test_too_many_parameters_are_refused_whatever_the_epochs(digits):
-    wide = ModelConfig(hidden=(1024, 512))
+    wide = ModelConfig(hidden=(1024, 1024))
     assert training_cost(wide, TrainConfig(), *_cost_args(digits)).params > MAX_PARAMS
     msg = over_budget(wide, TrainConfig(epochs=1), *_cost_args(digits), limit=1e9)
     assert msg is not None and "parameters" in msg

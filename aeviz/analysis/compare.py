@@ -17,6 +17,7 @@ from sklearn.neighbors import KNeighborsRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from ..budget import over_budget
 from ..config import ModelConfig, TrainConfig
 from ..models import Autoencoder, build
 from ..train import Trainer
@@ -65,6 +66,18 @@ LINEAR_WINDOW = 200  # ... over this many epochs
 def linear_config(model_cfg: ModelConfig) -> ModelConfig:
     """The sidebar's architecture as a linear autoencoder trained on MSE (the loss PCA minimises)."""
     return replace(model_cfg, variant="linear", recon_loss="mse")
+
+
+def linear_within_budget(model_cfg: ModelConfig, train_cfg: TrainConfig, n_train: int, n_features: int,
+                         limit: float | None = None) -> ModelConfig:
+    """The linear autoencoder the comparison trains: the sidebar's widths when LINEAR_MAX_EPOCHS of them fit
+    the training budget, else one layer each way (input → code → input). Stacked linear layers compose to one
+    linear map, so either spans the same family of subspaces; at 784 inputs only the shallow one fits."""
+    cfg = linear_config(model_cfg)
+    epochs = replace(train_cfg, epochs=LINEAR_MAX_EPOCHS)
+    if cfg.hidden and over_budget(cfg, epochs, n_train, n_features, limit) is not None:
+        return replace(cfg, hidden=())
+    return cfg
 
 
 def train_linear(data, model_cfg: ModelConfig, train_cfg: TrainConfig, *, max_epochs: int = LINEAR_MAX_EPOCHS,

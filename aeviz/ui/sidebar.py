@@ -21,7 +21,8 @@ __all__ = ["BATCH_SIZES", "BETAS", "LEARNING_RATES", "PENALTIES", "parse_widths"
 _PREFIXED = ("d_", "m_", "t_")
 _LINK = "aeviz_link_configs"  # the settings the link named (checked by the state table), read once per session
 _URL_NOTES = "aeviz_url_notes"  # (what the link asked for that was refused, the settings they were shown with)
-_TITLES = {"w_dataset": lambda n: DATASETS[n].title if n in DATASETS else n,
+_TITLES = {"w_dataset": lambda n: (DATASETS[n].title + ("" if DATASETS[n].available() else " (not installed)")
+                                   if n in DATASETS else n),
            "w_variant": lambda n: VARIANTS[n].title if n in VARIANTS else n}
 
 
@@ -63,9 +64,17 @@ def _link() -> Configs:
     if _LINK not in st.session_state:
         params = {k: st.query_params[k] for k in st.query_params}
         cfgs, notes = read_settings(params)
+        if not _installed(cfgs[0].name):
+            notes.append(f"{DATASETS[cfgs[0].name].missing()} The default dataset is shown instead.")
+            cfgs = defaults_for(DataConfig().name)
         st.session_state[_LINK] = cfgs
         st.session_state[_URL_NOTES] = (tuple(notes), None)
     return st.session_state[_LINK]
+
+
+def _installed(name: str) -> bool:
+    """False for a registered dataset whose files are not installed on this server."""
+    return name not in DATASETS or DATASETS[name].available()
 
 
 def _dataset_changed() -> None:
@@ -152,6 +161,9 @@ def sidebar() -> Configs:
     sb = st.sidebar
     sb.header("Settings")
     name = field_widget(sb, SETTINGS["d_name"], on_change=_dataset_changed)
+    if not _installed(name):  # listed, but its files are absent here: say so, with the line that installs them
+        sb.error(f"{DATASETS[name].missing()} The default dataset is used until then.")
+        name = DataConfig().name
     if name in DATASETS:
         sb.caption(_defaults_caption(name))
     values = {"variant": field_widget(sb, SETTINGS["m_variant"])}

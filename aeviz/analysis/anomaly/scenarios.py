@@ -122,7 +122,8 @@ def make_anomalies(data: Dataset, cfg: AnomalyConfig) -> tuple[np.ndarray, np.nd
         for c in cfg.held_out:
             rows = data.X[data.test_idx][data.y_test == c]
             parts.append(rows)
-            kinds += [f"digit {data.label_names[c]}"] * len(rows)
+            name = data.label_names[c]
+            kinds += [f"digit {name}" if name.isdigit() else name] * len(rows)
         chosen = [c for c in CORRUPTIONS if c in cfg.corruptions]
         for j, kind in enumerate(chosen):
             n = cfg.k // len(chosen) + (j < cfg.k % len(chosen))

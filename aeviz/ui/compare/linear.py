@@ -67,7 +67,7 @@ def linear_vs_pca(cfgs: Configs) -> None:
         st.info(f"The code ({d}) is as wide as the input ({data.n_features}): both span the whole space. "
                 "Lower the latent size to compare (the worked example below needs no setting).")
         return
-    c = (cfgs[0], cmp.linear_config(cfgs[1]), cfgs[2])
+    c = (cfgs[0], cmp.linear_within_budget(cfgs[1], cfgs[2], len(data.X_train), data.n_features), cfgs[2])
     try:
         run = _linear_run(c)
     except ValueError as exc:
@@ -84,7 +84,10 @@ def linear_vs_pca(cfgs: Configs) -> None:
             f"{at_sidebar['angles'].max():.1f}°." if run["epochs"] > c[2].epochs else "")
     st.markdown(f"The linear autoencoder (your widths {', '.join(map(str, c[1].hidden)) or 'none'}, no activations, "
                 f"MSE, learning rate {c[2].lr:g}) is trained until it has converged, not for a fixed number of "
-                f"epochs: it stopped after **{run['epochs']:,} epochs**, when {stopped}.{then}")
+                f"epochs: it stopped after **{run['epochs']:,} epochs**, when {stopped}.{then}"
+                + (" Your widths would cost more than this server allows at that many epochs, so it has one layer "
+                   "each way: stacked linear layers compose to one linear map, the same kind of subspace."
+                   if c[1].hidden != cfgs[1].hidden else ""))
     a, b, e = st.columns(3)
     a.metric("Largest principal angle", f"{res['angles'].max():.2f}°")
     b.metric("Test error: linear AE / PCA", f"{res['ae_mse']:.4f} / {res['pca_mse']:.4f}")
