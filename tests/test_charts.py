@@ -34,6 +34,17 @@ def test_a_shared_figure_is_built_once_and_serialises_like_a_plain_one():
     assert isinstance(a, go.Figure)  # st.plotly_chart takes it without validating it again
 
 
+def test_a_shared_figure_is_encoded_once_as_the_plain_one_would_be():
+    key = ("test_charts", "json", np.random.default_rng().integers(1 << 30))
+    a = charts.shared_figure(key, _build)
+    plain = _build()
+    # what st.plotly_chart sends: plotly.io.to_json(fig, validate=False) on every draw
+    assert pio.to_json(a, validate=False) is pio.to_json(a, validate=False)
+    assert pio.to_json(a, validate=False) == charts._plotly_to_json(plain, validate=False)
+    assert pio.to_json(plain, validate=False) == charts._plotly_to_json(plain, validate=False)
+    assert pio.to_json(a, pretty=True) == charts._plotly_to_json(plain, pretty=True)  # other options: not kept
+
+
 def test_the_presenter_copy_leaves_the_shared_dict_as_it_was():
     fig = charts.shared_figure(("test_charts", "presented", np.random.default_rng().integers(1 << 30)), _build)
     before = json.dumps(fig.to_dict(), sort_keys=True, default=str)

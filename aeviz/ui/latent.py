@@ -15,7 +15,7 @@ from ..analysis import latent as la
 from ..config import DataConfig, ModelConfig, TrainConfig
 from ..datasets import Dataset
 from ..figures import latent as fl
-from ..lesson import round_point, round_radius
+from ..lesson import PAGE_FIELDS, round_point, round_radius
 from ..train import Trainer
 from . import latent_map as lmap
 from . import latent_path as lpath
@@ -258,7 +258,7 @@ def hole_rate_section(run: Trainer, v: la.LatentView, r: float) -> tuple[int, fl
     if c3.button("Draw again", key="latent_redraw"):
         state["hole_seed"] += 1
     seed = la.HOLE_SEED + state["hole_seed"]
-    rate = la.hole_rate(v.index, r, n=int(n), s=float(s), seed=seed)
+    rate = run_hole_rate(run, v, r, int(n), float(s), seed)
     vae = run.model.cfg.variant == "variational"
     st.metric("Hole fraction", f"{rate.fraction:.0%}", help=f"{int(rate.holes.sum())} of {int(n)} draws "
               f"are farther than r = {r:.3g} from every code the decoder was trained on.")
@@ -270,6 +270,17 @@ def hole_rate_section(run: Trainer, v: la.LatentView, r: float) -> tuple[int, fl
     if vae:
         _collapse_note(run)
     return int(n), float(s), seed
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _run_hole_rate(cfgs, run_id: str, r: float, n: int, s: float, seed: int, _view: la.LatentView) -> la.HoleRate:
+    """Per run id: the hole rate of N(0, s²) draws at radius r (shared by every session, never changed)."""
+    return la.hole_rate(_view.index, r, n=n, s=s, seed=seed)
+
+
+def run_hole_rate(run: Trainer, v: la.LatentView, r: float, n: int, s: float, seed: int) -> la.HoleRate:
+    """The draws' hole rate for this session's run (`la.hole_rate`, computed once per run and options)."""
+    return _run_hole_rate(configs(), run.run_id, float(r), int(n), float(s), int(seed), v)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -340,9 +351,12 @@ def sweep_section(run: Trainer, v: la.LatentView, draws: tuple[int, float, int])
     st.markdown(text)
 
 
+GRID_DEFAULT = PAGE_FIELDS["grid"].default  # n: the grid's n × n decodings, unless the link or the student sets another
+
+
 def grid_section(run: Trainer, data: Dataset, v: la.LatentView, r: float) -> None:
     """Decode an n×n grid over the codes' box in one batch; hole cells marked."""
-    n = st.slider("Grid size n (n × n decodings)", 2, 30, 15, key="latent_grid_n")
+    n = st.slider("Grid size n (n × n decodings)", 2, 30, GRID_DEFAULT, key="latent_grid_n")
     g = la.decode_grid(run.model, v.plane, v.index, v.lo, v.hi, int(n), r)
     st.caption(f"{int(g.holes.sum())} of {n * n} grid cells are in a hole (shaded red). Rows run bottom to top "
                "in z₂ and columns left to right in z₁, as on the map.")
@@ -355,11 +369,10 @@ def grid_section(run: Trainer, data: Dataset, v: la.LatentView, r: float) -> Non
     chart(shared_figure(_fig_key(run, "grid", int(n), r), build), key="latent_grid")
 
 
-@st.fragment
 def interpolation_section(run: Trainer, data: Dataset, v: la.LatentView, r: float) -> None:
     """K points on the segment between two points, decoded in the browser (`latent_path`): the hole test, the
-    distance to the nearest code against r and the labels passed, all by the one rule. Choosing the samples reruns
-    only this part; K, the step, the map's radius and clicks on the map never reach the server."""
+    distance to the nearest code against r and the labels passed, all by the one rule. K, the step, the map's radius
+    and clicks on the map never reach the server."""
     state = _state()
     c1, c2, c3 = st.columns(3, vertical_alignment="bottom")
     source = c1.radio("Between", ("two training samples", "my last two clicks"), key="latent_interp_src")
