@@ -24,7 +24,7 @@ from ..figures.recon import profile_overlay
 from ..figures.samples import image_figure
 from ..train import Trainer
 from .anomaly_upload import score_upload, upload_section  # noqa: F401  (score_upload: public here too)
-from .cache import dataset
+from .cache import dataset, read_only, shared_cache
 from .charts import shared_figure
 from .components import threshold as threshold_component
 from .lesson import chart, font_px, hidden, link_value, presenting, remember
@@ -176,7 +176,7 @@ def scenario(data: Dataset, run: Trainer, acfg: anomaly.AnomalyConfig) -> anomal
     return scn
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@shared_cache(max_entries=32)
 def _scenario(cfgs, run_id: str, acfg: anomaly.AnomalyConfig, _run: Trainer, _data: Dataset) -> anomaly.Scenario:
     scn = anomaly.scenario(_data, _run.model, acfg)
     for a in (scn.X_normal, scn.X_anomalous, scn.recon_normal, scn.recon_anomalous, scn.normal, scn.anomalous):
@@ -259,9 +259,7 @@ def _top_flagged(scn: anomaly.Scenario, data: Dataset, thr: float, key: tuple) -
                             lambda: fig_anomaly.flagged_points_figure(scn.X_normal, scn.X_anomalous, flags_n, flags_a))
         chart(fig, key="an_points")
         return
-    errors = np.concatenate([scn.normal, scn.anomalous])
-    names = ["normal (false alarm)"] * len(scn.normal) + [f"anomaly: {k}" for k in scn.kinds]
-    top = anomaly.top_flagged(errors, thr, k=6 if data.kind == "image" else 3, groups=names, per_group=2)
+    errors, names, top = _run_top_flagged(*key, float(thr), 6 if data.kind == "image" else 3, scn)
     st.caption("The largest errors above the threshold, at most two of each kind (false alarms included).")
     if not len(top):
         st.info("Nothing is above the threshold: lower it to flag something.")
@@ -270,6 +268,34 @@ def _top_flagged(scn: anomaly.Scenario, data: Dataset, thr: float, key: tuple) -
     for j, i in enumerate(top):
         fig = shared_figure((*key, "an top", int(i)), partial(_flagged_figure, scn, data, names, errors, int(i)))
         chart(fig, where=cols[j] if data.kind == "image" else cols[0], key=f"an_top_{j}")
+
+
+@shared_cache(max_entries=64)
+def _run_top_flagged(cfgs, run_id: str, acfg: anomaly.AnomalyConfig, thr: float, k: int,
+                     _scn: anomaly.Scenario) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Per run id, anomalies and threshold: every row's error (normal rows first), its kind, and the flagged
+    rows to show (`anomaly.top_flagged`)."""
+    errors = np.concatenate([_scn.normal, _scn.anomalous])
+    names = ["normal (false alarm)"] * len(_scn.normal) + [f"anomaly: {kind}" for kind in _scn.kinds]
+    return read_only((errors, names, anomaly.top_flagged(errors, thr, k=k, groups=names, per_group=2)))
+
+
+@shared_cache(max_entries=64)
+def _run_detection(cfgs, run_id: str, acfg: anomaly.AnomalyConfig, thr: float, _scn: anomaly.Scenario) -> dict:
+    """Per run id, anomalies and threshold: the detection metrics (`anomaly.detection_metrics`, read-only)."""
+    return read_only(anomaly.detection_metrics(_scn.normal, _scn.anomalous, thr))
+
+
+@shared_cache(max_entries=64)
+def _run_chart_payload(cfgs, run_id: str, acfg: anomaly.AnomalyConfig, mode: str, pct: float, thr: float,
+                       log_x: bool, font: int, _scn: anomaly.Scenario) -> dict:
+    """Per run id, anomalies and threshold: the threshold chart's data without uploaded rows (shared)."""
+    return threshold_component.payload(_scn.normal, _scn.anomalous, mode=mode, pct=pct, threshold=thr, log_x=log_x,
+                                       colours=_CHART_COLOURS, font_px=font)
+
+
+_CHART_COLOURS = {"normal": fig_anomaly.NORMAL_COLOUR, "anomalous": fig_anomaly.ANOMALY_COLOUR,
+                  "upload": fig_anomaly.UPLOAD_COLOUR, "line": fig_anomaly.UPLOAD_COLOUR}
 
 
 def _flagged_figure(scn: anomaly.Scenario, data: Dataset, names: list[str], errors: np.ndarray, i: int):
@@ -293,7 +319,7 @@ def threshold_panel(scn: anomaly.Scenario, data: Dataset, run: Trainer, acfg: an
     mode, pct, thr, log_x = _threshold_input(scn)
     chart_box = st.container()  # filled last (it needs the upload's errors); a block from the start, so a
     # fragment rerun never turns an element into a block at this place (the browser refuses that)
-    m = anomaly.detection_metrics(scn.normal, scn.anomalous, thr)
+    m = _run_detection(*_fig_key(run, acfg), float(thr), scn)
     left, right = st.columns([2, 3])
     cm = m["confusion"]  # the figure depends on these four counts alone
     chart(shared_figure(("an confusion", *(int(v) for v in cm.ravel())), lambda: fig_anomaly.confusion_figure(cm)),
@@ -304,11 +330,13 @@ def threshold_panel(scn: anomaly.Scenario, data: Dataset, run: Trainer, acfg: an
     st.subheader("Flagged points" if data.kind == "points" else "Top flagged")
     _top_flagged(scn, data, thr, _fig_key(run, acfg))
     uploaded = upload_section(data, run.model, thr, scn)
-    colours = {"normal": fig_anomaly.NORMAL_COLOUR, "anomalous": fig_anomaly.ANOMALY_COLOUR,
-               "upload": fig_anomaly.UPLOAD_COLOUR, "line": fig_anomaly.UPLOAD_COLOUR}
-    data_for_chart = threshold_component.payload(scn.normal, scn.anomalous, mode=mode, pct=pct, threshold=thr,
-                                                 log_x=log_x, uploaded=uploaded, colours=colours,
-                                                 font_px=font_px())
+    if uploaded is None:  # what every session without an upload sees: computed once
+        data_for_chart = _run_chart_payload(*_fig_key(run, acfg), mode, float(pct), float(thr), bool(log_x),
+                                            int(font_px()), scn)
+    else:
+        data_for_chart = threshold_component.payload(scn.normal, scn.anomalous, mode=mode, pct=pct, threshold=thr,
+                                                     log_x=log_x, uploaded=uploaded, colours=_CHART_COLOURS,
+                                                     font_px=font_px())
     with chart_box:
         threshold_component.threshold_drag(data_for_chart, key=_DRAG_KEY, on_change=_take_drag)
 

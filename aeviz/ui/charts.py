@@ -15,7 +15,8 @@ from typing import Callable
 
 import plotly.graph_objects as go
 import plotly.io as pio
-import streamlit as st
+
+from .cache import shared_cache
 
 
 class SharedFigure(go.Figure):
@@ -50,7 +51,7 @@ def _to_json(fig, *args, **kwargs) -> str:
 pio.to_json = _to_json  # st.plotly_chart looks it up on plotly.io at every call
 
 
-@st.cache_resource(max_entries=256, show_spinner=False)
+@shared_cache(max_entries=256)
 def _figure(key: tuple, _build: Callable[[], go.Figure]) -> go.Figure:
     fig = _build()
     fig.__class__ = SharedFigure  # same data, same layout: only to_dict is remembered

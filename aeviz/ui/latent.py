@@ -19,6 +19,7 @@ from ..lesson import PAGE_FIELDS, round_point, round_radius
 from ..train import Trainer
 from . import latent_map as lmap
 from . import latent_path as lpath
+from .cache import shared_cache
 from .charts import shared_figure
 from .lesson import chart, link_value, remember
 from .runs import finished_run
@@ -36,7 +37,7 @@ def _state() -> dict:
                                                "page_r": None, "linked": False, "z_note": None})
 
 
-@st.cache_resource(max_entries=16, show_spinner="Encoding the training data…")
+@shared_cache(max_entries=16, spinner="Encoding the training data…")
 def _view(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, run_id: str,
           _run: Trainer) -> la.LatentView:
     """The map of one trained model (keyed by its configs and the model object's identity)."""
@@ -57,7 +58,7 @@ def _size_fraction(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: Trai
     return _run_fraction(run.run_id, n, s, seed, run)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@shared_cache(max_entries=64)
 def _run_fraction(run_id: str, n: int, s: float, seed: int, _run: Trainer) -> float:
     """Hole fraction of one run by the one rule, cached under the run's id."""
     run = _run
@@ -272,7 +273,7 @@ def hole_rate_section(run: Trainer, v: la.LatentView, r: float) -> tuple[int, fl
     return int(n), float(s), seed
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@shared_cache(max_entries=64)
 def _run_hole_rate(cfgs, run_id: str, r: float, n: int, s: float, seed: int, _view: la.LatentView) -> la.HoleRate:
     """Per run id: the hole rate of N(0, s²) draws at radius r (shared by every session, never changed)."""
     return la.hole_rate(_view.index, r, n=n, s=s, seed=seed)
@@ -283,9 +284,9 @@ def run_hole_rate(run: Trainer, v: la.LatentView, r: float, n: int, s: float, se
     return _run_hole_rate(configs(), run.run_id, float(r), int(n), float(s), int(seed), v)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _unit_signal(cfgs, run_id: str, _run: Trainer) -> list[float]:
-    return [float(x) for x in la.unit_signal(_run.model, _run.data.X_train)]
+@shared_cache(max_entries=16)
+def _unit_signal(cfgs, run_id: str, _run: Trainer) -> tuple[float, ...]:
+    return tuple(float(x) for x in la.unit_signal(_run.model, _run.data.X_train))
 
 
 def _collapse_note(run: Trainer) -> None:

@@ -19,6 +19,7 @@ from ..analysis import latent as la
 from ..analysis import latent_map as lm
 from ..figures.style import QUALITATIVE
 from ..train import Trainer
+from .cache import shared_cache
 from .lesson import font_px, presenting
 from .state import configs
 
@@ -34,7 +35,7 @@ def _renderer():
                                       css=(_ASSETS / "latent_map.css").read_text(encoding="utf-8"))
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+@shared_cache(max_entries=16)
 def _payload(cfgs, run_id: str, axis_titles: tuple[str, str], _run: Trainer, _view: la.LatentView) -> dict:
     """The browser's copy of one trained run (built once per run, shared by every session, never changed)."""
     return lm.latent_map_payload(_run.model, _run.data, _view, run_id=run_id, axis_titles=axis_titles,

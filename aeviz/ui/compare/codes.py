@@ -10,21 +10,21 @@ import streamlit as st
 from ...analysis import compare as cmp
 from ...config import DataConfig, defaults_for
 from ...figures import compare as figs
-from ..cache import dataset
+from ..cache import dataset, read_only, shared_cache
 from ..charts import shared_figure
 from ..lesson import chart
 from ..state import Configs
 from .common import keyed, ready
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@shared_cache(max_entries=8)
 def _roll_views(run_ids: tuple[str, ...], cfgs: Configs, _runs: tuple = ()) -> dict:
-    return cmp.roll_views(_runs[0].model, dataset(cfgs[0]))
+    return read_only(cmp.roll_views(_runs[0].model, dataset(cfgs[0])))
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@shared_cache(max_entries=16)
 def _usefulness(run_ids: tuple[str, ...], cfgs: Configs, _runs: tuple = ()) -> dict:
-    return cmp.code_usefulness(_runs[0].model, dataset(cfgs[0]), seed=cfgs[2].seed)
+    return read_only(cmp.code_usefulness(_runs[0].model, dataset(cfgs[0]), seed=cfgs[2].seed))
 
 
 

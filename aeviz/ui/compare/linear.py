@@ -12,7 +12,7 @@ from ...analysis import compare as cmp
 from ...config import DataConfig
 from ...figures import compare as figs
 from ...train import Trainer
-from ..cache import SLOTS, dataset
+from ..cache import SLOTS, dataset, read_only, shared_cache
 from ..charts import shared_figure
 from ..lesson import chart
 from ..runs import check_budget, finished_run
@@ -20,8 +20,8 @@ from ..state import Configs
 from .common import sample_kw
 
 
-@st.cache_resource(max_entries=8, show_spinner="Training the linear autoencoder until its angle to PCA stops "
-                                               "moving (once per server)…")
+@shared_cache(max_entries=8, spinner="Training the linear autoencoder until its angle to PCA stops moving "
+                                       "(once per server)…")
 def _linear_run(cfgs: Configs) -> dict:
     """The linear autoencoder of these settings trained to convergence, with its angle trace (shared, read-only)."""
     d, m, t = cfgs
@@ -31,9 +31,9 @@ def _linear_run(cfgs: Configs) -> dict:
         return cmp.train_linear(data, m, t)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@shared_cache(max_entries=16)
 def _linear_vs_pca(cfgs: Configs, n_examples: int) -> dict:
-    return cmp.linear_vs_pca(_linear_run(cfgs)["trainer"].model, dataset(cfgs[0]), n_examples)
+    return read_only(cmp.linear_vs_pca(_linear_run(cfgs)["trainer"].model, dataset(cfgs[0]), n_examples))
 
 
 def _line_toy(seed: int) -> dict:
@@ -43,9 +43,9 @@ def _line_toy(seed: int) -> dict:
     return _line_toy_numbers(run.run_id, _run=run)
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+@shared_cache(max_entries=4)
 def _line_toy_numbers(run_id: str, _run: Trainer) -> dict:
-    return cmp.line_toy(_run.model)
+    return read_only(cmp.line_toy(_run.model))
 
 
 

@@ -8,7 +8,7 @@ import streamlit as st
 from ...analysis import compare as cmp
 from ...analysis import latent as la
 from ...figures import compare as figs
-from ..cache import dataset
+from ..cache import dataset, read_only, shared_cache
 from ..charts import shared_figure
 from ..layout import explain
 from ..lesson import chart, presenting
@@ -16,9 +16,9 @@ from ..state import Configs
 from .common import keyed, ready, sample_kw, variant
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@shared_cache(max_entries=16)
 def _generator_view(run_ids: tuple[str, ...], cfgs: Configs, _runs: tuple = ()) -> dict:
-    return cmp.generator_view(_runs[0].model, dataset(cfgs[0]))
+    return read_only(cmp.generator_view(_runs[0].model, dataset(cfgs[0])))
 
 
 

@@ -7,29 +7,29 @@ import streamlit as st
 
 from ...analysis import compare as cmp
 from ...figures import compare as figs
-from ..cache import dataset
+from ..cache import dataset, read_only, shared_cache
 from ..charts import shared_figure
 from ..lesson import chart
 from ..state import Configs
 from .common import DEFAULT_NOISE, keyed, penalty, ready, sample_kw, variant
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@shared_cache(max_entries=16)
 def _sparsity(run_ids: tuple[str, ...], plain: Configs, sparse: Configs, _runs: tuple = ()) -> dict:
-    return cmp.sparsity_view(_runs[0].model, _runs[1].model, dataset(plain[0]).X_test)
+    return read_only(cmp.sparsity_view(_runs[0].model, _runs[1].model, dataset(plain[0]).X_test))
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@shared_cache(max_entries=16)
 def _contraction(run_ids: tuple[str, ...], plain: Configs, contractive: Configs, _runs: tuple = ()) -> dict:
-    return cmp.contraction_view(_runs[0].model, _runs[1].model, dataset(plain[0]).X_test)
+    return read_only(cmp.contraction_view(_runs[0].model, _runs[1].model, dataset(plain[0]).X_test))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@shared_cache(max_entries=32)
 def _denoising(run_ids: tuple[str, ...], plain: Configs, denoising: Configs, indices: tuple[int, ...],
                _runs: tuple = ()) -> dict:
     m = denoising[1]
-    return cmp.denoising_view(_runs[0].model, _runs[1].model, dataset(plain[0]), list(indices),
-                              m.noise_std, m.mask_prob, seed=plain[2].seed)
+    return read_only(cmp.denoising_view(_runs[0].model, _runs[1].model, dataset(plain[0]), list(indices),
+                              m.noise_std, m.mask_prob, seed=plain[2].seed))
 
 
 def sparsity(cfgs: Configs) -> None:
