@@ -52,3 +52,19 @@ def test_the_presenter_copy_leaves_the_shared_dict_as_it_was():
     assert big.layout.font.size >= 20
     assert json.dumps(fig.to_dict(), sort_keys=True, default=str) == before
     assert fig.to_dict()["layout"]["font"]["size"] == 11
+
+
+def test_a_shared_table_is_built_once_with_the_rows_columns_and_types():
+    import pandas as pd
+
+    calls = []
+    rows = [{"layer": "input", "width": 64, "params": 0}, {"layer": "encoder 1", "width": 32, "params": 2080}]
+
+    def build():
+        calls.append(1)
+        return rows
+
+    key = ("test_charts", "table", np.random.default_rng().integers(1 << 30))
+    a, b = charts.shared_table(key, build), charts.shared_table(key, build)
+    assert a is b and len(calls) == 1
+    pd.testing.assert_frame_equal(a.to_pandas(), pd.DataFrame(rows))  # what st.dataframe(rows) would show

@@ -15,6 +15,7 @@ from typing import Callable
 
 import plotly.graph_objects as go
 import plotly.io as pio
+import pyarrow as pa
 
 from .cache import shared_cache
 
@@ -66,3 +67,14 @@ def shared_figure(key: tuple, build: Callable[[], go.Figure]) -> go.Figure:
     every session with the same key gets the same figure object.
     """
     return _figure(key, build)
+
+
+@shared_cache(max_entries=64)
+def _table(key: tuple, _build: Callable[[], list[dict]]) -> pa.Table:
+    return pa.Table.from_pylist(_build())
+
+
+def shared_table(key: tuple, build: Callable[[], list[dict]]) -> pa.Table:
+    """The rows `build()` returns (a list of dicts) as the Arrow table st.dataframe sends, built the first time
+    any session asks for `key` (which must name everything the rows depend on)."""
+    return _table(key, build)
