@@ -43,6 +43,7 @@ def measure(changes: int, reruns: int, query: str) -> dict:
 
     frames: list = []
     with app_page(f"latent?{query}", frames.append) as page:
+        page.get_by_text("Walk between two codes", exact=True).click()  # the strip is built once opened
         page.wait_for_function(f"() => {STRIP} && {STRIP}.ready", timeout=900_000)
         k_slider = page.locator(f"{HOST} .lp-k")
         k_slider.scroll_into_view_if_needed()

@@ -1,6 +1,7 @@
 """A class at once, without browsers: N concurrent sessions that speak Streamlit's websocket protocol.
 
     python bench/load_protocol.py [--sessions 30] [--clicks 3] [--no-baseline] [--gc-compare] [--url http://127.0.0.1:8501]
+    python bench/load_protocol.py --runs 5 [--via map]
 
 bench/load_test.py drives real Chromium contexts; on a small machine their rendering dominates its
 latencies. Here each simulated student is one websocket on /_stcore/stream sending the BackMsgs the
@@ -21,6 +22,11 @@ the teacher has opened the link before the lesson), then one student alone again
 under load are visible. Servers run `streamlit run serve.py` (the README's command: the app
 warmed up before it answers); the last phase runs the class against `streamlit run app.py` (no warm-up)
 for reference. Results: bench/results/load_protocol.json.
+
+`--runs N` runs only the class on a fresh `streamlit run serve.py`, N times (a new server each time), prints
+each run's figures, then each p95's median and spread (min-max) over the runs against the class targets
+(TARGETS: default link p95 2 s, latent page p95 3 s, click -> server p95 500 ms, no errors, peak server RSS
+under 1 GB), with the machine's load average before and after.
 """
 
 from __future__ import annotations
@@ -53,6 +59,9 @@ RESULTS = ROOT / "bench" / "results" / "load_protocol.json"
 Z_KEYS = ("latent_z1", "latent_z2")  # aeviz/ui/latent.py Z_KEYS
 MAP_KEY = "latent_map"  # aeviz/ui/latent_map.py KEY: the in-browser map (components v2)
 ANSWER = re.compile(r"This point is \*\*(in a hole|not a hole)\*\*")
+TARGETS = {"home_render_s": ("default link p95", 2.0, "s"), "latent_render_s": ("latent page p95", 3.0, "s"),
+           "click_to_decode_ms": ("click -> server p95", 500.0, "ms")}  # what a student waits for, at most
+RSS_LIMIT_MB = 1024
 DONE = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
         ForwardMsg.FINISHED_WITH_COMPILE_ERROR}
 
@@ -272,6 +281,47 @@ def print_table(phases: list[dict]) -> None:
             print(f"  [{p['phase']}] {ex}")
 
 
+def repeated_summary(runs: list[dict]) -> dict:
+    """Each target's p95 in every run, their median and min-max, and whether the median meets the target;
+    errors summed and the highest peak RSS, against theirs."""
+    out = {}
+    for key, (name, target, unit) in TARGETS.items():
+        p95s = [r[key]["p95"] for r in runs]
+        got = [x for x in p95s if x is not None]
+        med = statistics.median(got) if got else None
+        out[key] = {"name": name, "unit": unit, "target": target, "p95s": p95s, "median": med,
+                    "min": min(got, default=None), "max": max(got, default=None),
+                    "met": med is not None and len(got) == len(p95s) and med <= target}
+    errors = [r["errors"] for r in runs]
+    rss = [r["peak_rss_mb"] for r in runs if r["peak_rss_mb"] is not None]
+    out["errors"] = {"per_run": errors, "total": sum(errors), "met": sum(errors) == 0}
+    out["peak_rss_mb"] = {"per_run": rss, "max": max(rss, default=None), "target": RSS_LIMIT_MB,
+                          "met": bool(rss) and max(rss) < RSS_LIMIT_MB}
+    return out
+
+
+def print_repeated(summary: dict) -> None:
+    """The targets table of `repeated_summary`: every run's p95, the median, the spread, the verdict."""
+    print(f"\n{'':<24}{'every run':>40}{'median':>10}{'min-max':>16}{'target':>9}  verdict")
+    for key in TARGETS:
+        t = summary[key]
+        scale, fmt = (1, ".2f") if t["unit"] == "s" else (1, ".0f")
+        runs = " ".join("—" if x is None else f"{x * scale:{fmt}}" for x in t["p95s"])
+        if t["median"] is None:
+            print(f"{t['name'] + ' (' + t['unit'] + ')':<24}{runs:>40}{'—':>10}{'—':>16}{t['target']:>9g}  no data")
+            continue
+        spread = f"{t['min']:{fmt}}-{t['max']:{fmt}}"
+        verdict = "met" if t["met"] else f"missed by {t['median'] - t['target']:{fmt}} {t['unit']}"
+        print(f"{t['name'] + ' (' + t['unit'] + ')':<24}{runs:>40}{t['median']:>10{fmt}}{spread:>16}"
+              f"{t['target']:>9g}  {verdict}")
+    e, m = summary["errors"], summary["peak_rss_mb"]
+    print(f"{'errors':<24}{' '.join(map(str, e['per_run'])):>40}{e['total']:>10}{'':>16}{0:>9}  "
+          f"{'met' if e['met'] else 'missed'}")
+    print(f"{'peak server RSS (MB)':<24}{' '.join(f'{x:.0f}' for x in m['per_run']):>40}"
+          f"{'—' if m['max'] is None else format(m['max'], '.0f'):>10}{'(highest)':>16}{m['target']:>9}  "
+          f"{'met' if m['met'] else 'missed'}")
+
+
 def _start(log: str, env: dict | None = None, entry: str = "serve.py") -> tuple[subprocess.Popen, str]:
     """A fresh aeviz server (`streamlit run <entry>`) that logs its training runs to `log` (with `env` added
     to its environment)."""
@@ -305,11 +355,27 @@ def main() -> None:
     ap.add_argument("--gc-compare", action="store_true",
                     help="run the class twice on fresh servers, with Streamlit's full gc.collect() after every "
                          "script run (runner.postScriptGC) forced on, then off, and compare")
+    ap.add_argument("--runs", type=int, default=0,
+                    help="run only the class, on a fresh serve.py each time, this many times; print every run and "
+                         "each p95's median and spread against the targets")
     ap.add_argument("--out", default=str(RESULTS))
     args = ap.parse_args()
     load_before = list(os.getloadavg())
     phases = []
-    if args.url:
+    if args.runs:
+        tmp = tempfile.mkdtemp(prefix="aeviz-protocol-")
+        for i in range(args.runs):
+            log = f"{tmp}/run{i + 1}.log"
+            proc, url = _start(log)
+            try:
+                phases.append(phase(f"run {i + 1}", url, args.sessions, args, [proc.pid], log))
+            finally:
+                _stop(proc)
+            p = phases[-1]
+            print(f"run {i + 1}/{args.runs}: p95 default page {p['home_render_s']['p95'] or float('nan'):.2f} s, latent "
+                  f"page {p['latent_render_s']['p95'] or float('nan'):.2f} s, click {p['click_to_decode_ms']['p95'] or float('nan'):.0f} ms, "
+                  f"{p['errors']} errors; 1-min load average {os.getloadavg()[0]:.1f}", flush=True)
+    elif args.url:
         url, pids = args.url.rstrip("/"), [int(p) for p in args.pids.split(",") if p]
         if not args.no_baseline:
             phases.append(phase("alone", url, 1, args, pids, args.train_log))
@@ -348,6 +414,10 @@ def main() -> None:
     print_table(phases)
     summary = {"url": args.url or "own server (tests/conftest.py start_server)", "cores": os.cpu_count(),
                "load_average_before": load_before, "load_average_after": list(os.getloadavg()), "phases": phases}
+    if args.runs:
+        summary["repeated"] = repeated_summary(phases)
+        print(f"\nthe class over {args.runs} run{'s' if args.runs != 1 else ''} (p95 of each run; median and spread):")
+        print_repeated(summary["repeated"])
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(summary, indent=2) + "\n")
     print(f"\nwritten to {args.out}")

@@ -18,7 +18,8 @@ ui.intro(
 )
 ui.chart(ui.shared_figure(("hourglass", model_cfg, data.n_features), lambda: figures.hourglass_figure(rows)),
          key="hourglass")
-st.dataframe(rows, hide_index=True, column_config={"params": st.column_config.NumberColumn("parameters", format="%d")})
+st.dataframe(ui.shared_table(("layers", model_cfg, data.n_features), lambda: rows), hide_index=True,
+             column_config={"params": st.column_config.NumberColumn("parameters", format="%d")})
 
 st.subheader("One sample's forward pass")
 st.markdown("Press ▶ to follow one input through the trained network, layer by layer: blue is positive, "

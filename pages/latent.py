@@ -54,15 +54,22 @@ latent.sweep_section(run, view, draws)
 
 st.subheader("The manifold grid")
 st.markdown("Decode a regular grid over the codes' bounding box in one batch: the decoder's whole map at once.")
-with ui.linked("grid", "latent_grid_n"):  # the grid size starts at the link's (l_grid) and goes back to it
-    latent.grid_section(run, data, view, r)
+
+
+def grid():
+    with ui.linked("grid", "latent_grid_n"):  # the grid size starts at the link's (l_grid) and goes back to it
+        latent.grid_section(run, data, view, r)
+
+
+# the sections below are built when a student opens them (a link with its own grid size opens the grid)
+ui.on_demand("Decode the grid", "latent_open_grid", grid, expanded=ui.link_value("grid") != latent.GRID_DEFAULT)
 
 st.subheader("Interpolation")
 st.markdown("Walk the straight line between two codes and decode every step.")
-latent.interpolation_section(run, data, view, r)
+ui.on_demand("Walk between two codes", "latent_open_interp", lambda: latent.interpolation_section(run, data, view, r))
 
 st.subheader("Evolution during training")
-latent.evolution_section(run, data, view)
+ui.on_demand("Replay the training", "latent_open_evolution", lambda: latent.evolution_section(run, data, view))
 
 ui.try_this([
     "Point at an empty region far from every code, such as a corner of the map: the map says *in a hole*, yet "

@@ -85,6 +85,19 @@ def open_app_page(page: str | None, query: dict):
     return at
 
 
+LATENT_SECTIONS = ("latent_open_grid", "latent_open_interp", "latent_open_evolution")  # pages/latent.py on demand
+
+
+def open_sections(at, *keys: str):
+    """Open the page's on-demand sections with session keys `keys` (as a student's click on each expander
+    does), rerun, and check that no exception came of it; returns `at`."""
+    for key in keys:
+        at.session_state[key] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def js_module_page(browser, src: str, name: str):
     """A new blank page with the ES module `src` imported as window[name], and the module's exported names, sorted."""
     pg = browser.new_page()

@@ -33,7 +33,7 @@ from aeviz.analysis import anomaly as an
 from aeviz.fields import SETTINGS, read_settings
 from aeviz.io import MAX_ABS_WEIGHT, restored_run, weights_to_bytes
 from aeviz.ui.text import plain
-from conftest import open_app_page
+from conftest import open_app_page, open_sections
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN = TrainConfig(epochs=2, seed=3)
@@ -542,7 +542,7 @@ def test_uploaders_state_the_one_limit():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] == an.MAX_UPLOAD_MB
     assert an.MAX_UPLOAD_BYTES >= an.MAX_UPLOAD_MB * 1024 * 1024  # what the browser lets through, the app reads
-    at = _open("pages/anomaly.py", d_name="line", t_epochs="2")
+    at = open_sections(_open("pages/anomaly.py", d_name="line", t_epochs="2"), "share_open")
     uploaders = [*at.sidebar.get("file_uploader"), *at.main.get("file_uploader")]
     assert len(uploaders) == 2
     for u in uploaders:
@@ -563,7 +563,7 @@ def test_a_refused_weights_file_is_read_once_and_its_message_stays(monkeypatch, 
 
     monkeypatch.setattr(share, "restored_run", counting)
     raw, words = WEIGHTS_CASES[case]
-    at = _open(t_epochs="2")
+    at = open_sections(_open(t_epochs="2"), "share_open")  # the sidebar's upload is built once opened
     at.sidebar.get("file_uploader")[0].set_value(("mine.pt", raw, "application/octet-stream"))
     for _ in range(3):  # the file stays in the uploader across reruns
         at.run()
@@ -578,7 +578,7 @@ def test_a_refused_weights_file_is_read_once_and_its_message_stays(monkeypatch, 
 
 
 def test_the_real_bomb_through_the_sidebar_leaves_the_session_usable():
-    at = _open(t_epochs="2")
+    at = open_sections(_open(t_epochs="2"), "share_open")
     at.sidebar.get("file_uploader")[0].set_value(("bomb.pt", zip_bomb(), "application/octet-stream"))
     at.run()
     _clean(at)

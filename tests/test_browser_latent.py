@@ -268,8 +268,11 @@ def test_holes_are_shaded_where_the_analysis_says(page, server_url):
         s.value = String(3 * Number(s.value)); s.dispatchEvent(new Event('input')); }}""")
     after = page.evaluate(f"(pts) => pts.map(p => {API}.shadeAt(p.x, p.y))", [p for p, _ in pts])
     assert sum(s > 0 for s in after) < before
-    # releasing the slider sends r to the server: the sections below count their holes with it
+    # releasing the slider sends r to the server: the sections below count their holes with it (the grid is
+    # built once opened)
+    page.get_by_text("Decode the grid", exact=True).click()
     grid = page.get_by_text(re.compile(r"grid cells are in a hole")).first
+    grid.wait_for(timeout=120_000)
     counted = grid.inner_text()
     page.evaluate(f"() => document.querySelector('{HOST}').shadowRoot.querySelector('.lm-radius input')"
                   ".dispatchEvent(new Event('change'))")

@@ -107,6 +107,7 @@ def _open(page, server_url, frames):
     page.on("websocket", lambda ws: ws.on("framesent", lambda payload: frames.append(payload)))
     page.goto(f"{server_url}/latent?t_epochs=20")
     wait_for_app(page, timeout=300_000)
+    page.get_by_text("Walk between two codes", exact=True).click()  # the strip is built once opened
     page.wait_for_function(f"() => {STRIP} && {STRIP}.ready", timeout=300_000)
     page.evaluate(f"() => [...document.querySelectorAll('{HOST}')].find((h) => h.aevizLatentPath)"
                   ".shadowRoot.querySelector('.lp-k').scrollIntoView({block: 'center'})")

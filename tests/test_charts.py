@@ -34,6 +34,17 @@ def test_a_shared_figure_is_built_once_and_serialises_like_a_plain_one():
     assert isinstance(a, go.Figure)  # st.plotly_chart takes it without validating it again
 
 
+def test_a_shared_figure_is_encoded_once_as_the_plain_one_would_be():
+    key = ("test_charts", "json", np.random.default_rng().integers(1 << 30))
+    a = charts.shared_figure(key, _build)
+    plain = _build()
+    # what st.plotly_chart sends: plotly.io.to_json(fig, validate=False) on every draw
+    assert pio.to_json(a, validate=False) is pio.to_json(a, validate=False)
+    assert pio.to_json(a, validate=False) == charts._plotly_to_json(plain, validate=False)
+    assert pio.to_json(plain, validate=False) == charts._plotly_to_json(plain, validate=False)
+    assert pio.to_json(a, pretty=True) == charts._plotly_to_json(plain, pretty=True)  # other options: not kept
+
+
 def test_the_presenter_copy_leaves_the_shared_dict_as_it_was():
     fig = charts.shared_figure(("test_charts", "presented", np.random.default_rng().integers(1 << 30)), _build)
     before = json.dumps(fig.to_dict(), sort_keys=True, default=str)
@@ -41,3 +52,19 @@ def test_the_presenter_copy_leaves_the_shared_dict_as_it_was():
     assert big.layout.font.size >= 20
     assert json.dumps(fig.to_dict(), sort_keys=True, default=str) == before
     assert fig.to_dict()["layout"]["font"]["size"] == 11
+
+
+def test_a_shared_table_is_built_once_with_the_rows_columns_and_types():
+    import pandas as pd
+
+    calls = []
+    rows = [{"layer": "input", "width": 64, "params": 0}, {"layer": "encoder 1", "width": 32, "params": 2080}]
+
+    def build():
+        calls.append(1)
+        return rows
+
+    key = ("test_charts", "table", np.random.default_rng().integers(1 << 30))
+    a, b = charts.shared_table(key, build), charts.shared_table(key, build)
+    assert a is b and len(calls) == 1
+    pd.testing.assert_frame_equal(a.to_pandas(), pd.DataFrame(rows))  # what st.dataframe(rows) would show

@@ -222,6 +222,7 @@ def test_script_in_hidden_widths_is_shown_as_text():
 
 def test_uploaded_file_name_and_content_are_shown_as_text():
     at = AppTest.from_file(APP, default_timeout=300)
+    at.session_state["share_open"] = True  # "Download or restore this model" opened: its upload is built
     at.run()
     name = "<img src=x onerror=alert(1)>.pt"
     at.sidebar.get("file_uploader")[0].set_value((name, SCRIPT.encode(), "text/csv"))

@@ -10,7 +10,7 @@ import pytest
 from sklearn.decomposition import PCA
 from streamlit.testing.v1 import AppTest
 
-from conftest import open_app_page
+from conftest import open_app_page, open_sections
 
 from aeviz import DATASETS, DataConfig, ModelConfig, TrainConfig, Trainer, build, load
 from aeviz.analysis import decode, encode
@@ -211,6 +211,7 @@ def test_sweep_button_and_interpolation_from_two_samples():
     next(b for b in at.button if b.label.startswith("Run the sweep")).click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("curse of dimensionality" in m.value for m in at.markdown)
+    open_sections(at, "latent_open_interp")  # the interpolation is built once a student opens it
     at.number_input(key="latent_interp_b").set_value(5).run()
     assert not at.exception
     # the strip (decoded in the browser) receives sample 5's exact code as its end B

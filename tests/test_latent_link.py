@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import open_app_page
+from conftest import LATENT_SECTIONS, open_app_page, open_sections
 
 from aeviz import DataConfig, ModelConfig, TrainConfig
 from aeviz.analysis import latent as la
@@ -23,7 +23,8 @@ EPOCHS = "20"  # a short run: the link's state is what is tested, not the model
 
 
 def _open(**params) -> AppTest:
-    return open_app_page("pages/latent.py", {"t_epochs": EPOCHS, **params})
+    """The latent page opened from a link, its on-demand sections (grid, interpolation, evolution) opened."""
+    return open_sections(open_app_page("pages/latent.py", {"t_epochs": EPOCHS, **params}), *LATENT_SECTIONS)
 
 
 def _qp(at: AppTest, key: str):

@@ -9,7 +9,7 @@ import pytest
 from streamlit.proto.WidgetStates_pb2 import WidgetStates
 from streamlit.testing.v1 import AppTest
 
-from conftest import open_app_page
+from conftest import open_app_page, open_sections
 from torch import nn
 
 from aeviz import DATASETS, DataConfig, ModelConfig, TrainConfig, Trainer, build, load
@@ -170,6 +170,7 @@ def test_a_picked_point_drives_the_page():
     text = " ".join(m.value for m in at.markdown)
     assert "This point is **not a hole**" in text and "from a click" in text
     # the last two clicks feed the interpolation (the strip in the browser gets them as plane points)
+    open_sections(at, "latent_open_interp")  # the interpolation is built once a student opens it
     at.radio(key="latent_interp_src").set_value("my last two clicks").run()
     assert not at.exception
     strip = json.loads(_component(at, "aeviz_latent_path").json)

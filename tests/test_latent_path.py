@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import open_app_page
+from conftest import LATENT_SECTIONS, open_app_page, open_sections
 
 from aeviz import DATASETS, DataConfig, load
 from aeviz.analysis import latent as la
@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _open(dataset: str = "digits", **query) -> AppTest:
-    return open_app_page("pages/latent.py", {"d_name": dataset, "t_epochs": "3", **query})
+    """The latent page with its on-demand sections (grid, interpolation, evolution) opened."""
+    return open_sections(open_app_page("pages/latent.py", {"d_name": dataset, "t_epochs": "3", **query}),
+                         *LATENT_SECTIONS)
 
 
 def _components(at: AppTest) -> dict:
@@ -84,3 +86,31 @@ def test_a_new_radius_and_the_vae_reach_the_strip():
     args = json.loads(_components(at)["aeviz_latent_path"].json)
     assert args["source"] == "clicks" and args["clicks"] == []  # the strip asks for two clicks in the browser
     assert at.number_input(key="latent_interp_a").disabled
+
+
+def test_the_sections_below_the_map_are_built_only_once_opened():
+    """A student looking at the map costs the server no grid, strip or replay; opening one builds that one."""
+    at = open_app_page("pages/latent.py", {"d_name": "digits", "t_epochs": "3"})
+    labels = [e.label for e in at.expander]
+    assert {"Decode the grid", "Walk between two codes", "Replay the training"} <= set(labels)
+
+    def built(at):
+        charts = {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")}
+        return {"grid": "latent_grid" in charts, "evolution": "latent_evolution" in charts,
+                "strip": "aeviz_latent_path" in _components(at)}
+
+    assert built(at) == {"grid": False, "evolution": False, "strip": False}
+    assert "latent_hole_rate" in {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")}  # always drawn
+    open_sections(at, "latent_open_grid")
+    assert built(at) == {"grid": True, "evolution": False, "strip": False}
+    open_sections(at, "latent_open_interp", "latent_open_evolution")
+    assert built(at) == {"grid": True, "evolution": True, "strip": True}
+    at.session_state["latent_open_grid"] = False  # closed again: no longer built
+    at.run()
+    assert built(at) == {"grid": False, "evolution": True, "strip": True}
+
+
+def test_a_link_with_its_own_grid_size_opens_the_grid():
+    at = open_app_page("pages/latent.py", {"d_name": "digits", "t_epochs": "3", "l_grid": "9"})
+    assert at.slider(key="latent_grid_n").value == 9
+    assert any("of 81 grid cells" in c.value for c in at.caption)

@@ -11,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
+from conftest import LATENT_SECTIONS, open_sections
 
 from aeviz.figures import live
 from aeviz.figures.style import presented
@@ -179,6 +180,8 @@ def _keys(at: AppTest, kind: str) -> set:
 @pytest.mark.parametrize("page", CHART_PAGES)
 def test_presenter_mode_sets_every_chart_font_to_16px(page):
     at = _app(page, present="1", d_name="gw" if page.endswith("anomaly.py") else "digits")
+    if page.endswith("latent.py"):  # every section drawn, so every chart is checked
+        open_sections(at, *LATENT_SECTIONS)
     plotly = at.get("plotly_chart")
     echarts = at.get("echarts_chart")
     assert plotly or echarts

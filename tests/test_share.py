@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from aeviz import VARIANTS, DataConfig, ModelConfig, TrainConfig, Trainer, build, load
 from aeviz.analysis import encode, reconstruct
 from aeviz.io import codes_csv, history_csv, restored_run, weights_from_bytes, weights_to_bytes
-from aeviz.ui.share import UPLOADED, share_url
+from aeviz.ui.share import OPEN_KEY, UPLOADED, share_url
 from aeviz.ui.text import plain
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -175,7 +175,9 @@ def _set(at: AppTest, key: str, value) -> None:
 
 
 def _app(**widgets) -> AppTest:
+    """The app with "Download or restore this model" opened (it is built only while open)."""
     at = AppTest.from_file(APP, default_timeout=300)
+    at.session_state[OPEN_KEY] = True
     at.run()
     for key, value in {"w_epochs": 2, **widgets}.items():
         _set(at, key, value)
@@ -226,6 +228,24 @@ def test_a_wrong_upload_shows_an_error_and_loses_nothing(digits):
     at.run()
     _clean(at)
     assert [t.value for t in at.title] == ["Architecture"]
+
+
+def test_the_downloads_and_the_upload_are_built_only_once_opened(digits):
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    _clean(at)
+    assert [e.label for e in at.sidebar.expander if e.label.startswith("Download")] == ["Download or restore this model"]
+    assert not at.sidebar.get("download_button") and not at.sidebar.get("file_uploader")
+    at.session_state[OPEN_KEY] = True
+    at.run()
+    assert len(at.sidebar.get("download_button")) == 3 and len(at.sidebar.get("file_uploader")) == 1
+    _upload(at, "mine.pt", weights_to_bytes(build(ModelConfig(), digits)))
+    assert any("mine.pt" in s.value for s in at.sidebar.success)
+    at.session_state[OPEN_KEY] = False  # closed with an upload in use: a line still says so
+    at.run()
+    _clean(at)
+    assert at.session_state[UPLOADED].run is not None and not at.sidebar.get("file_uploader")
+    assert any("uploaded weights are loaded" in c.value for c in at.sidebar.caption)
 
 
 def _widget_value(at: AppTest, key: str):

@@ -255,9 +255,10 @@ def summary(m: dict, thr: float, mode: str, pct: float) -> str:
             f"{_percent(m['precision'])}, F1 {m['f1']:.3f}.")
 
 
-def _top_flagged(scn: anomaly.Scenario, data: Dataset, thr: float, key: tuple) -> None:
-    """The rows with the largest errors above the threshold, as images, feature overlays or points.
-    `key` names the run and anomalies (`_fig_key`): each figure is shared under it."""
+def _top_flagged(scn: anomaly.Scenario, data: Dataset, thr: float, run: Run, acfg: anomaly.AnomalyConfig) -> None:
+    """The rows with the largest errors above the threshold, as images, feature overlays or points; each
+    figure is shared under the run and anomalies (`_fig_key`)."""
+    key = _fig_key(run, acfg)
     if data.kind == "points":
         flags_n, flags_a = scn.normal > thr, scn.anomalous > thr
         # the flagged rows are the largest errors of each class: their counts name them
@@ -265,9 +266,8 @@ def _top_flagged(scn: anomaly.Scenario, data: Dataset, thr: float, key: tuple) -
                             lambda: fig_anomaly.flagged_points_figure(scn.X_normal, scn.X_anomalous, flags_n, flags_a))
         chart(fig, key="an_points")
         return
-    errors = np.concatenate([scn.normal, scn.anomalous])
-    names = ["normal (false alarm)"] * len(scn.normal) + [f"anomaly: {k}" for k in scn.kinds]
-    top = anomaly.top_flagged(errors, thr, k=6 if data.kind == "image" else 3, groups=names, per_group=2)
+    errors, names, top = _run_top_flagged(run, configs()[0], acfg, float(thr), 6 if data.kind == "image" else 3,
+                                          _scn=scn)
     st.caption("The largest errors above the threshold, at most two of each kind (false alarms included).")
     if not len(top):
         st.info("Nothing is above the threshold: lower it to flag something.")
@@ -276,6 +276,35 @@ def _top_flagged(scn: anomaly.Scenario, data: Dataset, thr: float, key: tuple) -
     for j, i in enumerate(top):
         fig = shared_figure((*key, "an top", int(i)), partial(_flagged_figure, scn, data, names, errors, int(i)))
         chart(fig, where=cols[j] if data.kind == "image" else cols[0], key=f"an_top_{j}")
+
+
+@per_run(max_entries=64, frozen=True)
+def _run_top_flagged(run: Run, data_cfg: DataConfig, acfg: anomaly.AnomalyConfig, thr: float, k: int,
+                     _scn: anomaly.Scenario) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Per run, anomalies and threshold: every row's error (normal rows first), its kind, and the flagged
+    rows to show (`anomaly.top_flagged`)."""
+    errors = np.concatenate([_scn.normal, _scn.anomalous])
+    names = ["normal (false alarm)"] * len(_scn.normal) + [f"anomaly: {kind}" for kind in _scn.kinds]
+    return errors, names, anomaly.top_flagged(errors, thr, k=k, groups=names, per_group=2)
+
+
+@per_run(max_entries=64, frozen=True)
+def _run_detection(run: Run, data_cfg: DataConfig, acfg: anomaly.AnomalyConfig, thr: float,
+                   _scn: anomaly.Scenario) -> dict:
+    """Per run, anomalies and threshold: the detection metrics (`anomaly.detection_metrics`, read-only)."""
+    return anomaly.detection_metrics(_scn.normal, _scn.anomalous, thr)
+
+
+@per_run(max_entries=64)
+def _run_chart_payload(run: Run, data_cfg: DataConfig, acfg: anomaly.AnomalyConfig, mode: str, pct: float,
+                       thr: float, log_x: bool, font: int, _scn: anomaly.Scenario) -> dict:
+    """Per run, anomalies and threshold: the threshold chart's data without uploaded rows (shared)."""
+    return threshold_component.payload(_scn.normal, _scn.anomalous, mode=mode, pct=pct, threshold=thr, log_x=log_x,
+                                       colours=_CHART_COLOURS, font_px=font)
+
+
+_CHART_COLOURS = {"normal": fig_anomaly.NORMAL_COLOUR, "anomalous": fig_anomaly.ANOMALY_COLOUR,
+                  "upload": fig_anomaly.UPLOAD_COLOUR, "line": fig_anomaly.UPLOAD_COLOUR}
 
 
 def _flagged_figure(scn: anomaly.Scenario, data: Dataset, names: list[str], errors: np.ndarray, i: int):
@@ -299,7 +328,7 @@ def threshold_panel(scn: anomaly.Scenario, data: Dataset, run: Run, acfg: anomal
     mode, pct, thr, log_x = _threshold_input(scn)
     chart_box = st.container()  # filled last (it needs the upload's errors); a block from the start, so a
     # fragment rerun never turns an element into a block at this place (the browser refuses that)
-    m = anomaly.detection_metrics(scn.normal, scn.anomalous, thr)
+    m = _run_detection(run, configs()[0], acfg, float(thr), _scn=scn)
     left, right = st.columns([2, 3])
     cm = m["confusion"]  # the figure depends on these four counts alone
     chart(shared_figure(("an confusion", *(int(v) for v in cm.ravel())), lambda: fig_anomaly.confusion_figure(cm)),
@@ -308,13 +337,15 @@ def threshold_panel(scn: anomaly.Scenario, data: Dataset, run: Run, acfg: anomal
     right.caption("The chart above answers every drag in your browser; these numbers, the confusion matrix "
                   "and the rows below are the server's, and follow when you let go.")
     st.subheader("Flagged points" if data.kind == "points" else "Top flagged")
-    _top_flagged(scn, data, thr, _fig_key(run, acfg))
+    _top_flagged(scn, data, thr, run, acfg)
     uploaded = upload_section(data, run.model, thr, scn)
-    colours = {"normal": fig_anomaly.NORMAL_COLOUR, "anomalous": fig_anomaly.ANOMALY_COLOUR,
-               "upload": fig_anomaly.UPLOAD_COLOUR, "line": fig_anomaly.UPLOAD_COLOUR}
-    data_for_chart = threshold_component.payload(scn.normal, scn.anomalous, mode=mode, pct=pct, threshold=thr,
-                                                 log_x=log_x, uploaded=uploaded, colours=colours,
-                                                 font_px=font_px())
+    if uploaded is None:  # what every session without an upload sees: computed once
+        data_for_chart = _run_chart_payload(run, configs()[0], acfg, mode, float(pct), float(thr), bool(log_x),
+                                            int(font_px()), _scn=scn)
+    else:
+        data_for_chart = threshold_component.payload(scn.normal, scn.anomalous, mode=mode, pct=pct, threshold=thr,
+                                                     log_x=log_x, uploaded=uploaded, colours=_CHART_COLOURS,
+                                                     font_px=font_px())
     with chart_box:
         threshold_component.threshold_drag(data_for_chart, key=_DRAG_KEY, on_change=_take_drag)
 

@@ -1,5 +1,6 @@
 """Server-wide resources: the datasets (built once per server), the training slots, torch's threads, and
-`per_run`, the one cache of anything computed from a run (keyed by the run's id).
+the one cache mechanism: `per_run` for anything computed from a run (keyed by the run's id) and
+`shared_cache` for what depends on settings alone (a dataset, a figure named by its key).
 
 Cached objects are shared by every session and never changed after they are stored. Which trained
 run a session sees is decided in `runs.py`.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import os
 import sys
 import threading
@@ -57,15 +59,7 @@ def training_slot():
         yield
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def dataset(cfg: DataConfig) -> Dataset:
-    """The dataset a config names (built once per server)."""
-    return load(cfg)
-
-
-
-
-# ---------------------------------------------------------------- per-run cache
+# ---------------------------------------------------------------- the shared cache
 
 
 def nbytes(value: Any, depth: int = 0) -> int:
@@ -85,29 +79,70 @@ def nbytes(value: Any, depth: int = 0) -> int:
     return sys.getsizeof(value)
 
 
+def read_only(value: Any, depth: int = 0) -> Any:
+    """`value` with every numpy array in it (through dicts, lists, tuples and dataclasses) made read-only: a
+    shared result that some caller changed by mistake would raise instead of changing it for every session."""
+    if isinstance(value, np.ndarray):
+        value.setflags(write=False)
+    elif depth > 4:
+        pass
+    elif isinstance(value, dict):
+        for v in value.values():
+            read_only(v, depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            read_only(v, depth + 1)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            read_only(getattr(value, f.name), depth + 1)
+    return value
+
+
 def run_ids(runs) -> Hashable:
     """The id of a run, or the tuple of ids of a tuple of runs: what a per-run cache is keyed by."""
     return tuple(r.id for r in runs) if isinstance(runs, (tuple, list)) else runs.id
 
 
-class PerRun:
-    """`fn(run, *args)` computed once per (run.id, args) and kept, least recently used out past
-    `max_entries` entries or `max_bytes` bytes. `run` may be a tuple of runs (keyed by their ids); keyword
-    arguments whose names start with "_" are passed on but left out of the key (derived from the run).
+class SharedCache:
+    """`fn`'s results shared by every session, one per key, least recently used out past `max_entries`
+    entries or `max_bytes` bytes (see `nbytes`).
 
-    One cache for the whole server: a shared run's id is the same in every session, so a class opening a
-    page computes each value once; an upload's id hashes its weights, so its values are found only by a
-    session holding that same file, and the bound evicts them like any other. Values are shared: read-only.
+    The key is made of the arguments, bound to `fn`'s signature (so a keyword and a positional argument
+    are the same), leaving out those whose names start with "_" (passed on, derived from the rest), and
+    hashed by Python itself: st.cache_resource's hasher costs about 1 ms for a tuple of configs on every
+    call, and a page makes many such calls on every render. With `by_run`, the first argument is a run or
+    a tuple of runs and stands in the key as its id(s) (`run_ids`). A value is computed once per key even
+    when many sessions ask at once (the others wait for it); a failure is not kept; with `spinner`, the
+    session that computes it sees that text meanwhile; with `frozen`, every array in it is made read-only.
+    Values are shared: never change one.
     """
 
     def __init__(self, fn: Callable, max_entries: int = 32, max_bytes: int | None = None,
-                 spinner: str | None = None):
+                 spinner: str | None = None, *, by_run: bool = False, frozen: bool = False):
         self.fn, self.max_entries, self.max_bytes, self.spinner = fn, max_entries, max_bytes, spinner
+        self.by_run, self.frozen = by_run, frozen
+        self._sig = inspect.signature(fn)
+        self._first = next(iter(self._sig.parameters), None)
         self._values: OrderedDict[Hashable, Any] = OrderedDict()
         self._sizes: dict[Hashable, int] = {}
         self._lock = threading.Lock()
         self._computing: dict[Hashable, threading.RLock] = {}
         functools.update_wrapper(self, fn)
+
+    def key(self, *args, **kwargs) -> tuple:
+        """The key a call with these arguments is stored under."""
+        bound = self._sig.bind(*args, **kwargs)
+        bound.apply_defaults()
+        key = []
+        for name, value in bound.arguments.items():
+            kind = self._sig.parameters[name].kind
+            if self.by_run and name == self._first:
+                key.append(run_ids(value))
+            elif kind is inspect.Parameter.VAR_KEYWORD:
+                key.append(tuple(sorted((k, v) for k, v in value.items() if not k.startswith("_"))))
+            elif not name.startswith("_"):
+                key.append(value)
+        return tuple(key)
 
     def _get(self, key: Hashable) -> tuple[bool, Any]:
         with self._lock:
@@ -116,8 +151,8 @@ class PerRun:
                 return True, self._values[key]
         return False, None
 
-    def __call__(self, run, *args, **kwargs):
-        key = (run_ids(run), args, tuple(sorted((k, v) for k, v in kwargs.items() if not k.startswith("_"))))
+    def __call__(self, *args, **kwargs) -> Any:
+        key = self.key(*args, **kwargs)
         found, value = self._get(key)
         if found:
             return value
@@ -129,8 +164,8 @@ class PerRun:
                 return value
             try:
                 with st.spinner(self.spinner) if self.spinner and get_script_run_ctx() else nullcontext():
-                    value = self.fn(run, *args, **kwargs)
-                self._put(key, value)
+                    value = self.fn(*args, **kwargs)
+                self._put(key, read_only(value) if self.frozen else value)
             finally:
                 with self._lock:
                     self._computing.pop(key, None)
@@ -162,8 +197,26 @@ class PerRun:
 
 
 def per_run(fn: Callable | None = None, *, max_entries: int = 32, max_bytes: int | None = None,
-            spinner: str | None = None):
-    """Decorator: cache `fn(run, *hashable args)` under the run's id (see PerRun)."""
-    if fn is None:
-        return lambda f: PerRun(f, max_entries, max_bytes, spinner)
-    return PerRun(fn, max_entries, max_bytes, spinner)
+            spinner: str | None = None, frozen: bool = False):
+    """Decorator: cache `fn(run, *hashable args)` for every session under the run's id (or a tuple of runs'
+    ids) and the other arguments (see SharedCache).
+
+    A shared run's id is the same in every session, so a class opening a page computes each value once; an
+    upload's id hashes its weights, so its values are found only by a session holding that same file, and
+    the bound evicts them like any other."""
+    def wrap(f: Callable) -> SharedCache:
+        return SharedCache(f, max_entries, max_bytes, spinner, by_run=True, frozen=frozen)
+    return wrap if fn is None else wrap(fn)
+
+
+def shared_cache(max_entries: int, max_bytes: int | None = None, spinner: str | None = None,
+                 frozen: bool = False) -> Callable[[Callable], SharedCache]:
+    """Decorator: cache a function of settings alone (configs, a figure's key naming a run id and options) for
+    every session; arguments named with a leading "_" are passed on but not part of the key (see SharedCache)."""
+    return lambda fn: SharedCache(fn, max_entries, max_bytes, spinner, frozen=frozen)
+
+
+@shared_cache(max_entries=8)
+def dataset(cfg: DataConfig) -> Dataset:
+    """The dataset a config names (built once per server)."""
+    return load(cfg)

@@ -258,7 +258,7 @@ def hole_rate_section(run: Run, v: la.LatentView, r: float) -> tuple[int, float,
     if c3.button("Draw again", key="latent_redraw"):
         state["hole_seed"] += 1
     seed = la.HOLE_SEED + state["hole_seed"]
-    rate = la.hole_rate(v.index, r, n=int(n), s=float(s), seed=seed)
+    rate = run_hole_rate(run, v, r, int(n), float(s), seed)
     vae = run.model.cfg.variant == "variational"
     st.metric("Hole fraction", f"{rate.fraction:.0%}", help=f"{int(rate.holes.sum())} of {int(n)} draws "
               f"are farther than r = {r:.3g} from every code the decoder was trained on.")
@@ -270,6 +270,17 @@ def hole_rate_section(run: Run, v: la.LatentView, r: float) -> tuple[int, float,
     if vae:
         _collapse_note(run)
     return int(n), float(s), seed
+
+
+@per_run(max_entries=64, frozen=True)
+def _run_hole_rate(run: Run, r: float, n: int, s: float, seed: int, _view: la.LatentView) -> la.HoleRate:
+    """Per run: the hole rate of N(0, s²) draws at radius r (shared by every session, never changed)."""
+    return la.hole_rate(_view.index, r, n=n, s=s, seed=seed)
+
+
+def run_hole_rate(run: Run, v: la.LatentView, r: float, n: int, s: float, seed: int) -> la.HoleRate:
+    """The draws' hole rate for this session's run (`la.hole_rate`, computed once per run and options)."""
+    return _run_hole_rate(run, float(r), int(n), float(s), int(seed), _view=v)
 
 
 @per_run(max_entries=16)
@@ -340,6 +351,9 @@ def sweep_section(run: Run, v: la.LatentView, draws: tuple[int, float, int]) -> 
     st.markdown(text)
 
 
+GRID_DEFAULT = PAGE_FIELDS["grid"].default  # n: the grid's n × n decodings, unless the link or the student sets another
+
+
 def grid_section(run: Run, data: Dataset, v: la.LatentView, r: float) -> None:
     """Decode an n×n grid over the codes' box in one batch; hole cells marked."""
     g = PAGE_FIELDS["grid"]
@@ -356,11 +370,10 @@ def grid_section(run: Run, data: Dataset, v: la.LatentView, r: float) -> None:
     chart(shared_figure(_fig_key(run, "grid", int(n), r), build), key="latent_grid")
 
 
-@st.fragment
 def interpolation_section(run: Run, data: Dataset, v: la.LatentView, r: float) -> None:
     """K points on the segment between two points, decoded in the browser (`latent_path`): the hole test, the
-    distance to the nearest code against r and the labels passed, all by the one rule. Choosing the samples reruns
-    only this part; K, the step, the map's radius and clicks on the map never reach the server."""
+    distance to the nearest code against r and the labels passed, all by the one rule. K, the step, the map's radius
+    and clicks on the map never reach the server."""
     state = _state()
     c1, c2, c3 = st.columns(3, vertical_alignment="bottom")
     source = c1.radio("Between", ("two training samples", "my last two clicks"), key="latent_interp_src")

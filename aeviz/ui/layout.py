@@ -1,6 +1,9 @@
-"""Page furniture shared by every page: the opening explanation and the "Try this" prompts."""
+"""Page furniture shared by every page: the opening explanation, sections drawn on demand and the "Try
+this" prompts."""
 
 from __future__ import annotations
+
+from typing import Callable
 
 import streamlit as st
 
@@ -41,6 +44,21 @@ def explain(text: str, *, caption: bool = False, label: str = "How to read this"
         st.caption(text)
     else:
         st.markdown(text)
+
+
+def on_demand(label: str, key: str, draw: Callable[[], None], *, expanded: bool = False) -> None:
+    """A section the student opens: `draw()` inside an expander (session key `key`, open at first if
+    `expanded`), run only while it is open, so a closed section costs the server nothing. Opening or closing
+    it, and any widget inside, reruns this part alone (a fragment)."""
+    _on_demand(label, key, draw, expanded)
+
+
+@st.fragment
+def _on_demand(label: str, key: str, draw: Callable[[], None], expanded: bool) -> None:
+    box = st.expander(label, expanded=expanded, key=key, on_change="rerun")
+    if box.open:
+        with box:
+            draw()
 
 
 def try_this(prompts: list[str]) -> None:

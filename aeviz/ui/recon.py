@@ -12,6 +12,7 @@ from dataclasses import replace
 from functools import partial
 
 import numpy as np
+import pyarrow as pa
 import streamlit as st
 
 from ..analysis import recon, reconstruct
@@ -100,22 +101,18 @@ def error_per_label(run: Run, data: Dataset, errors: np.ndarray, X: np.ndarray, 
     log_y = b.checkbox("Log scale", key="rc_log")
     chart(shared_figure(_fig_key(run, "rc by label", kind, bool(log_y)), lambda: fig_recon.error_by_label_figure(
         errors, data.y_test, data.label_names, kind, log_y)), key="rc_by_label")
-    worst, ratio = recon.worst_label_ratio(errors, data.y_test)
+    worst, ratio, rows, table, (verdict, w) = _run_label_errors(run, data.name, errors, X, X_hat, data)
     units = "standardised units" if data.feature_mean is not None else "the data's units"
     st.markdown(
         f"In {units}, **{data.label_names[worst]}** reconstructs worst: its mean error is **{ratio:.1f}×** the "
         "average of the other labels' means. That number mixes two things: how well the code fits a population, "
         "and how spread out the population is — a tight cluster has small errors in any shared units, however "
         "badly the code fits it. (The labels only colour this page; the model never saw them.)")
-    rows = recon.relative_errors_by_label(X, X_hat, data.y_test, data.label_names)
     st.dataframe(
-        [{"label": r["label"], "test samples": r["count"], "mean error": r["mean"],
-          "own variance": r["own_variance"], "error ÷ own variance": r["relative"]} for r in rows],
-        hide_index=True, key="rc_relative",
+        table, hide_index=True, key="rc_relative",
         column_config={k: st.column_config.NumberColumn(format="%.3f")
                        for k in ("mean error", "own variance", "error ÷ own variance")})
     shares = " / ".join(f"{r['relative']:.2f}" for r in rows)
-    verdict, w = recon.bottleneck_verdict(rows)
     name = rows[w]["label"]
     if verdict == "too_small_for_all":
         answer = ("Every population loses most of its own variation (a share near 1 means the reconstruction is "
@@ -131,6 +128,19 @@ def error_per_label(run: Run, data: Dataset, errors: np.ndarray, X: np.ndarray, 
         f"**Is the bottleneck too small?** Ask each population against its own spread: divide its mean error by "
         f"its own variance (the last column: {shares}). That share of its own variation the code loses answers "
         f"the question; the error in {units} does not. {answer}")
+
+
+@per_run(max_entries=40)
+def _run_label_errors(run: Run, name: str, _errors: np.ndarray, _X: np.ndarray, _X_hat: np.ndarray, _data: Dataset):
+    """Per run (on the dataset `name`, whose test rows `_X` reconstruct to `_X_hat`): the worst label and its
+    ratio, the per-label rows, the same as a table (Arrow, as st.dataframe sends it, built once) and the
+    bottleneck verdict."""
+    worst, ratio = recon.worst_label_ratio(_errors, _data.y_test)
+    rows = recon.relative_errors_by_label(_X, _X_hat, _data.y_test, _data.label_names)
+    table = pa.Table.from_pylist(
+        [{"label": r["label"], "test samples": r["count"], "mean error": r["mean"],
+          "own variance": r["own_variance"], "error ÷ own variance": r["relative"]} for r in rows])
+    return worst, ratio, rows, table, recon.bottleneck_verdict(rows)
 
 
 def latent_sweep(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig,

@@ -150,6 +150,9 @@ def _upload(cfgs: Configs) -> None:
         st.rerun()
 
 
+OPEN_KEY = "share_open"  # the "Download or restore this model" expander: open or closed
+
+
 def share_sidebar(page: StreamlitPage | None = None) -> None:
     """Draw 'Share and export' under the settings: the link to `page` (the one st.navigation chose),
     the downloads and the weights upload (nothing when the lesson's link hides it: ?hide=share)."""
@@ -159,6 +162,14 @@ def share_sidebar(page: StreamlitPage | None = None) -> None:
     with st.sidebar:
         st.header("Share and export")
         _link(cfgs, page)
-        with st.expander("Download or restore this model"):
-            _downloads(cfgs)
-            _upload(cfgs)
+        slot = st.session_state.get(UPLOADED)
+        uploaded = getattr(slot, "run", None) is not None
+        # built only while open (most visits never open it): the downloads, the upload and its messages
+        box = st.expander("Download or restore this model", key=OPEN_KEY, on_change="rerun")
+        if box.open:
+            with box:
+                _downloads(cfgs)
+                _upload(cfgs)
+        elif uploaded:
+            st.caption("Your uploaded weights are loaded in this session (open *Download or restore this model* "
+                       "to see for which settings, or to forget them).")

@@ -18,12 +18,12 @@ from ..state import Configs
 from .common import ready, runs_of
 
 
-@per_run(max_entries=8)
+@per_run(max_entries=8, frozen=True)
 def _roll_views(runs: tuple) -> dict:
     return cmp.roll_views(runs[0].model, runs[0].data)
 
 
-@per_run(max_entries=16)
+@per_run(max_entries=16, frozen=True)
 def _usefulness(runs: tuple) -> dict:
     return cmp.code_usefulness(runs[0].model, runs[0].data, seed=runs[0].train_cfg.seed)
 

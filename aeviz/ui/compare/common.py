@@ -4,13 +4,14 @@ cached number."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import replace
 
 import streamlit as st
 
 from ...config import DataConfig, ModelConfig, TrainConfig
 from ...run import Run
-from ..runs import OverBudget, run_for
+from ..runs import OverBudget, has_finished_run, run_for, session_run
 from ..state import Configs
 
 DEFAULT_PENALTY = 1e-3  # the sparse / contractive weight compared when the sidebar's is 0
@@ -23,8 +24,10 @@ def trained(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig
 
 
 def ready(*cfgs: Configs) -> bool:
-    """Train (or fetch) every run; say clearly and return False if one cannot be built or diverged."""
-    with st.spinner("Training the models this comparison needs (once per server)…"):
+    """Train (or fetch) every run; say clearly and return False if one cannot be built or diverged. The
+    spinner (a timer thread per use) is shown only when some run is not trained yet."""
+    waiting = not all(session_run(c) is not None or has_finished_run(*c) for c in cfgs)
+    with st.spinner("Training the models this comparison needs (once per server)…") if waiting else nullcontext():
         for d, m, t in cfgs:
             try:
                 run = trained(d, m, t)

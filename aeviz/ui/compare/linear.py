@@ -12,7 +12,7 @@ from ...analysis import compare as cmp
 from ...config import DataConfig
 from ...figures import compare as figs
 from ...run import Run
-from ..cache import SLOTS, dataset, per_run
+from ..cache import SLOTS, dataset, per_run, shared_cache
 from ..charts import shared_figure
 from ..lesson import chart
 from ..runs import check_budget, finished_run
@@ -20,8 +20,8 @@ from ..state import Configs
 from .common import sample_kw
 
 
-@st.cache_resource(max_entries=8, show_spinner="Training the linear autoencoder until its angle to PCA stops "
-                                               "moving (once per server)…")
+@shared_cache(max_entries=8, spinner="Training the linear autoencoder until its angle to PCA stops moving "
+                                       "(once per server)…")
 def _linear_run(cfgs: Configs) -> dict:
     """The linear autoencoder of these settings trained to convergence, with its angle trace (shared, read-only)."""
     d, m, t = cfgs
@@ -31,7 +31,7 @@ def _linear_run(cfgs: Configs) -> dict:
         return cmp.train_linear(data, m, t)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@shared_cache(max_entries=16, frozen=True)
 def _linear_vs_pca(cfgs: Configs, n_examples: int) -> dict:
     return cmp.linear_vs_pca(_linear_run(cfgs)["trainer"].model, dataset(cfgs[0]), n_examples)
 
@@ -43,7 +43,7 @@ def _line_toy(seed: int) -> dict:
     return _line_toy_numbers(run)
 
 
-@per_run(max_entries=4)
+@per_run(max_entries=4, frozen=True)
 def _line_toy_numbers(run: Run) -> dict:
     return cmp.line_toy(run.model)
 

@@ -16,7 +16,7 @@ from ..state import Configs
 from .common import ready, runs_of, sample_kw, variant
 
 
-@per_run(max_entries=16)
+@per_run(max_entries=16, frozen=True)
 def _generator_view(runs: tuple) -> dict:
     return cmp.generator_view(runs[0].model, runs[0].data)
 

@@ -14,21 +14,21 @@ from ..state import Configs
 from .common import DEFAULT_NOISE, penalty, ready, runs_of, sample_kw, variant
 
 
-@per_run(max_entries=16)
+@per_run(max_entries=16, frozen=True)
 def _sparsity(runs: tuple) -> dict:
     """(plain, sparse) runs: their code activations on the test data."""
     plain, sparse = runs
     return cmp.sparsity_view(plain.model, sparse.model, plain.data.X_test)
 
 
-@per_run(max_entries=16)
+@per_run(max_entries=16, frozen=True)
 def _contraction(runs: tuple) -> dict:
     """(plain, contractive) runs: their Jacobian penalties on the test data."""
     plain, contractive = runs
     return cmp.contraction_view(plain.model, contractive.model, plain.data.X_test)
 
 
-@per_run(max_entries=32)
+@per_run(max_entries=32, frozen=True)
 def _denoising(runs: tuple, indices: tuple[int, ...]) -> dict:
     """(plain, denoising) runs on the same corrupted test inputs (the denoising model's noise)."""
     plain, denoising = runs
