@@ -94,3 +94,20 @@ def test_a_histogram_bins_samples_are_the_rows_whose_error_falls_in_it(data, det
         normal, anomalous = labelled.in_bin(result, edges[k], hi)
         assert len(normal) + len(anomalous) == counts[k]
         assert set(normal) <= set(result.normal_idx) and (data.y[anomalous] == 1).all()
+
+
+def test_the_anomaly_page_scores_the_real_malignant_rows():
+    """On the Anomaly page the anomalies are the dataset's own (every malignant row), none injected, and the
+    model that scores them trained on benign rows only."""
+    from aeviz.analysis.anomaly import AnomalyConfig, make_anomalies
+    from conftest import open_app_page
+
+    data = make_breast_cancer(random_state=42)
+    normal, anomalous, kinds = make_anomalies(data, AnomalyConfig())
+    malignant = data.y == data.anomaly_labels[0]
+    assert len(anomalous) == int(malignant.sum()) == 212 and set(kinds) == {"malignant"}
+    assert len(normal) == int((~malignant[data.test_idx]).sum())
+    at = open_app_page("pages/anomaly.py", {"d_name": "breast_cancer", "t_epochs": "5"})
+    assert any("every malignant row" in c.value for c in at.caption), [c.value for c in at.caption]
+    assert not any(r.key == "an_preset" for r in at.radio)  # no synthetic preset to choose
+    assert not at.exception and at.session_state["aeviz_configs"][0].name == "breast_cancer"

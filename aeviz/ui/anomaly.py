@@ -94,6 +94,11 @@ def controls(data: Dataset) -> anomaly.AnomalyConfig:
     """Draw the anomaly settings for this dataset's kind and return them as an AnomalyConfig (on gw the
     preset and its values come from the link and go back to it; ?hide=anomalies keeps them, undrawn)."""
     base = anomaly.AnomalyConfig()
+    if data.anomaly_labels:  # real anomalies, named by the dataset: nothing to inject
+        names = ", ".join(data.label_names[c] for c in data.anomaly_labels)
+        st.caption(f"The anomalies are this dataset's own: every {names} row. The model trains on the other rows "
+                   f"of the training split only, so it has never seen one.")
+        return replace(base, held_out=tuple(data.anomaly_labels))
     if data.kind == "tabular":
         preset, mu, sigma, nf, k = _link_anomalies(data.n_features)
         if hidden("anomalies"):
@@ -163,7 +168,7 @@ def normal_classes_run(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: 
 
 def run_for(cfgs: tuple[DataConfig, ModelConfig, TrainConfig], data: Dataset, acfg: anomaly.AnomalyConfig) -> Run:
     """The run whose model defines "normal": trained without the held-out digits, else the current run."""
-    if data.kind != "image" or not acfg.held_out:
+    if not (data.kind == "image" or data.anomaly_labels) or not acfg.held_out:
         return model_or_stop()
     if len(acfg.held_out) >= len(data.label_names):
         st.error("Keep at least one digit class as normal: the model needs something to train on.")

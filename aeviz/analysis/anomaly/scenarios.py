@@ -114,6 +114,11 @@ def normal_subset(data: Dataset, held_out: tuple[int, ...]) -> Dataset:
 def make_anomalies(data: Dataset, cfg: AnomalyConfig) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     """(held-out normal rows, anomalies, one description per anomaly) for this dataset and config."""
     rng = np.random.default_rng(cfg.seed)
+    if data.anomaly_labels:  # real anomalies: every row of those labels (the model never trained on one)
+        normal_idx = normal_subset(data, data.anomaly_labels).test_idx
+        anomalous = np.flatnonzero(np.isin(data.y, np.asarray(data.anomaly_labels, dtype=np.int64)))
+        kinds = tuple(data.label_names[int(c)] for c in data.y[anomalous])
+        return data.X[normal_idx], data.X[anomalous].astype(np.float32), kinds
     normal_idx = normal_subset(data, cfg.held_out).test_idx if data.kind == "image" else data.test_idx
     X_normal = data.X[normal_idx]  # (n_normal, features)
     parts: list[np.ndarray] = []
