@@ -17,7 +17,7 @@ PAGES = {
     "": '[data-testid="stPageLink-NavLink"]',
     "train": '[data-testid="stMain"] button:has-text("Play")',
     "architecture": ".st-key-hourglass",
-    "latent": ".st-key-latent_path",
+    "latent": ".st-key-latent_map",
     "reconstruction": '[class*="st-key-rc_sample_0_"]',
     "anomaly": ".st-key-an_drag",
     "compare": ".st-key-cmp_map_Autoencoder",
@@ -34,9 +34,13 @@ _STEADY = """() => new Promise((done) => {
 
 
 def _rendered(pg, selector: str) -> None:
-    """Wait until the script has run, the page's main element is there and the DOM has settled."""
+    """Wait until the script has run, the page's main element is there and the DOM has settled; on the latent
+    page the interpolation (built only once opened) is opened first, so the audit reads its strip too."""
     wait_for_app(pg, 300_000)
     pg.wait_for_selector(selector, state="attached", timeout=300_000)
+    if selector == PAGES["latent"]:
+        pg.get_by_text("Walk between two codes", exact=True).click()
+        pg.wait_for_selector(".st-key-latent_path", state="attached", timeout=300_000)
     for _ in range(150):
         wait_for_app(pg, 300_000)
         if pg.evaluate(_STEADY):
