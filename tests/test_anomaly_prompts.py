@@ -15,7 +15,7 @@ from aeviz.analysis import anomaly as an
 from aeviz.ui import anomaly as anomaly_ui
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-KIND = {name: load(DataConfig(name=name)).kind for name in sorted(DATASETS)}
+KIND = {name: anomaly_ui.prompt_kind(load(DataConfig(name=name))) for name in sorted(DATASETS)}
 
 
 def _run(data):
@@ -87,7 +87,8 @@ def check_points_closer(models):
 
 def check_threshold_80(models):
     for name in sorted(KIND):
-        data, model = models(name, (7,) if KIND[name] == "image" else ())
+        held = {"image": (7,), "labelled": load(DataConfig(name=name)).anomaly_labels}.get(KIND[name], ())
+        data, model = models(name, held)
         cfg = an.AnomalyConfig()
         at95, at80 = _at(data, model, cfg, 95.0), _at(data, model, cfg, 80.0)
         assert at80["detection_rate"] >= at95["detection_rate"], name

@@ -377,6 +377,11 @@ PROMPTS: dict[str, list[tuple[str, str]]] = {
         ("threshold_80", "Drag the threshold down to the 80th percentile: detection and false alarms both rise. "
          "Which rises faster? Watch the point slide along the ROC curve."),
     ],
+    # a dataset with real anomalies (breast cancer): nothing to inject, the threshold is the lesson
+    "labelled": [
+        ("threshold_80", "Drag the threshold down to the 80th percentile: detection and false alarms both rise. "
+         "Which rises faster? Watch the point slide along the ROC curve."),
+    ],
     "points": [
         ("points_closer", "Lower *Distance off the data* from 1 to 0.2: the detection rate falls. A point barely "
          "off the data is projected back almost where it was, so its error looks normal."),
@@ -388,4 +393,9 @@ PROMPTS: dict[str, list[tuple[str, str]]] = {
 
 def prompts(data: Dataset) -> list[str]:
     """The "Try this" prompts that make sense on this dataset's page."""
-    return [text for _, text in PROMPTS[data.kind]]
+    return [text for _, text in PROMPTS[prompt_kind(data)]]
+
+
+def prompt_kind(data: Dataset) -> str:
+    """Which prompts fit: "labelled" for a dataset with its own anomalies, else the dataset's kind."""
+    return "labelled" if data.anomaly_labels else data.kind
