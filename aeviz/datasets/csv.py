@@ -22,7 +22,7 @@ import numpy as np
 
 from .base import Dataset, _split, _standardise
 
-from ..tables import (DECIMAL_COMMA, FLOAT32_MAX, MAX_UPLOAD_BYTES, MAX_UPLOAD_COLUMNS, cell_problem, names, open_table, parse_cell,
+from ..tables import (DECIMAL_COMMA, MAX_UPLOAD_BYTES, MAX_UPLOAD_COLUMNS, cell_problem, fast_row, names, open_table, parse_cell,
                      quote, where)
 
 MAX_TRAIN_ROWS = 50_000
@@ -136,12 +136,8 @@ def read_training_table(data: bytes, *, label_column: str | None = None) -> Trai
     n_text = np.zeros(k, dtype=np.int64)
     n_rows = 0
     for r, line, row in table.rows(max_rows, too_many):
-        try:  # the common case: every cell a number of float32's range (float() ignores spaces)
-            parsed = [float(row[i]) for i in feat]
-            usable = sum(map(abs, parsed)) <= FLOAT32_MAX  # bounds every |value|; False for NaN
-        except ValueError:
-            usable = False
-        if not usable:
+        parsed = fast_row(row, feat)
+        if parsed is None:
             parsed = []
             for c, i in enumerate(feat):
                 cell = row[i].strip()

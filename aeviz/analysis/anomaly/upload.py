@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...tables import (DELIMITERS, FLOAT32_MAX, MAX_UPLOAD_BYTES, MAX_UPLOAD_COLUMNS, MAX_UPLOAD_MB, MAX_UPLOAD_ROWS,
-                       cell_problem, names, open_table, parse_cell, quote, where)
+                       cell_problem, fast_row, names, open_table, parse_cell, quote, where)
 from ..core import reconstruct
 
 __all__ = ["DELIMITERS", "FLOAT32_MAX", "MAX_UPLOAD_BYTES", "MAX_UPLOAD_COLUMNS", "MAX_UPLOAD_MB", "MAX_UPLOAD_ROWS",
@@ -57,12 +57,8 @@ def _read(raw: bytes, columns: tuple[str, ...], *, max_bytes: int, max_rows: int
     first_bad: dict[str, tuple[int, int, int, str]] = {}
     n_bad: Counter = Counter()
     for r, line, row in table.rows(max_rows):
-        try:  # the common case: every cell a number of float32's range (float() ignores spaces)
-            parsed = [float(row[i]) for i in at]
-            usable = sum(map(abs, parsed)) <= FLOAT32_MAX  # bounds every |value|; False for NaN
-        except ValueError:
-            usable = False
-        if not usable:
+        parsed = fast_row(row, at)
+        if parsed is None:
             parsed = []
             for c, i in enumerate(at):
                 cell = row[i].strip()
