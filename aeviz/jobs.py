@@ -198,6 +198,17 @@ class Jobs:
         with self._lock:
             return sum(not j.finished.is_set() for j in self._jobs.values())
 
+    def shutdown(self, timeout: float = 5.0) -> None:
+        """Cancel every queued or running job and wait (up to `timeout` s in all) for them to stop, so the
+        process can exit while no thread is inside torch (which aborts the interpreter at exit)."""
+        with self._lock:
+            jobs = list(self._jobs.values())
+        for job in jobs:
+            job.cancel()
+        end = time.monotonic() + timeout
+        for job in jobs:
+            job.finished.wait(max(0.0, end - time.monotonic()))
+
     def _work(self, job: Job, make: Callable[[], Trainer], on_done: Callable[[Trainer], Run | None]) -> None:
         try:
             trainer = None

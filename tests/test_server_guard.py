@@ -425,3 +425,18 @@ def test_training_asked_for_inside_a_cached_function_waits_without_widgets():
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.markdown[0].value == "epochs 3"
+
+
+def test_shutdown_stops_every_job_before_the_process_exits():
+    jobs = Jobs(TrainingSlots(2), idle_timeout=30, clock=Clock())
+    a, b = ChunkTrainer(100, name="a"), ChunkTrainer(100, name="b")
+    ja = jobs.start("a", "alice", lambda: a, lambda tr: None, epochs=100)
+    jb = jobs.start("b", "bob", lambda: b, lambda tr: None, epochs=100)
+    a.next_chunk(), b.next_chunk()
+    stopper = threading.Thread(target=jobs.shutdown, args=(HANG,))
+    stopper.start()
+    a.end_chunk(), b.end_chunk()  # each chunk under way ends; no job starts another
+    stopper.join(HANG)
+    assert not stopper.is_alive()
+    assert ja.state == jb.state == "cancelled" and jobs.running() == 0
+    assert a.began.empty() and b.began.empty()

@@ -11,6 +11,7 @@ Shared training is budgeted (aeviz.budget) before it starts and stops when nobod
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import time
@@ -34,6 +35,7 @@ from .state import CANCELLED, LIVE, UPLOADED, Configs, configs
 IDLE_SECONDS = 8.0  # a shared training nobody has waited for this long is cancelled
 STORE = RunStore(int(store_megabytes() * 1e6))  # finished runs, shared by every session (no user data)
 JOBS = Jobs(SLOTS, idle_timeout=IDLE_SECONDS)
+atexit.register(JOBS.shutdown)  # stop background trainings before the interpreter exits
 WARM_UP = "server start"  # who waits for the trainings serve.py starts before anyone visits
 
 

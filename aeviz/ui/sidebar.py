@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import replace
 
 import streamlit as st
 
@@ -13,6 +13,7 @@ from ..fields import (BATCH_SIZES, BETAS, LEARNING_RATES, PENALTIES, SETTINGS, C
 from ..models import VARIANTS
 from .cache import dataset
 from .lesson import hidden as lesson_hides
+from .presets import preset_buttons, widget_values
 from .runs import budget_message
 from .text import plain
 from .state import CONFIGS, set_configs
@@ -48,15 +49,7 @@ def _widths_text(widths: tuple[int, ...]) -> str:
 
 def _widget_values(cfgs: Configs) -> dict:
     """Each sidebar widget's value for some settings (keyed by the widgets' session keys)."""
-    out = {}
-    for cfg in cfgs:
-        for attr in fields(cfg):
-            f = setting(type(cfg), attr.name)
-            if f.widget:
-                value = getattr(cfg, attr.name)
-                out[f.widget] = (_widths_text(value) if f.kind == "widths" else
-                                 float(value) if f.kind == "int" and not f.options else value)
-    return out
+    return widget_values(*cfgs)
 
 
 def _link() -> Configs:
@@ -166,6 +159,7 @@ def sidebar() -> Configs:
         name = DataConfig().name
     if name in DATASETS:
         sb.caption(_defaults_caption(name))
+        preset_buttons(sb, name)
     values = {"variant": field_widget(sb, SETTINGS["m_variant"])}
     text = sb.text_input(SETTINGS["m_hidden"].label, key="w_hidden", help=SETTINGS["m_hidden"].help)
     try:
