@@ -13,9 +13,8 @@ ui.intro(
     r"\mathcal{L}(x) = \lVert x - \hat{x} \rVert^2, \qquad \hat{x} = g_\phi(f_\theta(x))",
 )
 st.markdown(
-    "Every page opens on a model already trained with the settings in the sidebar "
-    "(digits, 64→32→16→**2**→16→32→64, ReLU, Adam 1e-3, 100 epochs, seed 42). Change a setting and "
-    "the pages follow; the address bar keeps your settings, so a link reproduces what you see."
+    f"Every page opens on a model trained with the settings in the sidebar ({ui.settings_summary(ui.configs())}). "
+    "Change a setting and the pages follow; the address bar keeps your settings, so a link reproduces what you see."
 )
 st.page_link("pages/train.py", label="**Train** — play, pause and step a training run; watch the loss fall",
              icon=":material/play_circle:")

@@ -44,3 +44,9 @@ def test_every_preset_fits_the_budget_on_both_image_datasets(name):
 def test_a_dataset_without_presets_shows_no_preset_buttons():
     at = _home(d_name="gw")
     assert not [b for b in at.button if (b.key or "").startswith("preset_")]
+
+
+def test_home_names_the_settings_the_sidebar_holds():
+    text = " ".join(m.value for m in _home(d_name="mnist").markdown)
+    assert "MNIST digits (28×28 images)" in text and "784→64→16→2" in text and "30 epochs" in text
+    assert "digits, 64→32→16" not in text  # not the default dataset's network

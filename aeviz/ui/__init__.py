@@ -9,9 +9,10 @@ from .lesson import chart, font_px, hidden, lesson_help, lesson_sidebar, link_va
 from .share import share_sidebar
 from .live import live_training
 from .state import configs, entry_script
-from .sidebar import sidebar
+from .sidebar import settings_summary, sidebar
 
 __all__ = [
+    "settings_summary",
     "chart", "configs", "current_run", "dataset", "entry_script", "explain", "heading", "finished_run", "font_px", "hidden", "intro",
     "lesson_help", "lesson_sidebar", "link_value", "linked", "live_training", "model_or_stop", "on_demand", "presenting",
     "remember",

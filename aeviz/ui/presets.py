@@ -48,9 +48,8 @@ def preset_buttons(sb, dataset: str) -> None:
     if not presets:
         return
     sb.caption("Lesson networks for this dataset (each sets the settings below):")
-    cols = sb.columns(len(presets))
-    for col, (name, (model, train)) in zip(cols, presets.items()):
-        col.button(PRESET_TITLES.get(name, name), key=f"preset_{name}", on_click=_apply, args=(name, dataset),
+    for name, (model, train) in presets.items():  # one under another: the sidebar is narrow, on a phone too
+        sb.button(PRESET_TITLES.get(name, name), key=f"preset_{name}", on_click=_apply, args=(name, dataset),
                    help=describe(model, train), width="stretch")
     applied = st.session_state.get(_APPLIED)
     if applied and applied[0] == dataset:

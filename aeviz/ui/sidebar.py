@@ -18,7 +18,7 @@ from .runs import budget_message
 from .text import plain
 from .state import CONFIGS, set_configs
 
-__all__ = ["BATCH_SIZES", "BETAS", "LEARNING_RATES", "PENALTIES", "parse_widths", "sidebar"]
+__all__ = ["BATCH_SIZES", "BETAS", "LEARNING_RATES", "PENALTIES", "parse_widths", "settings_summary", "sidebar"]
 _PREFIXED = ("d_", "m_", "t_")
 _LINK = "aeviz_link_configs"  # the settings the link named (checked by the state table), read once per session
 _URL_NOTES = "aeviz_url_notes"  # (what the link asked for that was refused, the settings they were shown with)
@@ -114,6 +114,11 @@ def _sync_url(cfgs: Configs) -> None:
     for key, value in wanted.items():
         if st.query_params.get(key) != value:
             st.query_params[key] = value
+
+
+def settings_summary(cfgs: Configs) -> str:
+    """The settings in one sentence (dataset, variant, layer widths, activation, training)."""
+    return _summary(cfgs, dataset(cfgs[0]).n_features)[len("Settings for this lesson: "):].rstrip(".")
 
 
 def _summary(cfgs: Configs, n_features: int) -> str:
