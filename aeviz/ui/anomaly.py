@@ -148,11 +148,17 @@ def _other_controls(data: Dataset, base: anomaly.AnomalyConfig) -> anomaly.Anoma
     return replace(base, distance=float(dist), k=int(k))
 
 
+def normal_classes_key(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig,
+                       held_out: tuple[int, ...]) -> tuple:
+    """The run store's key of the run trained without the `held_out` classes."""
+    return ("normal classes", data_cfg, model_cfg, train_cfg, held_out)
+
+
 def normal_classes_run(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig,
                        held_out: tuple[int, ...]) -> Run:
     """A finished run trained without the `held_out` classes, shared by the server under its settings and classes."""
     data = anomaly.normal_subset(dataset(data_cfg), held_out)
-    return shared_run(("normal classes", data_cfg, model_cfg, train_cfg, held_out), data, model_cfg, train_cfg,
+    return shared_run(normal_classes_key(data_cfg, model_cfg, train_cfg, held_out), data, model_cfg, train_cfg,
                       "Training on the normal classes only (once per server)", data_cfg=data_cfg)
 
 

@@ -21,6 +21,7 @@ from ..figures import anomaly as fig_anomaly
 from ..figures.recon import profile_overlay
 from ..figures.samples import image_figure
 from ..run import Run
+from . import anomaly_bins
 from .anomaly_upload import upload_section
 from .cache import per_run
 from .charts import shared_figure
@@ -188,5 +189,10 @@ def threshold_panel(scn: anomaly.Scenario, data: Dataset, run: Run, acfg: anomal
         data_for_chart = threshold_component.payload(scn.normal, scn.anomalous, mode=mode, pct=pct, threshold=thr,
                                                      log_x=log_x, uploaded=uploaded, colours=_CHART_COLOURS,
                                                      font_px=font_px())
+    bins = threshold_component.bins_of(data_for_chart)
+    k = anomaly_bins.picked(bins)
     with chart_box:
-        threshold_component.threshold_drag(data_for_chart, key=_DRAG_KEY, on_change=_take_drag)
+        threshold_component.threshold_drag(data_for_chart, key=_DRAG_KEY, on_change=_take_drag,
+                                           on_bin=anomaly_bins.taker(_DRAG_KEY), picked=k)
+        if k is not None:
+            anomaly_bins.listing(scn, data, run, _fig_key(run, acfg), bins, k)
