@@ -31,6 +31,10 @@ def taker(drag_key: str) -> Callable[[], None]:
     return take
 
 
+def _unpick() -> None:
+    st.session_state.pop(_PICKED, None)
+
+
 def picked(b: bin_rule.Bins) -> int | None:
     """The bin to list on the chart drawn with bins `b`, or None (none picked, or picked on other bins)."""
     st.session_state[_SHOWN] = b
@@ -51,9 +55,7 @@ def listing(scn: Scenario, data: Dataset, run: Run, key: tuple, b: bin_rule.Bins
     head, close = st.columns([5, 1])
     head.markdown(f"**Bin {k + 1} of {b.n}** (errors {lo:.3g} to {hi:.3g}): **{len(anomalous)}** anomalies and "
                   f"**{len(normal)}** normal rows.")
-    if close.button("Hide", key="an_bin_hide", help="Stop listing this bin's samples."):
-        st.session_state.pop(_PICKED, None)
-        st.rerun(scope="fragment")
+    close.button("Hide", key="an_bin_hide", help="Stop listing this bin's samples.", on_click=_unpick)
     if not len(normal) + len(anomalous):
         st.caption("This bin is empty: pick a bar with something in it.")
         return
