@@ -191,6 +191,11 @@ def _scenario(run: Run, data_cfg: DataConfig, acfg: anomaly.AnomalyConfig, _data
     return scn
 
 
+# the threshold chart's bin picker (ui.anomaly_bins), on every kind of dataset
+_BIN_PROMPT = ("bin_rightmost", "Press “Show a bin's samples” under the chart, then click the bar furthest right: "
+                "every sample listed is an anomaly, the rows the model reconstructs worst. Are they the anomalies you "
+                "expected to be the easiest?")
+
 # "Try this" for each kind of dataset: (id, prompt). Each names only controls that kind's page shows, and
 # tests/test_anomaly_prompts.py follows every one and checks its predicted effect with the analysis functions.
 PROMPTS: dict[str, list[tuple[str, str]]] = {
@@ -202,6 +207,7 @@ PROMPTS: dict[str, list[tuple[str, str]]] = {
          "an unseen 8 so hard? Think of the 3s, 9s and 0s the model did see."),
         ("threshold_80", "Drag the threshold down to the 80th percentile: detection and false alarms both rise. "
          "Which rises faster? Watch the point slide along the ROC curve."),
+        _BIN_PROMPT,
     ],
     "tabular": [
         ("gw_subtle", "Switch the *Preset* to *Subtle*: the detection rate falls. Two features redrawn near the "
@@ -212,17 +218,20 @@ PROMPTS: dict[str, list[tuple[str, str]]] = {
          "feature breaks more relations, and the detection rate climbs."),
         ("threshold_80", "Drag the threshold down to the 80th percentile: detection and false alarms both rise. "
          "Which rises faster? Watch the point slide along the ROC curve."),
+        _BIN_PROMPT,
     ],
     # a dataset with real anomalies (breast cancer): nothing to inject, the threshold is the lesson
     "labelled": [
         ("threshold_80", "Drag the threshold down to the 80th percentile: detection and false alarms both rise. "
          "Which rises faster? Watch the point slide along the ROC curve."),
+        _BIN_PROMPT,
     ],
     "points": [
         ("points_closer", "Lower *Distance off the data* from 1 to 0.2: the detection rate falls. A point barely "
          "off the data is projected back almost where it was, so its error looks normal."),
         ("threshold_80", "Drag the threshold down to the 80th percentile: detection and false alarms both rise. "
          "Which rises faster? Watch the point slide along the ROC curve."),
+        _BIN_PROMPT,
     ],
 }
 
