@@ -165,7 +165,7 @@ def test_a_picked_bar_lists_the_samples_in_it(name):
     else:
         (table,) = at.dataframe
         df = table.value
-        assert len(df) == ref_n[k] + ref_a[k] and list(df.columns[:3]) == ["row", "kind", "error"]
+        assert len(df) == ref_n[k] + ref_a[k] and list(df.columns[:3]) == ["sample", "kind", "error"]
         assert (df["kind"].str.startswith("anomaly")).sum() == ref_a[k]
     for bad in ({"index": data["bins"]}, {"index": "x"}, {"index": -3}, "nonsense"):
         at = _send_bin(at, bad)

@@ -89,7 +89,7 @@ def bin_rows(scn: Scenario, b: Bins, k: int, feature_names: tuple[str, ...] = ()
             if len(out) >= limit:
                 return out
             label = f"anomaly: {scn.kinds[i]}" if kind == "anomaly" else "normal (held out)"
-            row = {"row": f"{kind} {int(i)}", "kind": label, "error": float(errors[i])}
+            row = {"sample": f"{kind} {int(i) + 1}", "kind": label, "error": float(errors[i])}
             names = feature_names if len(feature_names) == X.shape[1] else [f"x{j + 1}" for j in range(X.shape[1])]
             row.update({str(n): float(v) for n, v in zip(names, X[i])})
             out.append(row)
