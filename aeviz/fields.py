@@ -282,6 +282,7 @@ def check_settings(cfgs: Configs, base: Configs) -> tuple[Configs, list[str]]:
 # --- each page's own state, and the lesson's ----------------------------------------------------------------
 
 _A = AnomalyConfig()
+CONTAMINATION_STOPS = (0, 10, 20, 30, 40, 50)  # percent of the training rows that are anomalies
 # name -> field; the name is what aeviz.ui.lesson and the pages use, the key what the URL shows
 PAGE_FIELDS: dict[str, Field] = {
     "preset": Field("a_preset", "choice", "anomaly", "Anomaly preset", choices=(*PRESETS, "custom"),
@@ -296,6 +297,9 @@ PAGE_FIELDS: dict[str, Field] = {
     # None: the 95th percentile of the page's normal errors
     "raw": Field("a_raw", "float", "anomaly", "Raw threshold", lo=0.0, hi=1e6, default=None,
                  instead="the 95th percentile of the normal errors is used"),
+    # a labelled dataset's share of anomalies mixed into the training rows, in percent: one shared run per stop
+    "contam": Field("a_contam", "int", "anomaly", "Anomalies mixed into training", "an_contam", lo=0, hi=50,
+                    options=CONTAMINATION_STOPS, default=0),
     "grid": Field("l_grid", "int", "latent", "Grid size", "latent_grid_n", lo=2, hi=30, default=15),
     "show": Field("r_show", "choice", "recon", "Samples", choices=SELECTIONS, default="worst"),
     "index": Field("r_index", "int", "recon", "Sample", lo=0, hi=100_000, default=0),

@@ -1,7 +1,7 @@
 """The in-browser components' JavaScript modules (aeviz/ui/components/js/) against the Python they repeat, under
 `node --test`, no browser: this test writes JSON fixtures from the real Python functions (the decoder of every
 variant and activation, trained runs' latent-map payloads with `la.hole_test`'s verdicts and `la.interpolate`'s
-paths, the anomaly threshold's rates, percentiles and ROC curves, Python's number formats) to a temporary directory,
+paths, the anomaly threshold's rates, percentiles and ROC curves, its histogram's bins, Python's number formats) to a temporary directory,
 then runs tests/js/*.test.mjs on them. Node is needed: without it the test is skipped, unless CI or
 AEVIZ_REQUIRE_BROWSER is set, where a missing node is a failure."""
 
@@ -151,6 +151,38 @@ def _rate_cases() -> list[dict]:
     return out
 
 
+def _bin_cases() -> list[dict]:
+    """The threshold histogram's bins (aeviz.analysis.anomaly.bins) for error arrays as the chart receives them
+    (components.threshold.payload's bytes): log and linear axes, uploaded ticks widening the axis, errors exactly
+    on bin edges, errors under the log floor, one value repeated, no errors at all."""
+    rng = np.random.default_rng(11)
+    arrays = [("lognormal", rng.lognormal(-3, 0.5, 300).astype(np.float32), rng.lognormal(-1.5, 1.0, 90).astype(np.float32),
+               None),
+              ("with-upload", rng.lognormal(-3, 0.5, 120).astype(np.float32), rng.lognormal(-2, 0.8, 40).astype(np.float32),
+               rng.lognormal(0, 2, 30)),
+              ("floored", np.r_[np.zeros(5), rng.random(40) * 1e-9, rng.random(40)].astype(np.float32),
+               rng.random(10).astype(np.float32) + 1, None),
+              ("one-value", np.full(20, 0.25, np.float32), np.full(3, 0.25, np.float32), None),
+              ("empty", np.zeros(0, np.float32), np.zeros(0, np.float32), None)]
+    edges = 0.5 + 0.125 * np.arange(41)  # float64 values exactly on the edges of 40 bins from 0.5 to 5.5
+    arrays.append(("on-edges", edges[:30], edges[30:], None))
+    below = np.nextafter(edges[1:-1], -np.inf)  # a hair under each inner edge: the bin before it
+    arrays.append(("under-edges", np.r_[edges[0], below[:20]], np.r_[below[20:], edges[-1]], None))
+    out = []
+    for name, normal, anomalous, uploaded in arrays:
+        for log in (True, False):
+            for n_bins in (40, 7):
+                data = tc.payload(normal, anomalous, mode="percentile", pct=95.0, threshold=0.0, log_x=log,
+                                  uploaded=uploaded, bins=n_bins)
+                b = tc.bins_of(data)
+                sent = [tc.decode_floats(data[k], data["dtype"]) for k in ("normal", "anomalous", "uploaded")]
+                out.append({"name": f"{name}/{'log' if log else 'linear'}/{n_bins}", "payload": data,
+                            "lo": b.lo, "size": b.size, "bins": b.n,
+                            "index": [an.bins.bin_of(v, b).tolist() for v in sent],
+                            "counts": [an.bins.counts(v, b).tolist() for v in sent[:2]]})
+    return out
+
+
 def _format_cases() -> dict:
     """Python's f"{x:.3g}" and f"{x:.2f}" of awkward numbers (ties, tiny, huge, negative)."""
     xs = [0.0, 1.0, -1.0, 0.125, 0.625, 2.675, 1234.5, 0.000123456, 1e-5, 123456789.0, -0.0049, 0.995, 99.95,
@@ -163,7 +195,7 @@ def fixtures(tmp_path_factory) -> Path:
     """The JSON fixtures, written from the Python functions, and the components' assembled scripts."""
     out = tmp_path_factory.mktemp("js-fixtures")
     for name, make in [("decoder", _decoder_cases), ("latent", _latent_cases), ("rates", _rate_cases),
-                       ("formats", _format_cases)]:
+                       ("bins", _bin_cases), ("formats", _format_cases)]:
         (out / f"{name}.json").write_text(json.dumps(make()), encoding="utf-8")
     for entry in ("latent_map.js", "latent_path.js", "threshold.js"):  # as Streamlit receives them
         (out / entry.replace(".js", ".bundle.mjs")).write_text(bundle.script(entry), encoding="utf-8")

@@ -230,10 +230,53 @@ export function rocCurve(normal, anomalous, dropIntermediate = true) {
   return { fps, tps, thresholds: thr, fpr, tpr, auc };
 }
 
-/** Counts per bin of the values over `bins` equal bins of width `size` from lo (the figure's own binning). */
-export function histogram(values, lo, size, bins) {
-  const counts = new Array(bins).fill(0);
-  for (const v of values) counts[Math.min(bins - 1, Math.max(0, Math.floor((v - lo) / size)))]++;
+// The histogram's bins: one rule, aeviz/analysis/anomaly/bins.py's (tests/js/bins.test.mjs checks the two agree).
+
+/** Errors below this are drawn at log10(FLOOR) on a log axis (aeviz.analysis.anomaly.bins.FLOOR). */
+export const FLOOR = 1e-8;
+
+/** The x axis' transform: log10 (floored) or the identity (bins.on_axis). */
+export function fOf(log) {
+  return log ? (v) => Math.log10(Math.max(v, FLOOR)) : (v) => v;
+}
+
+/** The chart's bins for these error arrays (bins.bin_layout): the axis from the smallest to the largest placed
+ *  value of them all (0 to 1 when there is none), cut into `bins` bins of width `size`. */
+export function binLayout(arrays, bins, log) {
+  const f = fOf(log);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const arr of arrays) {
+    for (const e of arr) {
+      const v = f(e);
+      if (!Number.isFinite(v)) continue;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  if (!(lo <= hi)) {
+    lo = 0;
+    hi = 1;
+  }
+  return { lo, hi, size: hi > lo ? (hi - lo) / bins : 1, bins, log };
+}
+
+/** The bin of a position v on the axis (already log10 on a log axis): floor((v - lo) / size), held within 0 to
+ *  bins - 1. */
+export function binAt(v, layout) {
+  const k = Math.floor((v - layout.lo) / layout.size);
+  return Number.isNaN(k) ? 0 : Math.min(layout.bins - 1, Math.max(0, k));
+}
+
+/** The bin of one error (bins.bin_of). */
+export function binOf(e, layout) {
+  return binAt(fOf(layout.log)(e), layout);
+}
+
+/** Counts per bin of the errors (bins.counts): the bar heights. */
+export function histogram(errors, layout) {
+  const counts = new Array(layout.bins).fill(0);
+  for (const e of errors) counts[binOf(e, layout)]++;
   return counts;
 }
 
