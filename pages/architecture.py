@@ -25,8 +25,9 @@ st.dataframe(ui.shared_table(("layers", model_cfg, data.n_features), lambda: row
 st.subheader("One sample's forward pass")
 st.markdown("Press ▶ to follow one input through the trained network, layer by layer: blue is positive, "
             "red negative, white near zero (the colour bar on the right gives the scale). Watch the "
-            "numbers squeeze into the code and spread back out. An image layer is drawn as the image itself, and "
-            f"any layer wider than {figures.WIDE_LAYER} units as a strip of cells.")
+            "numbers squeeze into the code and spread back out. An image layer (the input and the output) is drawn "
+            f"as the image itself, in grey from white 0 to black 1, and any other layer wider than "
+            f"{figures.WIDE_LAYER} units as a strip of cells.")
 run = ui.model_or_stop()
 index = st.number_input("Sample index", 0, len(data.X) - 1, 0, key="arch_sample")
 x = data.X[index]

@@ -133,9 +133,12 @@ def weight_tiles_section(run: Run) -> None:
                f"{data.image_shape[1]} weights each)." if shown < len(W) else
                f"All {len(W)} hidden units of the first layer, {data.image_shape[0]}×{data.image_shape[1]} "
                "weights each.")
-    try_this("look at the tiles' edges. The pixels that are blank in every training image keep the random "
-             "weights they started with (a fine speckle), since a weight on an input that is always 0 never gets "
-             "a gradient; where the digits are drawn the weights have grown into smooth strokes.")
+    try_this(TILES_PROMPT)
+
+
+TILES_PROMPT = ("on mnist, look at the tiles' edges. The pixels that are blank in every training image keep the random "
+                "weights they started with (a fine speckle), since a weight on an input that is always 0 never gets "
+                "a gradient; where the digits are drawn the weights have grown into smooth strokes.")
 
 
 # ---------------------------------------------------------------- a VAE's sampling
@@ -192,5 +195,8 @@ def sampling_section(run: Run) -> None:
                f"{step['total']:.4f}.")
     chart(shared_figure(("vae kl", run.id, row), lambda: fu.kl_units_figure(
         step["kl_units"], title="KL per code unit (nats)")), key="vae_step_kl")
-    try_this("raise β (sidebar) and retrain: the KL per unit falls and the ellipses grow toward N(0, 1), the "
-             "dashed circle.")
+    try_this(SAMPLING_PROMPT)
+
+
+SAMPLING_PROMPT = ("raise β (sidebar) and retrain: the KL per unit falls and the ellipses grow toward N(0, 1), the "
+                   "dashed circle.")
