@@ -236,3 +236,40 @@ def test_the_sampling_figures_draw_mu_sigma_z_and_the_prior():
     np.testing.assert_allclose(np.hypot(prior.x, prior.y), 1.0, atol=1e-9)
     bars = fu.kl_units_figure(s["kl_units"])
     np.testing.assert_allclose(bars.data[0].y, s["kl_units"])
+
+
+# ---------------------------------------------------------------- the pages on mnist
+
+
+def _sections(at) -> list[str]:
+    return [h.value for h in at.subheader] + [h.value for h in at.header]
+
+
+@pytest.mark.parametrize("page, query, sections, prompt", [
+    ("pages/architecture.py", {}, ["What each first-layer unit looks for"], units_ui.TILES_PROMPT),
+    ("pages/latent.py", {}, ["What each code unit does: traversals"], units_ui.ZERO_PROMPT),
+    ("pages/latent.py", {"m_variant": "variational"},
+     ["What each code unit does: traversals", "The VAE's sampling, step by step"], units_ui.SAMPLING_PROMPT),
+    pytest.param("pages/compare.py", {}, ["What the VAE's units encode: traversals"], units_ui.COLLAPSE_PROMPT,
+                 marks=pytest.mark.slow),
+], ids=["architecture", "latent", "latent-vae", "compare"])
+def test_the_pages_open_on_mnist_with_the_new_sections(page, query, sections, prompt):
+    from conftest import open_app_page
+
+    at = open_app_page(page, {"d_name": "mnist", "t_epochs": "3", **query})
+    assert not at.error, [e.value for e in at.error]
+    assert set(sections) <= set(_sections(at)), _sections(at)
+    assert any(m.value == f"**Try this:** {prompt}" for m in at.markdown)
+    if "m_variant" in query:  # the sampling step's numbers: β, and a KL that is the sum of the bars
+        assert [m.value for m in at.metric][-1] == "0.25"
+        at.number_input(key=units_ui.SAMPLE_KEY).set_value(12).run()
+        at.number_input(key=units_ui.DRAW_KEY).set_value(4).run()
+        assert not at.exception and not at.error
+
+
+def test_a_tampered_sample_index_is_refused_by_its_widget_not_a_traceback():
+    from conftest import open_app_page
+
+    at = open_app_page("pages/latent.py", {"d_name": "digits", "m_variant": "variational", "t_epochs": "3"})
+    box = at.number_input(key=units_ui.SAMPLE_KEY)
+    assert box.max == len(load(DataConfig("digits")).X_train) - 1 and box.min == 0
