@@ -273,3 +273,13 @@ def test_a_tampered_sample_index_is_refused_by_its_widget_not_a_traceback():
     at = open_app_page("pages/latent.py", {"d_name": "digits", "m_variant": "variational", "t_epochs": "3"})
     box = at.number_input(key=units_ui.SAMPLE_KEY)
     assert box.max == len(load(DataConfig("digits")).X_train) - 1 and box.min == 0
+
+
+def test_the_zoomed_sampling_map_frames_the_ellipse_and_z():
+    tr = trained("digits", variant="variational")
+    s = un.sampling_step(tr.model, tr.data.X_train[3], seed=2)
+    fig = fu.sampling_map_figure(un.posterior_stats(tr.model, tr.data.X_train)[0], s, (0, 1), zoom=True)
+    (x0, x1), (y0, y1) = fig.layout.xaxis.range, fig.layout.yaxis.range
+    for v, lo, hi, k in ((s["mu"][0], x0, x1, 0), (s["mu"][1], y0, y1, 1)):
+        assert lo < v - s["sigma"][k] and v + s["sigma"][k] < hi and lo < s["z"][k] < hi
+    assert fu.sampling_map_figure(np.zeros((3, 2)), s, (0, 1)).layout.xaxis.range is None  # unzoomed: every code

@@ -13,7 +13,7 @@ from .style import HOLE_COLOUR, tight
 WEIGHT_SCALE = "RdBu"  # negative red, positive blue, 0 white: the forward pass's colours
 MAX_TILES = 64  # tiles drawn at most (a 512-unit layer shows its first 64)
 GAP = 1  # blank pixels between tiles
-MU_COLOUR, Z_COLOUR, PRIOR_COLOUR = "#1d4ed8", "#ea580c", "#6b7280"
+MU_COLOUR, Z_COLOUR, PRIOR_COLOUR = "#1d4ed8", "#ea580c", "#111827"
 
 
 def tile_mosaic(W: np.ndarray, cols: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -39,12 +39,12 @@ def weight_tiles_figure(W: np.ndarray, *, height: int | None = None, title: str 
     mosaic, unit = tile_mosaic(W)
     fig = go.Figure(go.Heatmap(
         z=mosaic, customdata=unit, colorscale=WEIGHT_SCALE, zmin=-scale, zmax=scale, zmid=0,
-        colorbar=dict(title=dict(text="weight", side="right"), thickness=12, len=0.8,
-                      tickvals=[-scale, 0, scale], ticktext=[f"−{scale:.2g}", "0", f"+{scale:.2g}"]),
+        colorbar=dict(title=dict(text="weight", side="right"), orientation="h", thickness=10, len=0.5, y=-0.02,
+                      yanchor="top", tickvals=[-scale, 0, scale], ticktext=[f"−{scale:.2g}", "0", f"+{scale:.2g}"]),
         hovertemplate="unit %{customdata}, pixel (%{y}, %{x}): %{z:.3f}<extra></extra>", hoverongaps=False))
     fig.update_yaxes(autorange="reversed", showticklabels=False, scaleanchor="x", constrain="domain", showgrid=False)
     fig.update_xaxes(showticklabels=False, constrain="domain", showgrid=False)
-    return tight(fig, height=height or 460, title=title, margin=dict(l=5, r=5, t=30 if title else 5, b=5))
+    return tight(fig, height=height or 480, title=title, margin=dict(l=5, r=5, t=30 if title else 5, b=50))
 
 
 def _ellipse(cx: float, cy: float, rx: float, ry: float, n: int = 73) -> tuple[np.ndarray, np.ndarray]:
@@ -52,10 +52,12 @@ def _ellipse(cx: float, cy: float, rx: float, ry: float, n: int = 73) -> tuple[n
     return cx + rx * np.cos(a), cy + ry * np.sin(a)
 
 
-def sampling_map_figure(codes: np.ndarray, step: dict, units: tuple[int, int], *, height: int = 420) -> go.Figure:
+def sampling_map_figure(codes: np.ndarray, step: dict, units: tuple[int, int], *, zoom: bool = False,
+                        height: int = 420) -> go.Figure:
     """The training codes μ (n, latent) in grey on units `units`, the chosen sample's μ with its σ as the
     ellipse μ ± σ, the prior's N(0, 1) circle (radius 1), and the draw z = μ + σ·ε joined to μ.
-    `step` is aeviz.analysis.units.sampling_step's dict; for a 1-number code the second axis is empty."""
+    `step` is aeviz.analysis.units.sampling_step's dict; for a 1-number code the second axis is empty. `zoom`
+    frames the sample's ellipse and its z (at least ±0.5 around μ) instead of every code."""
     i, j = units
     one = codes.shape[1] == 1
     y_of = (lambda a: np.zeros(len(a))) if one else (lambda a: a[:, j])
@@ -63,10 +65,10 @@ def sampling_map_figure(codes: np.ndarray, step: dict, units: tuple[int, int], *
     my, sy, zy = (0.0, 0.0, 0.0) if one else (mu[j], sigma[j], z[j])
     fig = go.Figure()
     fig.add_trace(go.Scattergl(x=codes[:, i], y=y_of(codes), mode="markers", name="training codes μ",
-                               marker=dict(size=4, color="#cbd5e1"), hoverinfo="skip"))
+                               marker=dict(size=4, color="#dbe2ea"), hoverinfo="skip"))
     px, py = _ellipse(0.0, 0.0, 1.0, 0.0 if one else 1.0)
     fig.add_trace(go.Scatter(x=px, y=py, mode="lines", name="prior N(0, I): radius 1",
-                             line=dict(color=PRIOR_COLOUR, dash="dash", width=1.5), hoverinfo="skip"))
+                             line=dict(color=PRIOR_COLOUR, dash="dash", width=2), hoverinfo="skip"))
     ex, ey = _ellipse(mu[i], my, sigma[i], sy if not one else 0.0)
     fig.add_trace(go.Scatter(x=ex, y=ey, mode="lines", name="μ ± σ", fill="toself", fillcolor="rgba(29,78,216,0.12)",
                              line=dict(color=MU_COLOUR, width=2), hoverinfo="skip"))
@@ -79,6 +81,10 @@ def sampling_map_figure(codes: np.ndarray, step: dict, units: tuple[int, int], *
                              hovertemplate="z (%{x:.3f}, %{y:.3f})<extra></extra>"))
     fig.update_xaxes(title=f"z{i + 1}")
     fig.update_yaxes(title="" if one else f"z{j + 1}", scaleanchor="x", scaleratio=1, visible=not one)
+    if zoom:
+        half = max(0.5, 1.3 * float(max(sigma[i], abs(z[i] - mu[i]), 0 if one else max(sigma[j], abs(z[j] - mu[j])))))
+        fig.update_xaxes(range=[mu[i] - half, mu[i] + half])
+        fig.update_yaxes(range=[my - half, my + half])
     return tight(fig, height=height, legend=dict(orientation="h", y=-0.18), margin=dict(l=10, r=10, t=10, b=10))
 
 

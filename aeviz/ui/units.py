@@ -26,7 +26,7 @@ from .lesson import chart, font_px, hidden, presenting
 
 NAME = "aeviz_traversal"
 _ASSETS = Path(__file__).parent / "components"
-SAMPLE_KEY, DRAW_KEY, UNITS_KEY = "vae_step_sample", "vae_step_draw", "vae_step_units"
+SAMPLE_KEY, DRAW_KEY, UNITS_KEY, ZOOM_KEY = "vae_step_sample", "vae_step_draw", "vae_step_units", "vae_step_zoom"
 
 
 def try_this(text: str) -> None:
@@ -175,8 +175,10 @@ def sampling_section(run: Run) -> None:
     step = un.sampling_step(run.model, data.X_train[row], seed=draw)
     left, right = st.columns([3, 2])
     with left:
-        fig = shared_figure(("vae step", run.id, row, draw, units, presenting()), lambda: fu.sampling_map_figure(
-            _mu(run), step, units, height=360 if presenting() else 420))
+        zoom = st.toggle("Zoom in on this sample", key=ZOOM_KEY, help="Frame μ ± σ and z instead of every code.")
+        fig = shared_figure(("vae step", run.id, row, draw, units, zoom, presenting()),
+                            lambda: fu.sampling_map_figure(_mu(run), step, units, zoom=zoom,
+                                                           height=360 if presenting() else 420))
         chart(fig, key="vae_step_map")
     with right:
         kw = dict(kind=data.kind, feature_names=data.feature_names, image_shape=data.image_shape, height=170,
@@ -186,6 +188,8 @@ def sampling_section(run: Run) -> None:
         chart(sample_figure(step["x_z"], title="decoding of z", **kw), where=b, key="vae_step_xz")
         st.markdown(f"μ = ({_numbers(step['mu'])})  \nσ = ({_numbers(step['sigma'])})  \nε = ({_numbers(step['eps'])})  \n"
                     f"z = μ + σ·ε = ({_numbers(step['z'])})")
+        chart(shared_figure(("vae kl", run.id, row), lambda: fu.kl_units_figure(
+            step["kl_units"], title="KL per code unit (nats)", height=220)), key="vae_step_kl")
     m1, m2, m3 = st.columns(3)
     m1.metric("Reconstruction (of z)", f"{step['recon']:.4f}")
     m2.metric("KL (model's scale)", f"{step['kl']:.5f}", help="Σ_j KL_j divided by the number of inputs, as the "
@@ -193,8 +197,6 @@ def sampling_section(run: Run) -> None:
     m3.metric("β", f"{step['beta']:g}", help="Set in the sidebar (variational variant).")
     st.caption(f"Loss of this draw: recon + β·KL = {step['recon']:.4f} + {step['beta']:g} × {step['kl']:.5f} = "
                f"{step['total']:.4f}.")
-    chart(shared_figure(("vae kl", run.id, row), lambda: fu.kl_units_figure(
-        step["kl_units"], title="KL per code unit (nats)")), key="vae_step_kl")
     try_this(SAMPLING_PROMPT)
 
 

@@ -160,10 +160,13 @@ class TraversalView {
     ctx.font = `${fs}px sans-serif`;
     ctx.fillStyle = text;
     ctx.textBaseline = "middle";
+    ctx.textAlign = "left";
+    ctx.fillText(`−${this.span} σ`, label, head / 2);
+    ctx.textAlign = "right";
+    ctx.fillText(`+${this.span} σ`, label + n * size - 1, head / 2);
+    const slider = ctx.measureText("at the slider").width <= big + gap ? "at the slider" : "now";
     ctx.textAlign = "center";
-    ctx.fillText(`−${this.span} σ`, label + size / 2, head / 2);
-    ctx.fillText(`+${this.span} σ`, label + (n - 0.5) * size, head / 2);
-    ctx.fillText("at the slider", label + n * size + gap + big / 2, head / 2);
+    ctx.fillText(slider, label + n * size + gap + big / 2, head / 2);
     const xT = label + ((this.t + this.span) / (2 * this.span)) * (n - 1) * size + size / 2;
     for (let j = 0; j < k; j++) {
       const y = head + j * rowH + (big - size) / 2;
