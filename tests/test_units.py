@@ -283,3 +283,14 @@ def test_the_zoomed_sampling_map_frames_the_ellipse_and_z():
     for v, lo, hi, k in ((s["mu"][0], x0, x1, 0), (s["mu"][1], y0, y1, 1)):
         assert lo < v - s["sigma"][k] and v + s["sigma"][k] < hi and lo < s["z"][k] < hi
     assert fu.sampling_map_figure(np.zeros((3, 2)), s, (0, 1)).layout.xaxis.range is None  # unzoomed: every code
+
+
+def test_tiles_on_their_own_scale_are_each_divided_by_their_largest_weight():
+    rng = np.random.default_rng(1)
+    W = rng.normal(size=(5, 4, 4)) * np.arange(1, 6)[:, None, None]
+    z = np.asarray(fu.weight_tiles_figure(W, per_tile=True).data[0].z, dtype=float)
+    h = fu.weight_tiles_figure(W, per_tile=True).data[0]
+    assert h.zmin == -1 and h.zmax == 1
+    for u in range(5):
+        r, c = divmod(u, 3)
+        np.testing.assert_allclose(z[r * 5:r * 5 + 4, c * 5:c * 5 + 4], W[u] / np.abs(W[u]).max())

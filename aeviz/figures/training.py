@@ -127,6 +127,11 @@ def forward_pass_figure(rows: list[dict], activations: list[np.ndarray], image_s
     n = len(rows)
     frames = [go.Frame(name=str(k), data=[*(column(j, j <= k) for j in range(n)), bar]) for k in range(n)]
     fig = go.Figure(data=[*(column(j, j == 0) for j in range(n)), bar], frames=frames)
+    for k, r in enumerate(rows):  # a thin frame around each image, lit or not (white pixels vanish otherwise)
+        if image_shape is not None and r["width"] == int(np.prod(image_shape)):
+            h = min(0.45, hs[k])
+            fig.add_shape(type="rect", x0=xs[k] - 0.45, x1=xs[k] + 0.45, y0=-h / 2, y1=h / 2,
+                          line=dict(color="#d1d5db", width=1), layer="above")
     fig.update_xaxes(tickvals=list(xs), ticktext=[f"{r['layer']} ({r['width']})" for r in rows],
                      range=[-0.6, n - 0.4], showgrid=False, zeroline=False)
     fig.update_yaxes(visible=False, range=[-0.6, 0.6])

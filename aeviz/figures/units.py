@@ -31,15 +31,19 @@ def tile_mosaic(W: np.ndarray, cols: int | None = None) -> tuple[np.ndarray, np.
     return out, unit
 
 
-def weight_tiles_figure(W: np.ndarray, *, height: int | None = None, title: str = "") -> go.Figure:
+def weight_tiles_figure(W: np.ndarray, *, per_tile: bool = False, height: int | None = None,
+                        title: str = "") -> go.Figure:
     """The first layer's weights W (units, rows, cols), one tile per hidden unit (the first MAX_TILES), on a
-    colour scale symmetric about 0 (its end is the largest |weight| shown)."""
+    colour scale symmetric about 0: its end is the largest |weight| shown, or with `per_tile` each tile is divided
+    by its own largest |weight| (the scale then runs from −1 to 1)."""
     W = np.asarray(W, dtype=float)[:MAX_TILES]
+    if per_tile:
+        W = W / np.maximum(np.abs(W).max(axis=(1, 2), keepdims=True), 1e-12)
     scale = max(float(np.abs(W).max()), 1e-9)
     mosaic, unit = tile_mosaic(W)
     fig = go.Figure(go.Heatmap(
         z=mosaic, customdata=unit, colorscale=WEIGHT_SCALE, zmin=-scale, zmax=scale, zmid=0,
-        colorbar=dict(title=dict(text="weight", side="right"), orientation="h", thickness=10, len=0.5, y=-0.02,
+        colorbar=dict(title=dict(text="weight ÷ the tile's largest" if per_tile else "weight", side="right"), orientation="h", thickness=10, len=0.5, y=-0.02,
                       yanchor="top", tickvals=[-scale, 0, scale], ticktext=[f"−{scale:.2g}", "0", f"+{scale:.2g}"]),
         hovertemplate="unit %{customdata}, pixel (%{y}, %{x}): %{z:.3f}<extra></extra>", hoverongaps=False))
     fig.update_yaxes(autorange="reversed", showticklabels=False, scaleanchor="x", constrain="domain", showgrid=False)
@@ -68,7 +72,7 @@ def sampling_map_figure(codes: np.ndarray, step: dict, units: tuple[int, int], *
                                marker=dict(size=4, color="#dbe2ea"), hoverinfo="skip"))
     px, py = _ellipse(0.0, 0.0, 1.0, 0.0 if one else 1.0)
     fig.add_trace(go.Scatter(x=px, y=py, mode="lines", name="prior N(0, I): radius 1",
-                             line=dict(color=PRIOR_COLOUR, dash="dash", width=2), hoverinfo="skip"))
+                             line=dict(color=PRIOR_COLOUR, width=1.5), hoverinfo="skip"))
     ex, ey = _ellipse(mu[i], my, sigma[i], sy if not one else 0.0)
     fig.add_trace(go.Scatter(x=ex, y=ey, mode="lines", name="μ ± σ", fill="toself", fillcolor="rgba(29,78,216,0.12)",
                              line=dict(color=MU_COLOUR, width=2), hoverinfo="skip"))

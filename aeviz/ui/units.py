@@ -26,6 +26,7 @@ from .lesson import chart, font_px, hidden, presenting
 
 NAME = "aeviz_traversal"
 _ASSETS = Path(__file__).parent / "components"
+TILE_SCALE_KEY = "arch_tile_scale"
 SAMPLE_KEY, DRAW_KEY, UNITS_KEY, ZOOM_KEY = "vae_step_sample", "vae_step_draw", "vae_step_units", "vae_step_zoom"
 
 
@@ -126,8 +127,11 @@ def weight_tiles_section(run: Run) -> None:
         "ones do not matter. The colour scale is symmetric about 0.")
     W = un.weight_tiles(run.model, data.image_shape)  # (units, rows, cols)
     shown = min(len(W), fu.MAX_TILES)
-    fig = shared_figure(("weight tiles", run.id, presenting()), lambda: fu.weight_tiles_figure(
-        W, height=360 if presenting() else 460))
+    own = st.toggle("Each tile on its own scale", key=TILE_SCALE_KEY,
+                    help="Off: one scale for every tile, so tiles can be compared. On: each tile divided by its own "
+                         "largest |weight|, so a faint unit's pattern shows too.")
+    fig = shared_figure(("weight tiles", run.id, own, presenting()), lambda: fu.weight_tiles_figure(
+        W, per_tile=own, height=380 if presenting() else 480))
     chart(fig, key="weight_tiles")
     st.caption(f"{shown} of the {len(W)} hidden units of the first layer ({data.image_shape[0]}×"
                f"{data.image_shape[1]} weights each)." if shown < len(W) else
@@ -201,4 +205,4 @@ def sampling_section(run: Run) -> None:
 
 
 SAMPLING_PROMPT = ("raise β (sidebar) and retrain: the KL per unit falls and the ellipses grow toward N(0, 1), the "
-                   "dashed circle.")
+                   "black circle of radius 1.")
