@@ -3,6 +3,7 @@
 import streamlit as st
 
 from aeviz import analysis, figures, layer_table, ui
+from aeviz.ui import units
 
 data_cfg, model_cfg, train_cfg = ui.configs()
 data = ui.dataset(data_cfg)
@@ -24,7 +25,9 @@ st.dataframe(ui.shared_table(("layers", model_cfg, data.n_features), lambda: row
 st.subheader("One sample's forward pass")
 st.markdown("Press ▶ to follow one input through the trained network, layer by layer: blue is positive, "
             "red negative, white near zero (the colour bar on the right gives the scale). Watch the "
-            "numbers squeeze into the code and spread back out.")
+            "numbers squeeze into the code and spread back out. An image layer (the input and the output) is drawn "
+            f"as the image itself, in grey from white 0 to black 1, and any other layer wider than "
+            f"{figures.WIDE_LAYER} units as a strip of cells.")
 run = ui.model_or_stop()
 index = st.number_input("Sample index", 0, len(data.X) - 1, 0, key="arch_sample")
 x = data.X[index]
@@ -34,10 +37,13 @@ kw = dict(kind=data.kind, feature_names=data.feature_names, image_shape=data.ima
 fig_key = (run.id, data_cfg, int(index))  # the figures depend on the trained run and the sample alone
 ui.chart(ui.shared_figure(("arch in", *fig_key), lambda: figures.sample_figure(acts[0], title="input", **kw)),
          where=left, key="arch_in")
-ui.chart(ui.shared_figure(("arch pass", *fig_key), lambda: figures.forward_pass_figure(rows, acts)),
+ui.chart(ui.shared_figure(("arch pass", *fig_key), lambda: figures.forward_pass_figure(rows, acts, data.image_shape)),
          where=mid, key="arch_pass")
 ui.chart(ui.shared_figure(("arch out", *fig_key), lambda: figures.sample_figure(acts[-1], title="output", **kw)),
          where=right, key="arch_out")
+
+st.subheader("What each first-layer unit looks for")
+units.weight_tiles_section(run)
 
 ui.try_this([
     "Switch the dataset to gw and set the hidden widths to 64, 32: the first layer has 16×64 + 64 = 1,088 parameters.",

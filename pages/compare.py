@@ -5,6 +5,7 @@ import streamlit as st
 
 from aeviz import ui
 from aeviz.ui import compare as cmp_ui
+from aeviz.ui import units
 
 cfgs = ui.configs()
 
@@ -20,6 +21,9 @@ ui.intro(
 
 st.header("Autoencoder vs VAE")
 cmp_ui.ae_vs_vae(cfgs)
+
+st.header("What the VAE's units encode: traversals")
+units.vae_traversals(cfgs)
 
 st.header("Linear autoencoder vs PCA")
 st.markdown("Without activations an autoencoder is linear, and its best possible code spans the same subspace "

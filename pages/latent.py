@@ -4,7 +4,7 @@ evolution."""
 import streamlit as st
 
 from aeviz import ui
-from aeviz.ui import latent
+from aeviz.ui import latent, units
 
 data_cfg, model_cfg, train_cfg = ui.configs()
 data = ui.dataset(data_cfg)
@@ -67,6 +67,13 @@ ui.on_demand("Decode the grid", "latent_open_grid", grid, expanded=ui.link_value
 st.subheader("Interpolation")
 st.markdown("Walk the straight line between two codes and decode every step.")
 ui.on_demand("Walk between two codes", "latent_open_interp", lambda: latent.interpolation_section(run, data, view, r))
+
+st.subheader("What each code unit does: traversals")
+units.traversal_section(run)
+
+if model_cfg.variant == "variational":
+    st.subheader("The VAE's sampling, step by step")
+    units.sampling_section(run)
 
 st.subheader("Evolution during training")
 ui.on_demand("Replay the training", "latent_open_evolution", lambda: latent.evolution_section(run, data, view))

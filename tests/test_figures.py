@@ -30,9 +30,9 @@ def test_forward_pass_has_one_frame_per_layer_lighting_in_turn():
     acts = layer_activations(build(cfg, data, seed=0), data.X[0])
     fig = forward_pass_figure(rows, acts)
     assert len(fig.frames) == len(rows)
-    lit = [sum(not isinstance(t.marker.color, str) for t in fr.data) for fr in fig.frames]
+    lit = [sum(not isinstance(t.marker.color, str) for t in fr.data[:-1]) for fr in fig.frames]  # [-1]: the bar
     assert lit == list(range(1, len(rows) + 1))
-    assert [len(t.y) for t in fig.data] == [r["width"] for r in rows]
+    assert [len(t.y) for t in fig.data[:-1]] == [r["width"] for r in rows]
     assert fig.layout.updatemenus[0].buttons[0].method == "animate"
 
 
@@ -43,10 +43,11 @@ def test_forward_pass_draws_positive_blue_negative_red_with_a_colour_bar():
     acts = [np.array([1.0, -1.0]), np.array([0.5, -0.5, 0.0]), np.array([0.2]), np.array([0.1, 0.1, 0.1]),
             np.array([1.0, -1.0])]
     fig = forward_pass_figure(rows, acts)
-    m = fig.data[0].marker
+    m = fig.data[-1].marker  # the bar's own invisible trace, after one trace per layer
+    assert len(fig.data) == len(rows) + 1 and m.opacity == 0
     assert m.showscale and m.colorbar.ticktext[-1].endswith("(blue)")
     assert sum(bool(t.marker.showscale) for t in fig.data) == 1  # one bar, not one per layer
-    assert all(bool(t.marker.showscale) == (i == 0) for fr in fig.frames for i, t in enumerate(fr.data))
+    assert all(bool(t.marker.showscale) == (i == len(rows)) for fr in fig.frames for i, t in enumerate(fr.data))
     assert not m.reversescale
     hi, lo = sample_colorscale([list(s) for s in m.colorscale], [1.0, 0.0])  # what +max and -max are drawn in
     r_hi, _, b_hi = (int(v) for v in hi[4:-1].split(","))

@@ -8,7 +8,9 @@ import pytest
 
 from aeviz.ui.components import bundle
 
-ENTRIES = ("latent_map.js", "latent_path.js", "threshold.js")
+# every component's entry module (the one with Streamlit's `export default` mount function)
+ENTRIES = tuple(sorted(p.name for p in bundle.JS_DIR.glob("*.js") if "\nexport default " in p.read_text()))
+assert {"latent_map.js", "latent_path.js", "threshold.js", "traversal.js"} <= set(ENTRIES)
 
 
 def _without_imports(path: Path) -> str:
