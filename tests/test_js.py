@@ -49,11 +49,28 @@ def _decoder_cases() -> list[dict]:
     combos += [("gw", "autoencoder", "tanh", 5), ("line", "variational", "elu", 1)]
     out = []
     for dataset, variant, act, latent in combos:
-        model = build(ModelConfig(variant=variant, activation=act, latent=latent), load(DataConfig(dataset)), seed=7)
-        Z = np.concatenate([rng.normal(0, 1, (8, latent)), rng.normal(0, 6, (8, latent))]).astype(np.float32)
-        out.append({"name": f"{dataset}/{variant}/{act}/{latent}", "layers": lm.decoder_layers(model),
-                    "Z": Z.tolist(), "X": decode(model, Z).astype(float).tolist()})
+        data = load(DataConfig(dataset))
+        model = build(ModelConfig(variant=variant, activation=act, latent=latent), data, seed=7)
+        out.append(_coder_case(f"{dataset}/{variant}/{act}/{latent}", model, data, rng))
+    for dataset in ("mnist", "digits"):  # trained (2 epochs): weights as training leaves them
+        data = load(DataConfig(dataset))
+        for variant in VARIANTS:
+            run = Trainer(build(ModelConfig(variant=variant), data, seed=7), data, TrainConfig(epochs=2)).run()
+            out.append(_coder_case(f"{dataset}/{variant}/trained", run.model, data, rng))
     return out
+
+
+def _coder_case(name: str, model, data, rng) -> dict:
+    """One model's payload layers with torch's decodings of 16 codes and encodings (μ for a VAE) of 8 inputs;
+    the tolerance is 1e-5 when every layer is exact float32, 1e-3 when one travels as 16-bit steps."""
+    latent = model.cfg.latent
+    Z = np.concatenate([rng.normal(0, 1, (8, latent)), rng.normal(0, 6, (8, latent))]).astype(np.float32)
+    X = data.X_train[rng.choice(len(data.X_train), 8, replace=False)]
+    dec, enc = lm.decoder_layers(model), lm.encoder_layers(model)
+    exact = all("w" in layer for layer in dec + enc)
+    return {"name": name, "layers": dec, "Z": Z.tolist(), "X": decode(model, Z).astype(float).tolist(),
+            "encoder": enc, "latent": latent, "inputs": X.astype(float).tolist(),
+            "codes": encode(model, X).astype(float).tolist(), "tol": 1e-5 if exact else 1e-3}
 
 
 def _ties(index: la.CodeIndex, Z: np.ndarray) -> dict[int, list[int]]:

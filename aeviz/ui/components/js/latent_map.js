@@ -106,7 +106,7 @@ class LatentMap {
     this.maxH = Math.min(520, Math.max(160, Number(data.max_height) || 520));
     this.root.classList.toggle("lm-present", !!data.present);
     const p = data.payload;
-    const key = `${p.run}|${p.n}|${p.latent}|${p.ref.x.slice(0, 16)}|${p.decoder[0].w.slice(0, 16)}`;
+    const key = `${p.run}|${p.n}|${p.latent}|${p.ref.x.slice(0, 16)}|${p.decoder[0].b.slice(0, 16)}`;
     if (key !== this.runKey) {
       this.runKey = key;
       this.model = loadModel(p);
