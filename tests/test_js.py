@@ -21,7 +21,7 @@ import pytest
 
 from aeviz import DATASETS, VARIANTS, DataConfig, ModelConfig, TrainConfig, Trainer, build, load
 from aeviz.analysis import anomaly as an
-from aeviz.analysis import decode, encode
+from aeviz.analysis import decode, draw, encode
 from aeviz.analysis import latent as la
 from aeviz.analysis import latent_map as lm
 from aeviz.activations import ACTIVATIONS, JS_MODULE, js_module
@@ -128,6 +128,33 @@ def _latent_cases() -> list[dict]:
     return out
 
 
+def _strokes() -> dict[str, list]:
+    """Drawings as a pad records them (pixels, y down): a 1, a 0, a 7 in two strokes, a dot, a scribble, an L."""
+    rng = np.random.default_rng(11)
+    t = np.linspace(0, 2 * np.pi, 60)
+    return {
+        "one": [[[150, 40 + 4 * i] for i in range(50)]],
+        "zero": [np.c_[140 + 55 * np.sin(t), 140 - 90 * np.cos(t)].round(2).tolist()],
+        "seven": [[[60, 50], [120, 50], [200, 52]], [[200, 52], [150, 150], [110, 250]]],
+        "dot": [[[10, 10]]],
+        "scribble": [np.cumsum(rng.normal(0, 6, (80, 2)), 0).round(3).tolist()],
+        "wide": [[[0, 0], [300, 20]]],
+        "two-strokes-and-an-empty-one": [[[20, 20], [20, 120]], [], [[20, 120], [90, 120]]],
+    }
+
+
+def _draw_cases() -> list[dict]:
+    """The Python preprocessing of each drawing in each format (aeviz.analysis.draw), and an empty drawing."""
+    out = []
+    for spec in draw.SPECS.values():
+        for name, strokes in _strokes().items():
+            img = draw.preprocess(strokes, spec)
+            out.append({"name": f"{name}/{spec['size']}", "spec": spec, "strokes": strokes,
+                        "image": img.ravel().tolist()})
+        out.append({"name": f"empty/{spec['size']}", "spec": spec, "strokes": [[]], "image": None})
+    return out
+
+
 def _nan(x: float):
     return "nan" if isinstance(x, float) and np.isnan(x) else x
 
@@ -180,7 +207,7 @@ def fixtures(tmp_path_factory) -> Path:
     """The JSON fixtures, written from the Python functions, and the components' assembled scripts."""
     out = tmp_path_factory.mktemp("js-fixtures")
     for name, make in [("decoder", _decoder_cases), ("latent", _latent_cases), ("rates", _rate_cases),
-                       ("formats", _format_cases)]:
+                       ("formats", _format_cases), ("draw", _draw_cases)]:
         (out / f"{name}.json").write_text(json.dumps(make()), encoding="utf-8")
     for entry in ("latent_map.js", "latent_path.js", "threshold.js"):  # as Streamlit receives them
         (out / entry.replace(".js", ".bundle.mjs")).write_text(bundle.script(entry), encoding="utf-8")

@@ -39,6 +39,8 @@ def check_strokes(strokes) -> list[np.ndarray]:
         raise ValueError(f"A drawing is a list of at most {MAX_STROKES} strokes: press Clear and draw again.")
     out = []
     for s in strokes:
+        if isinstance(s, (list, tuple)) and not len(s):
+            continue  # an empty stroke adds nothing
         a = np.asarray(s, dtype=np.float64)
         if a.ndim != 2 or a.shape[1] != 2 or not len(a) or not np.isfinite(a).all():
             raise ValueError("Each stroke is a list of (x, y) points with finite numbers.")
