@@ -17,8 +17,8 @@ from ..datasets import Dataset
 
 # how a drawing becomes an input, by image shape; the payload carries the spec to the browser
 SPECS: dict[tuple[int, int], dict] = {
-    (28, 28): {"size": 28, "box": 20.0, "width": 2.5, "soft": 1.0, "sub": 4, "centre": "mass"},
-    (8, 8): {"size": 8, "box": 8.0, "width": 1.6, "soft": 0.5, "sub": 4, "centre": "box"},
+    (28, 28): {"size": 28, "box": 20.0, "width": 3.0, "soft": 1.0, "sub": 4, "centre": "mass"},
+    (8, 8): {"size": 8, "box": 8.0, "width": 2.4, "soft": 0.5, "sub": 4, "centre": "box"},
 }
 MAX_STROKES = 64  # a drawing longer than this is refused (the browser starts again)
 MAX_POINTS = 4_000

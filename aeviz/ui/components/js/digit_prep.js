@@ -9,12 +9,12 @@
 // 0 beyond, a linear ramp `soft` pixels wide between.
 
 /** The strokes in output pixels: (x − cx)·scale + ox, (y − cy)·scale + oy. */
-function place(strokes, cx, cy, scale, ox, oy) {
+function placeStrokes(strokes, cx, cy, scale, ox, oy) {
   return strokes.map((s) => s.map(([x, y]) => [(x - cx) * scale + ox, (y - cy) * scale + oy]));
 }
 
 /** The strokes (in output pixels) as a size × size image of mean pen coverage (Float64Array, row-major). */
-export function render(strokes, spec) {
+export function renderInk(strokes, spec) {
   const { size, sub, soft } = spec;
   const half = spec.width / 2, reach = half + soft / 2;
   const n = size * sub;
@@ -75,8 +75,8 @@ export function preprocess(strokes, spec) {
   const span = Math.max(x1 - x0, y1 - y0);
   const scale = span > 0 ? (spec.box - spec.width) / span : 1;
   const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2, mid = spec.size / 2;
-  let img = render(place(kept, cx, cy, scale, mid, mid), spec);
+  let img = renderInk(placeStrokes(kept, cx, cy, scale, mid, mid), spec);
   const com = spec.centre === "mass" ? centreOfMass(img, spec.size) : null;
-  if (com) img = render(place(kept, cx, cy, scale, mid + (mid - com[0]), mid + (mid - com[1])), spec);
+  if (com) img = renderInk(placeStrokes(kept, cx, cy, scale, mid + (mid - com[0]), mid + (mid - com[1])), spec);
   return img;
 }
