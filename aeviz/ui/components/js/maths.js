@@ -1,4 +1,4 @@
-// aeviz's in-browser maths: pure functions, no DOM. The decoder's forward pass and its activations, the hole
+// aeviz's in-browser maths: pure functions, no DOM. The decoder's and encoder's forward pass and activations, the hole
 // rule's standardised nearest code, the interpolation path, the threshold's rates, percentiles and ROC curve,
 // the axes' ticks and the number formats. Each repeats a Python function on the same numbers, and
 // tests/js/*.test.mjs check them against fixtures the Python functions wrote (tests/test_js.py).
@@ -37,12 +37,22 @@ export function decodeFloats(b64, dtype = "f4") {
 
 // ------------------------------------------------------------------ the decoder
 
-/** The decoder's layers from the payload (aeviz.analysis.latent_map.decoder_layers): weights (out·in) and
- *  biases as float32, an activation function or null. */
+/** A payload layer's weights (out·in, row-major) as float32: exact ("w"), or 16-bit steps q times a step s
+ *  per row ("q", "s"; aeviz.analysis.latent_map.quantise_rows). */
+export function layerWeights(l) {
+  if (l.w) return typed(l.w, Float32Array);
+  const q = typed(l.q, Int16Array), s = typed(l.s, Float32Array);
+  const w = new Float32Array(l.out * l.in);
+  for (let o = 0; o < l.out; o++) for (let i = 0; i < l.in; i++) w[o * l.in + i] = q[o * l.in + i] * s[o];
+  return w;
+}
+
+/** The decoder's (or encoder's) layers from the payload (aeviz.analysis.latent_map.dense_layers): weights
+ *  (out·in) and biases as float32, an activation function or null. */
 export function loadLayers(layers) {
   return layers.map((l) => {
     if (l.act && !ACTIVATIONS[l.act]) throw new Error(`unknown activation ${l.act}`);
-    return { in: l.in, out: l.out, w: typed(l.w, Float32Array), b: typed(l.b, Float32Array),
+    return { in: l.in, out: l.out, w: layerWeights(l), b: typed(l.b, Float32Array),
              f: l.act ? ACTIVATIONS[l.act](l.p ?? undefined) : null };
   });
 }
@@ -64,6 +74,13 @@ export function decode(layers, z) {
     x = y;
   }
   return x;
+}
+
+/** Encode one input x (array of features) through the encoder's layers: the first `latent` outputs are the
+ *  code (a VAE's encoder also emits log σ² after μ; μ is kept), as aeviz.analysis.encode (Float64Array). */
+export function encode(layers, x, latent) {
+  const out = decode(layers, x);
+  return latent ? out.slice(0, latent) : out;
 }
 
 // ------------------------------------------------------------------ the hole rule (aeviz.analysis.latent)
