@@ -106,6 +106,13 @@ def test_a_link_opens_at_its_stop_and_hostile_values_are_refused_with_a_note():
         assert at.select_slider(key=al.CONTAM_KEY).value == 0
 
 
+def test_a_lesson_that_hides_the_anomaly_settings_keeps_its_stop_undrawn():
+    at = open_app_page("pages/anomaly.py", {"d_name": "breast_cancer", "a_contam": "20", "hide": "anomalies"})
+    assert not [s for s in at.get("select_slider") if s.key == al.CONTAM_KEY]
+    assert any("20 % (set by this lesson's link)" in c.value for c in at.caption)
+    assert any(m.label == "Detection rate at 20 %" for m in at.metric)
+
+
 def test_each_runs_scores_are_computed_once_not_on_every_rerun(monkeypatch):
     calls = []
     real = labelled.labelled_detection
