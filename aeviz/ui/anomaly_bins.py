@@ -61,7 +61,7 @@ def listing(scn: Scenario, data: Dataset, run: Run, key: tuple, b: bin_rule.Bins
         return
     if data.kind == "image":
         images, captions = _images(run, key, b, k, _scn=scn, _shape=data.image_shape)
-        st.image(images, caption=captions, width=72)
+        st.image(images, caption=captions, width=96)
         if len(images) < len(normal) + len(anomalous):
             st.caption(f"The first {len(images)} shown, anomalies first, largest error first.")
         return
