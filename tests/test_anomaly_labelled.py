@@ -106,6 +106,36 @@ def test_a_link_opens_at_its_stop_and_hostile_values_are_refused_with_a_note():
         assert at.select_slider(key=al.CONTAM_KEY).value == 0
 
 
+def test_a_lesson_that_hides_the_anomaly_settings_keeps_its_stop_undrawn():
+    at = open_app_page("pages/anomaly.py", {"d_name": "breast_cancer", "a_contam": "20", "hide": "anomalies"})
+    assert not [s for s in at.get("select_slider") if s.key == al.CONTAM_KEY]
+    assert any("20 % (set by this lesson's link)" in c.value for c in at.caption)
+    assert any(m.label == "Detection rate at 20 %" for m in at.metric)
+
+
+def test_each_runs_scores_are_computed_once_not_on_every_rerun(monkeypatch):
+    calls = []
+    real = labelled.labelled_detection
+    monkeypatch.setattr(al.labelled, "labelled_detection", lambda d, model, *a: calls.append(id(model)) or real(d, model, *a))
+    al._detection.clear()
+    al._baseline.clear()
+    at = open_app_page("pages/anomaly.py", {"d_name": "breast_cancer"})
+    # one score per trained stop (the chart's points; 0 % is the page's own run, scored once for both sections)
+    stored = [p for p in (0, 10, 20, 30, 40, 50) if runs.STORE.get(al.contamination_key(CFGS, p)) is not None]
+    assert len(calls) == len(set(calls)) == len(stored) >= 1
+    for _ in range(2):
+        at.run()
+    assert not at.exception and len(calls) == len(stored)
+
+
+def test_a_dataset_without_enough_labelled_anomalies_gets_no_lesson(data):
+    from dataclasses import replace
+    assert al.applies(data)
+    malignant = labelled.anomaly_mask(data)
+    few = replace(data, train_idx=data.train_idx[~malignant[data.train_idx]])  # no anomalies to mix in
+    assert not al.applies(few) and not al.applies(replace(data, anomaly_labels=()))
+
+
 def test_the_lessons_are_only_on_a_dataset_with_labelled_anomalies():
     at = open_app_page("pages/anomaly.py", {"d_name": "gw", "t_epochs": "5"})
     assert not [s for s in at.get("select_slider") if s.key == al.CONTAM_KEY]
@@ -126,8 +156,9 @@ def check_auc_threshold_free(data, trained):
 
 
 def check_contam_0_to_50(data, trained):
-    clean, dirty = (labelled.labelled_detection(data, trained(p)) for p in (0, 50))
-    assert dirty.detection_rate < clean.detection_rate / 2 and dirty.auc < clean.auc
+    clean, some, dirty = (labelled.labelled_detection(data, trained(p)) for p in (0, 10, 50))
+    assert some.detection_rate < clean.detection_rate / 2 and dirty.detection_rate < some.detection_rate
+    assert dirty.auc < some.auc < clean.auc
 
 
 CHECKS = {name[len("check_"):]: fn for name, fn in globals().items() if name.startswith("check_")}

@@ -64,6 +64,6 @@ def contamination_figure(percents, detection, auc, current: int | None = None) -
                                  hoverinfo="skip", marker=dict(size=16, color="rgba(0,0,0,0)",
                                                                line=dict(width=2, color=UPLOAD_COLOUR))))
     fig.update_xaxes(title="anomalies mixed into training (%)", range=[-3, 53], tickvals=[0, 10, 20, 30, 40, 50])
-    fig.update_yaxes(title="share", range=[0, 1.05])
-    fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
-    return tight(fig, height=300, title="Detection against contamination")
+    fig.update_yaxes(title="share", range=[-0.05, 1.05])
+    fig.update_layout(legend=dict(orientation="h", y=-0.3, yanchor="top", x=0))
+    return tight(fig, height=340, title="Detection against contamination")

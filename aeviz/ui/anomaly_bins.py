@@ -53,15 +53,16 @@ def listing(scn: Scenario, data: Dataset, run: Run, key: tuple, b: bin_rule.Bins
     normal, anomalous = bin_rule.in_bin(scn, b, k)
     lo, hi = bin_rule.bin_range(b, k)
     head, close = st.columns([4, 1], vertical_alignment="center")
-    head.markdown(f"**Bin {k + 1} of {b.n}** (errors {lo:.3g} to {hi:.3g}): **{len(anomalous)}** anomalies and "
-                  f"**{len(normal)}** normal rows.")
+    a, n = len(anomalous), len(normal)
+    head.markdown(f"**Bin {k + 1} of {b.n}** (errors {lo:.3g} to {hi:.3g}): **{a}** {'anomaly' if a == 1 else 'anomalies'} "
+                  f"and **{n}** normal {'row' if n == 1 else 'rows'}.")
     close.button("Hide these samples", key="an_bin_hide", help="Stop listing this bin's samples.", on_click=_unpick)
     if not len(normal) + len(anomalous):
         st.caption("This bin is empty: pick a bar with something in it.")
         return
     if data.kind == "image":
         images, captions = _images(run, key, b, k, _scn=scn, _shape=data.image_shape)
-        st.image(images, caption=captions, width=72)
+        st.image(images, caption=captions, width=96)
         if len(images) < len(normal) + len(anomalous):
             st.caption(f"The first {len(images)} shown, anomalies first, largest error first.")
         return

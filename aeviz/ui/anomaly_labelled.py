@@ -31,15 +31,24 @@ PROMPTS = {
     "auc_threshold_free": "Drag the threshold above down to the 80th percentile: the chart's detection rate rises, "
                           "but neither AUC here moves. An AUC scores every threshold at once, so it compares two "
                           "detectors before anyone has to choose τ.",
-    "contam_0_to_50": "Move *Anomalies mixed into training* from 0 to 50 %: the detection rate falls by more than "
-                      "half. The model learned to reconstruct malignant rows too, so they no longer stand out; "
-                      "watch the AUC fall with it.",
+    "contam_0_to_50": "Move *Anomalies mixed into training* from 0 to 10 %: the detection rate already falls by "
+                      "more than half, and at 50 % it is lower still. The model learned to reconstruct malignant rows "
+                      "too, so they no longer stand out; watch the AUC fall with it.",
 }
 
 
+MIN_ROWS = 20  # fewer training rows at every stop, or fewer anomalous or normal test rows: no lesson
+
+
 def applies(data: Dataset) -> bool:
-    """True when the dataset names its own anomalies (a label), so these lessons make sense."""
-    return bool(data.anomaly_labels)
+    """True when the dataset names its own anomalies (a label) and has enough of both kinds in each split for
+    these lessons (a baseline to fit, an AUC to score, anomalies to mix in at every stop)."""
+    if not data.anomaly_labels:
+        return False
+    anomalous = labelled.anomaly_mask(data)
+    test, train = anomalous[data.test_idx], anomalous[data.train_idx]
+    return (min(int(test.sum()), int((~test).sum()), int(train.sum())) >= 2
+            and labelled.training_size(data) >= MIN_ROWS)
 
 
 @shared_cache(max_entries=8)

@@ -198,7 +198,7 @@ def lesson_help() -> None:
     """The Home page's short guide for teachers: presenter mode, the hide flags, and what a link keeps."""
     with st.expander("For teachers: a lesson in a link"):
         st.markdown(
-            "Every setting and each page's own state (anomaly preset, threshold, grid size, the latent map's hole "
+            "Every setting and each page's own state (anomaly preset, threshold, contamination, grid size, the latent map's hole "
             "radius and pinned point, chosen samples, training speed) is kept in the address bar, so a link reproduces the lesson. Add `present=1` for "
             "presenter mode (chart text at least 16 px, compact pages, sidebar closed). Add `hide=` with a "
             "comma-separated list to hide controls; a hidden control keeps the value the link gives it:")

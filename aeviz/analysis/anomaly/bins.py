@@ -97,15 +97,17 @@ def bin_rows(scn: Scenario, b: Bins, k: int, feature_names: tuple[str, ...] = ()
 
 
 def bin_images(scn: Scenario, b: Bins, k: int, shape: tuple[int, int], limit: int = 24,
-               scale: int = 8) -> tuple[list[np.ndarray], list[str]]:
-    """The images in bin `k` (anomalies first, largest error first; at most `limit`) as greyscale uint8 arrays
-    (h*scale, w*scale), each pixel a scale×scale block, and a caption for each (its kind and error)."""
+               size: int = 96) -> tuple[list[np.ndarray], list[str]]:
+    """The images in bin `k` (anomalies first, largest error first; at most `limit`) as greyscale uint8 arrays,
+    dark ink on white as the page's other images (1 is black), each pixel a block so the image is about `size`
+    pixels across, and a caption for each (its kind and error)."""
     normal, anomalous = in_bin(scn, b, k)
+    scale = max(1, size // max(shape))
     images, captions = [], []
     for idx, X, errors, kind in ((anomalous, scn.X_anomalous, scn.anomalous, None),
                                  (normal, scn.X_normal, scn.normal, "normal")):
         for i in idx[:max(0, limit - len(images))]:
             img = np.clip(X[i].reshape(shape), 0.0, 1.0)  # (h, w)
-            images.append(np.kron(np.round(img * 255), np.ones((scale, scale))).astype(np.uint8))
+            images.append(np.kron(np.round((1.0 - img) * 255), np.ones((scale, scale))).astype(np.uint8))
             captions.append(f"{kind or scn.kinds[i]} · {errors[i]:.3g}")
     return images, captions

@@ -157,10 +157,21 @@ class ThresholdView {
     this.draw();
   }
 
+  // the bar under a pointer x; on an empty bin, the nearest bar with samples within about 12 px (a finger is wider
+  // than a bar on a phone)
   binAtX(px) {
     const b = this.box();
     const frac = Math.min(1, Math.max(0, (px - b.left) / (b.right - b.left)));
-    return binAt(this.lo + frac * (this.hi - this.lo), this.layout);
+    const v = this.lo + frac * (this.hi - this.lo);
+    const k = binAt(v, this.layout);
+    const filled = (j) => j >= 0 && j < this.bins && this.countsN[j] + this.countsA[j] > 0;
+    const side = v - this.lo > (k + 0.5) * this.size ? 1 : -1; // the neighbour on the pointer's side first
+    const reach = Math.ceil((12 * this.bins) / Math.max(1, b.right - b.left));
+    for (let d = 1; d <= reach && !filled(k); d++) {
+      if (filled(k + side * d)) return k + side * d;
+      if (filled(k - side * d)) return k - side * d;
+    }
+    return k;
   }
 
   pick(k) {
