@@ -294,3 +294,17 @@ def test_tiles_on_their_own_scale_are_each_divided_by_their_largest_weight():
     for u in range(5):
         r, c = divmod(u, 3)
         np.testing.assert_allclose(z[r * 5:r * 5 + 4, c * 5:c * 5 + 4], W[u] / np.abs(W[u]).max())
+
+
+def test_a_click_on_a_code_chooses_its_sample_and_anything_else_is_ignored(monkeypatch):
+    state = {units_ui.ROWS_KEY: 100, units_ui.SAMPLE_KEY: 0}
+    monkeypatch.setattr(units_ui.st, "session_state", state)
+    for sent in ({"selection": {"points": [{"curve_number": 4, "point_index": 0}]}},  # μ's marker, not a code
+                 {"selection": {"points": [{"curve_number": 0, "point_index": 100}]}},  # past the last row
+                 {"selection": {"points": [{"curve_number": 0, "point_index": "x"}]}}, {"selection": None}, None):
+        state[units_ui.MAP_KEY] = sent
+        units_ui._picked()
+        assert state[units_ui.SAMPLE_KEY] == 0
+    state[units_ui.MAP_KEY] = {"selection": {"points": [{"curve_number": 0, "point_index": 42}]}}
+    units_ui._picked()
+    assert state[units_ui.SAMPLE_KEY] == 42
