@@ -82,5 +82,6 @@ def test_a_click_on_a_code_of_the_sampling_map_follows_that_sample(page, server_
     wait_for_app(page)
     picked = int(page.locator(".st-key-vae_step_sample input").input_value())
     # the code under the pointer: this one, or one drawn within a few pixels of it
-    assert picked == row or np.hypot(*np.subtract(page.evaluate(where, picked), xy)) < 4
+    assert picked == row or np.hypot(*np.subtract(page.evaluate(where, picked), page.evaluate(where, row))) < 4, \
+        (picked, page.evaluate(where, picked), page.evaluate(where, row), xy)
     assert not page.locator("[data-testid=stException]").count()
