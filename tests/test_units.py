@@ -308,3 +308,17 @@ def test_a_click_on_a_code_chooses_its_sample_and_anything_else_is_ignored(monke
     state[units_ui.MAP_KEY] = {"selection": {"points": [{"curve_number": 0, "point_index": 42}]}}
     units_ui._picked()
     assert state[units_ui.SAMPLE_KEY] == 42
+
+
+def test_the_latent_pages_traversal_borrows_the_maps_decoder():
+    """On the Latent page the view's payload carries no layers (the map's are used), only the codes' mean and std."""
+    import json
+
+    from conftest import open_app_page
+
+    at = open_app_page("pages/latent.py", {"d_name": "mnist", "t_epochs": "3"})
+    comps = {n.proto.component_name: n.proto for n in at._tree if getattr(n, "type", "") == "bidi_component"}
+    tv, m = json.loads(comps["aeviz_traversal"].json), json.loads(comps["aeviz_latent_map"].json)
+    assert tv["payload"]["decoder"] is None and tv["borrow"] and tv["run"] == m["payload"]["run"]
+    assert len(tv["payload"]["mean"]) == m["payload"]["latent"] and len(comps["aeviz_traversal"].json) < 2000
+    assert "export function traversalRows(" in comps["aeviz_traversal"].js_content
