@@ -297,16 +297,16 @@ def test_tiles_on_their_own_scale_are_each_divided_by_their_largest_weight():
 
 
 def test_a_click_on_a_code_chooses_its_sample_and_anything_else_is_ignored(monkeypatch):
-    state = {units_ui.ROWS_KEY: 100, units_ui.SAMPLE_KEY: 0}
+    state = {units_ui.SAMPLE_KEY: 0}
     monkeypatch.setattr(units_ui.st, "session_state", state)
     for sent in ({"selection": {"points": [{"curve_number": 4, "point_index": 0}]}},  # μ's marker, not a code
                  {"selection": {"points": [{"curve_number": 0, "point_index": 100}]}},  # past the last row
                  {"selection": {"points": [{"curve_number": 0, "point_index": "x"}]}}, {"selection": None}, None):
         state[units_ui.MAP_KEY] = sent
-        units_ui._picked()
+        units_ui._picked(100)
         assert state[units_ui.SAMPLE_KEY] == 0
     state[units_ui.MAP_KEY] = {"selection": {"points": [{"curve_number": 0, "point_index": 42}]}}
-    units_ui._picked()
+    units_ui._picked(100)
     assert state[units_ui.SAMPLE_KEY] == 42
 
 

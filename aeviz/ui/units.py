@@ -9,7 +9,7 @@ carries no layers there)."""
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 import streamlit as st
@@ -27,7 +27,7 @@ from .lesson import chart, font_px, hidden, presenting
 NAME = "aeviz_traversal"
 _ASSETS = Path(__file__).parent / "components"
 TILE_SCALE_KEY = "arch_tile_scale"
-MAP_KEY, ROWS_KEY = "vae_step_map", "vae_step_rows"  # the sampling map, and how many training rows it draws
+MAP_KEY = "vae_step_map"  # the sampling map (a click on a code chooses its sample)
 SAMPLE_KEY, DRAW_KEY, UNITS_KEY, ZOOM_KEY = "vae_step_sample", "vae_step_draw", "vae_step_units", "vae_step_zoom"
 
 
@@ -155,15 +155,15 @@ def _mu(run: Run):
     return un.posterior_stats(run.model, run.data.X_train)[0]  # (n_train, latent)
 
 
-def _picked() -> None:
+def _picked(rows: int) -> None:
     """A click on a training code of the sampling map chooses that sample (the grey codes are trace 0, in row
-    order); anything else the browser sends is ignored."""
+    order, `rows` of them); anything else the browser sends is ignored."""
     try:
         points = st.session_state[MAP_KEY]["selection"]["points"]
         row = int(next(p["point_index"] for p in points if p.get("curve_number") == 0))
     except (KeyError, TypeError, ValueError, StopIteration):
         return
-    if 0 <= row < st.session_state.get(ROWS_KEY, 0):
+    if 0 <= row < rows:
         st.session_state[SAMPLE_KEY] = row
 
 
@@ -185,7 +185,6 @@ def sampling_section(run: Run) -> None:
     latent = run.model_cfg.latent
     c1, c2, c3 = st.columns([2, 2, 3])
     n = len(data.X_train) - 1
-    st.session_state[ROWS_KEY] = n + 1
     row = int(c1.number_input("Training sample", 0, n, 0, key=SAMPLE_KEY, help="Or click a grey code on the map."))
     draw = int(c2.number_input("Draw of ε", 0, 10_000, 0, key=DRAW_KEY, help="Another number, another ε."))
     pairs = [(i, j) for i in range(latent) for j in range(i + 1, latent)] or [(0, 0)]
@@ -198,7 +197,7 @@ def sampling_section(run: Run) -> None:
         fig = shared_figure(("vae step", run.id, row, draw, units, zoom, presenting()),
                             lambda: fu.sampling_map_figure(_mu(run), step, units, zoom=zoom,
                                                            height=360 if presenting() else 420))
-        chart(fig, key=MAP_KEY, on_select=_picked, selection_mode="points")
+        chart(fig, key=MAP_KEY, on_select=partial(_picked, n + 1), selection_mode="points")
     with right:
         kw = dict(kind=data.kind, feature_names=data.feature_names, image_shape=data.image_shape, height=170,
                   data=data.X_train)
