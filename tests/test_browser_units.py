@@ -62,3 +62,26 @@ def test_the_offset_slider_moves_every_row_with_no_server_message(page, server_u
     assert page.evaluate(f"() => {API}.paints") - paints >= 15
     page.wait_for_timeout(500)
     assert len(frames) == sent, f"{len(frames) - sent} websocket messages while the slider moved"
+
+
+def test_a_click_on_a_code_of_the_sampling_map_follows_that_sample(page, server_url):
+    page.goto(f"{server_url}/latent?d_name=digits&m_variant=variational&t_epochs=5")
+    wait_for_app(page, timeout=300_000)
+    page.wait_for_selector(".st-key-vae_step_map .js-plotly-plot", timeout=300_000)
+    page.locator(".st-key-vae_step_map").scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    row = 37
+    where = """(i) => { const gd = document.querySelector('.st-key-vae_step_map .js-plotly-plot');
+        const L = gd._fullLayout, tr = gd._fullData[0], r = gd.getBoundingClientRect();
+        return [r.left + L._size.l + L.xaxis.l2p(tr.x[i]), r.top + L._size.t + L.yaxis.l2p(tr.y[i])]; }"""
+    xy = page.evaluate(where, row)
+    page.mouse.move(*xy)
+    page.mouse.click(*xy)
+    page.wait_for_function(f"() => document.querySelector('.st-key-vae_step_sample input').value !== '0'",
+                           timeout=60_000)
+    wait_for_app(page)
+    picked = int(page.locator(".st-key-vae_step_sample input").input_value())
+    # the code under the pointer: this one, or one drawn within a few pixels of it
+    assert picked == row or np.hypot(*np.subtract(page.evaluate(where, picked), page.evaluate(where, row))) < 4, \
+        (picked, page.evaluate(where, picked), page.evaluate(where, row), xy)
+    assert not page.locator("[data-testid=stException]").count()

@@ -294,3 +294,31 @@ def test_tiles_on_their_own_scale_are_each_divided_by_their_largest_weight():
     for u in range(5):
         r, c = divmod(u, 3)
         np.testing.assert_allclose(z[r * 5:r * 5 + 4, c * 5:c * 5 + 4], W[u] / np.abs(W[u]).max())
+
+
+def test_a_click_on_a_code_chooses_its_sample_and_anything_else_is_ignored(monkeypatch):
+    state = {units_ui.SAMPLE_KEY: 0}
+    monkeypatch.setattr(units_ui.st, "session_state", state)
+    for sent in ({"selection": {"points": [{"curve_number": 4, "point_index": 0}]}},  # μ's marker, not a code
+                 {"selection": {"points": [{"curve_number": 0, "point_index": 100}]}},  # past the last row
+                 {"selection": {"points": [{"curve_number": 0, "point_index": "x"}]}}, {"selection": None}, None):
+        state[units_ui.MAP_KEY] = sent
+        units_ui._picked(100)
+        assert state[units_ui.SAMPLE_KEY] == 0
+    state[units_ui.MAP_KEY] = {"selection": {"points": [{"curve_number": 0, "point_index": 42}]}}
+    units_ui._picked(100)
+    assert state[units_ui.SAMPLE_KEY] == 42
+
+
+def test_the_latent_pages_traversal_borrows_the_maps_decoder():
+    """On the Latent page the view's payload carries no layers (the map's are used), only the codes' mean and std."""
+    import json
+
+    from conftest import open_app_page
+
+    at = open_app_page("pages/latent.py", {"d_name": "mnist", "t_epochs": "3"})
+    comps = {n.proto.component_name: n.proto for n in at._tree if getattr(n, "type", "") == "bidi_component"}
+    tv, m = json.loads(comps["aeviz_traversal"].json), json.loads(comps["aeviz_latent_map"].json)
+    assert tv["payload"]["decoder"] is None and tv["borrow"] and tv["run"] == m["payload"]["run"]
+    assert len(tv["payload"]["mean"]) == m["payload"]["latent"] and len(comps["aeviz_traversal"].json) < 2000
+    assert "export function traversalRows(" in comps["aeviz_traversal"].js_content

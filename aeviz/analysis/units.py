@@ -17,7 +17,6 @@ from .latent_map import decoder_layers
 
 STEPS_MIN, STEPS_MAX, STEPS_DEFAULT = 3, 15, 9  # decodings per traversal row (the browser's slider)
 SPAN = 3.0  # a traversal sweeps each unit over ±SPAN of its training codes' standard deviation
-MAX_ROWS = 64  # rows the browser draws (aeviz.fields.MAX_LATENT)
 
 
 @dataclass(frozen=True)

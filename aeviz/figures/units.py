@@ -68,8 +68,10 @@ def sampling_map_figure(codes: np.ndarray, step: dict, units: tuple[int, int], *
     mu, sigma, z = step["mu"], step["sigma"], step["z"]
     my, sy, zy = (0.0, 0.0, 0.0) if one else (mu[j], sigma[j], z[j])
     fig = go.Figure()
-    fig.add_trace(go.Scattergl(x=codes[:, i], y=y_of(codes), mode="markers", name="training codes μ",
-                               marker=dict(size=4, color="#dbe2ea"), hoverinfo="skip"))
+    # SVG, not WebGL: a WebGL layer would be drawn over the prior circle and the ellipse
+    fig.add_trace(go.Scatter(x=codes[:, i], y=y_of(codes), mode="markers", name="training codes μ",
+                               marker=dict(size=4, color="#dbe2ea"),
+                               hovertemplate="training sample %{pointNumber}: click to follow it<extra></extra>"))
     px, py = _ellipse(0.0, 0.0, 1.0, 0.0 if one else 1.0)
     fig.add_trace(go.Scatter(x=px, y=py, mode="lines", name="prior N(0, I): radius 1",
                              line=dict(color=PRIOR_COLOUR, width=1.5), hoverinfo="skip"))

@@ -9,7 +9,7 @@ carries no layers there)."""
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 import streamlit as st
@@ -27,6 +27,7 @@ from .lesson import chart, font_px, hidden, presenting
 NAME = "aeviz_traversal"
 _ASSETS = Path(__file__).parent / "components"
 TILE_SCALE_KEY = "arch_tile_scale"
+MAP_KEY = "vae_step_map"  # the sampling map (a click on a code chooses its sample)
 SAMPLE_KEY, DRAW_KEY, UNITS_KEY, ZOOM_KEY = "vae_step_sample", "vae_step_draw", "vae_step_units", "vae_step_zoom"
 
 
@@ -81,7 +82,7 @@ VAE_BETAS = (0.25, 1.0)  # the Variants page's traversals
 TRAVERSAL_INTRO = (
     "A traversal asks what one code unit does on its own. Each row starts from the mean code, keeps every other "
     "unit there, and sweeps one unit from −3 to +3 of its own standard deviation over the training codes; each "
-    "step is decoded. The slider on the right moves every row to the same offset at once, decoded in your "
+    "step is decoded. The *Every unit at* slider moves every row to the same offset at once, decoded in your "
     "browser.")
 
 
@@ -154,6 +155,18 @@ def _mu(run: Run):
     return un.posterior_stats(run.model, run.data.X_train)[0]  # (n_train, latent)
 
 
+def _picked(rows: int) -> None:
+    """A click on a training code of the sampling map chooses that sample (the grey codes are trace 0, in row
+    order, `rows` of them); anything else the browser sends is ignored."""
+    try:
+        points = st.session_state[MAP_KEY]["selection"]["points"]
+        row = int(next(p["point_index"] for p in points if p.get("curve_number") == 0))
+    except (KeyError, TypeError, ValueError, StopIteration):
+        return
+    if 0 <= row < rows:
+        st.session_state[SAMPLE_KEY] = row
+
+
 def _numbers(v) -> str:
     """A code's first eight numbers, signed, two decimals."""
     return ", ".join(f"{x:+.2f}" for x in v[:8]) + (" …" if len(v) > 8 else "")
@@ -166,12 +179,13 @@ def sampling_section(run: Run) -> None:
     st.markdown(
         "A VAE does not encode a sample to one point: it encodes a cloud, a mean μ and a spread σ per code unit. "
         "Training draws ε ~ N(0, I) and decodes z = μ + σ·ε, so the decoder must work on the whole cloud. The "
-        "loss pays for the reconstruction of that z and, per code unit, for how far the cloud is from N(0, 1):")
+        "loss pays for the reconstruction of that z and, per code unit, for how far the cloud is from N(0, 1). Click "
+        "a grey code on the map (or type its number) to follow that sample:")
     st.latex(r"\mathrm{KL}_j = \tfrac12\left(\mu_j^2 + \sigma_j^2 - 1 - \log \sigma_j^2\right)")
     latent = run.model_cfg.latent
     c1, c2, c3 = st.columns([2, 2, 3])
     n = len(data.X_train) - 1
-    row = int(c1.number_input("Training sample", 0, n, 0, key=SAMPLE_KEY))
+    row = int(c1.number_input("Training sample", 0, n, 0, key=SAMPLE_KEY, help="Or click a grey code on the map."))
     draw = int(c2.number_input("Draw of ε", 0, 10_000, 0, key=DRAW_KEY, help="Another number, another ε."))
     pairs = [(i, j) for i in range(latent) for j in range(i + 1, latent)] or [(0, 0)]
     units = c3.selectbox("Units shown", pairs, format_func=lambda p: f"z{p[0] + 1}, z{p[1] + 1}" if latent > 1
@@ -183,7 +197,7 @@ def sampling_section(run: Run) -> None:
         fig = shared_figure(("vae step", run.id, row, draw, units, zoom, presenting()),
                             lambda: fu.sampling_map_figure(_mu(run), step, units, zoom=zoom,
                                                            height=360 if presenting() else 420))
-        chart(fig, key="vae_step_map")
+        chart(fig, key=MAP_KEY, on_select=partial(_picked, n + 1), selection_mode="points")
     with right:
         kw = dict(kind=data.kind, feature_names=data.feature_names, image_shape=data.image_shape, height=170,
                   data=data.X_train)

@@ -33,33 +33,43 @@ export function traversalRows(layers, mean, std, offsets) {
   });
 }
 
-/** Draw one decoding x into the box (x0, y0, size): an image of `shape` (0 white, 1 black) or a profile. */
-function drawDecoding(ctx, spec, x, x0, y0, size) {
+/** Draw one decoding x into the box (x0, y0, size): an image of `shape` (0 white, 1 black) or a profile (over the
+ *  mean code's decoding `ref` in grey, so a change shows). */
+function drawDecoding(ctx, spec, x, x0, y0, size, ref) {
   if (spec.kind === "image") {
     const [h, w] = spec.shape;
-    const cell = size / Math.max(h, w);
-    for (let r = 0; r < h; r++) {
-      for (let c = 0; c < w; c++) {
-        const g = 255 - Math.round(255 * Math.min(1, Math.max(0, x[r * w + c])));
-        ctx.fillStyle = `rgb(${g},${g},${g})`;
-        ctx.fillRect(x0 + c * cell, y0 + r * cell, cell + 0.4, cell + 0.4);
-      }
+    const scratch = spec.scratch || (spec.scratch = document.createElement("canvas"));
+    if (scratch.width !== w || scratch.height !== h) { scratch.width = w; scratch.height = h; }
+    const sc = scratch.getContext("2d");
+    const img = sc.createImageData(w, h);
+    for (let i = 0; i < w * h; i++) {
+      const g = 255 - Math.round(255 * Math.min(1, Math.max(0, x[i])));
+      img.data[4 * i] = img.data[4 * i + 1] = img.data[4 * i + 2] = g;
+      img.data[4 * i + 3] = 255;
     }
+    sc.putImageData(img, 0, 0);
+    const cell = size / Math.max(h, w);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(scratch, x0, y0, w * cell, h * cell);
     return;
   }
   const { lo, hi } = spec, n = x.length;
   ctx.fillStyle = "#f8fafc";
   ctx.fillRect(x0, y0, size, size);
-  ctx.strokeStyle = "#3b82f6";
-  ctx.lineWidth = 1.5;
-  ctx.beginPath();
-  for (let i = 0; i < n; i++) {
-    const span = hi[i] > lo[i] ? hi[i] - lo[i] : 1;
-    const u = Math.min(1.1, Math.max(-0.1, (x[i] - lo[i]) / span));
-    const px = x0 + 3 + ((size - 6) * i) / Math.max(1, n - 1), py = y0 + size - 3 - (size - 6) * u;
-    if (i) ctx.lineTo(px, py); else ctx.moveTo(px, py);
-  }
-  ctx.stroke();
+  const line = (v, colour, width) => {
+    ctx.strokeStyle = colour;
+    ctx.lineWidth = width;
+    ctx.beginPath();
+    for (let i = 0; i < n; i++) {
+      const span = hi[i] > lo[i] ? hi[i] - lo[i] : 1;
+      const u = Math.min(1.1, Math.max(-0.1, (v[i] - lo[i]) / span));
+      const px = x0 + 3 + ((size - 6) * i) / Math.max(1, n - 1), py = y0 + size - 3 - (size - 6) * u;
+      if (i) ctx.lineTo(px, py); else ctx.moveTo(px, py);
+    }
+    ctx.stroke();
+  };
+  if (ref) line(ref, "#cbd5e1", 1);
+  line(x, "#3b82f6", 1.5);
 }
 
 class TraversalView {
@@ -98,6 +108,7 @@ class TraversalView {
   update(data) {
     this.fontPx = Math.min(40, Math.max(8, Number(data.font_px) || 11));
     this.title = String(data.title || "");
+    this.text = getComputedStyle(this.root).getPropertyValue("--st-text-color").trim() || "#111827";
     const p = data.payload;
     if (data.run !== this.run || !this.mean) {
       this.run = data.run;
@@ -133,8 +144,10 @@ class TraversalView {
       setText(this.note, "Waiting for the map above to load the model…");
       return;
     }
+    this.base = decode(this.layers, Float64Array.from(this.mean, (m) => Math.fround(m)));  // the mean code's
     this.offsets = offsetsOf(this.steps, this.span);
     this.rows = traversalRows(this.layers, this.mean, this.std, this.offsets);
+    this.rowsId = (this.rowsId || 0) + 1;  // the cached sweeps are redrawn
     this.sweep();
   }
 
@@ -154,27 +167,38 @@ class TraversalView {
     const label = Math.round(3.6 * fs), gap = Math.round(1.2 * fs);
     const size = Math.max(14, Math.min(72, Math.floor((this.W - label - gap - 4) / (n + 1.4))));
     const big = Math.round(size * 1.4), rowH = big + 6, head = fs + 8;
-    const ctx = sizeCanvas(this.canvas, this.W, head + k * rowH, dpr);
-    ctx.clearRect(0, 0, this.W, head + k * rowH);
-    const text = getComputedStyle(this.root).getPropertyValue("--st-text-color").trim() || "#111827";
-    ctx.font = `${fs}px sans-serif`;
-    ctx.fillStyle = text;
-    ctx.textBaseline = "middle";
-    ctx.textAlign = "left";
-    ctx.fillText(`−${this.span} σ`, label, head / 2);
-    ctx.textAlign = "right";
-    ctx.fillText(`+${this.span} σ`, label + n * size - 1, head / 2);
-    const slider = ctx.measureText("at the slider").width <= big + gap ? "at the slider" : "now";
-    ctx.textAlign = "center";
-    ctx.fillText(slider, label + n * size + gap + big / 2, head / 2);
+    const H = head + k * rowH;
+    const text = this.text || "#111827";
+    const key = `${this.W}|${H}|${dpr}|${fs}|${text}|${this.rowsId}`;
+    if (this.stripKey !== key) {  // the sweeps themselves: drawn once per layout, not per slider move
+      this.stripKey = key;
+      this.strip = this.strip || document.createElement("canvas");
+      const sctx = sizeCanvas(this.strip, this.W, H, dpr);
+      sctx.clearRect(0, 0, this.W, H);
+      sctx.font = `${fs}px sans-serif`;
+      sctx.fillStyle = text;
+      sctx.textBaseline = "middle";
+      sctx.textAlign = "left";
+      sctx.fillText(`−${this.span} σ`, label, head / 2);
+      sctx.textAlign = "right";
+      sctx.fillText(`+${this.span} σ`, label + n * size - 1, head / 2);
+      const slider = sctx.measureText("at the slider").width <= big + gap ? "at the slider" : "now";
+      sctx.textAlign = "center";
+      sctx.fillText(slider, label + n * size + gap + big / 2, head / 2);
+      for (let j = 0; j < k; j++) {
+        const y = head + j * rowH + (big - size) / 2;
+        sctx.fillStyle = text;
+        sctx.textAlign = "left";
+        sctx.fillText(`z${j + 1}`, 2, y + size / 2);
+        this.rows[j].X.forEach((x, i) => drawDecoding(sctx, this.spec, x, label + i * size, y, size - 1, this.base));
+      }
+    }
+    const ctx = sizeCanvas(this.canvas, this.W, H, dpr);
+    ctx.clearRect(0, 0, this.W, H);
+    ctx.drawImage(this.strip, 0, 0, this.W, H);
     const xT = label + ((this.t + this.span) / (2 * this.span)) * (n - 1) * size + size / 2;
     for (let j = 0; j < k; j++) {
-      const y = head + j * rowH + (big - size) / 2;
-      ctx.fillStyle = text;
-      ctx.textAlign = "left";
-      ctx.fillText(`z${j + 1}`, 2, y + size / 2);
-      this.rows[j].X.forEach((x, i) => drawDecoding(ctx, this.spec, x, label + i * size, y, size - 1));
-      drawDecoding(ctx, this.spec, this.now[j], label + n * size + gap, head + j * rowH, big);
+      drawDecoding(ctx, this.spec, this.now[j], label + n * size + gap, head + j * rowH, big, this.base);
       ctx.strokeStyle = MARK;
       ctx.lineWidth = 2;
       ctx.strokeRect(label + n * size + gap + 1, head + j * rowH + 1, big - 2, big - 2);
@@ -187,8 +211,9 @@ class TraversalView {
     ctx.stroke();
     setAttr(this.canvas, "aria-label", `${this.title} Traversals of ${k} code units, ${n} steps each from `
       + `−${this.span} to +${this.span} standard deviations; the last column decodes every unit at ${this.t.toFixed(1)} σ.`);
-    setText(this.note, "Each row keeps every other unit at its mean. Everything here is decoded in your browser: "
-      + "the sliders send nothing to the server.");
+    setText(this.note, "Each row keeps every other unit at its mean" + (this.spec.kind === "image" ? ". " : " (grey: "
+      + "the mean code's decoding; each feature scaled between its training minimum and maximum). ")
+      + "Everything here is decoded in your browser: the sliders send nothing to the server.");
     this.paints++;
   }
 
