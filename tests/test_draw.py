@@ -118,3 +118,18 @@ def test_the_page_has_the_drawing_section_on_digits_and_not_on_tables():
     assert latent_ui.DRAW_INTRO in text and latent_ui.DRAW_PROMPT in text
     at = open_app_page("pages/latent.py", {"d_name": "gw", "t_epochs": "3"})
     assert not at.exception and "Draw your own digit" not in [h.value for h in at.subheader]
+
+
+def test_a_drawing_sent_from_the_browser_shows_its_nearest_training_picture_on_mnist():
+    """The browser holds only some of the 4,000 pictures at 784 pixels: the page shows the exact nearest one."""
+    from test_latent_map import _data, _send
+
+    at = open_app_page("pages/latent.py", {"d_name": "mnist", "t_epochs": "3"})
+    p = _data(at)["payload"]
+    assert p["samples"]["m"] < p["n"] and p["draw"] == draw.SPECS[(28, 28)]
+    z = lm.drawn_codes(p)[5]
+    _send(at, pick={"z": z.tolist(), "ab": z.tolist(), "source": "your drawing"})
+    text = " ".join(m.value for m in at.markdown)
+    assert "from your drawing" in text and "This point is **not a hole**" in text
+    (img,) = at.get("image")
+    assert "the nearest training sample" in str(img.proto)
