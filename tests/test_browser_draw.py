@@ -77,6 +77,7 @@ def test_a_drawn_1_and_0_land_among_their_own_class(page, server_url, dataset):
         assert state["source"] == "your drawing" and np.allclose(state["z"], z)
         badge = page.evaluate(f"() => {ROOT}.querySelector('.lm-badge').textContent")
         assert badge == ("in a hole" if state["hole"] else "not a hole")
+        assert page.evaluate(f"() => {ROOT}.querySelector('.lm-draw-head .lm-badge').textContent") == badge
         # the end of the stroke sent the code to the page, like a click
         want_text = f"z = ({z[0]:.3f}, {z[1]:.3f}), from your drawing"
         page.wait_for_function("([sel, want]) => document.querySelector(sel)?.innerText.includes(want)",

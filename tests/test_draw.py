@@ -132,4 +132,4 @@ def test_a_drawing_sent_from_the_browser_shows_its_nearest_training_picture_on_m
     text = " ".join(m.value for m in at.markdown)
     assert "from your drawing" in text and "This point is **not a hole**" in text
     (img,) = at.get("image")
-    assert "the nearest training sample" in str(img.proto)
+    assert "nearest: sample" in str(img.proto)

@@ -206,7 +206,7 @@ def _reply(run: Run, data: Dataset, v: la.LatentView, z: np.ndarray, r: float) -
                      "further down can start from your last two clicks.")
     if data.kind == "image" and data.n_features > 100:  # the browser holds only some pictures at 784 pixels
         st.image(lm.sample_picture(data, row), width=84, clamp=True,
-                 caption=f"the nearest training sample, {int(data.train_idx[row])}")
+                 caption=f"nearest: sample {int(data.train_idx[row])}")
 
 
 @st.fragment

@@ -23,6 +23,7 @@ export class DrawPad {
     this.root = root;
     const head = el("div", "lm-draw-head", root);
     el("span", "lm-draw-title", head).textContent = "Draw your own digit";
+    this.verdict = el("span", "lm-badge", head, { "aria-live": "polite" });  // the drawing's hole verdict
     this.clearButton = el("button", "lm-draw-clear", head, { type: "button" });
     this.clearButton.textContent = "Clear";
     const row = el("div", "lm-draw-row", root);
@@ -60,7 +61,15 @@ export class DrawPad {
     this.redraw();
   }
 
+  /** Show the drawn code's hole verdict beside the title (null: none). */
+  say(hole) {
+    const text = hole == null ? "" : hole ? "in a hole" : "not a hole";
+    if (this.verdict.textContent !== text) this.verdict.textContent = text;
+    this.verdict.className = `lm-badge${hole == null ? "" : hole ? " hole" : " ok"}`;
+  }
+
   clear() {
+    this.say(null);
     this.strokes = [];
     this.points = 0;
     this.image = null;
