@@ -49,6 +49,11 @@ def drawable(data: Dataset) -> bool:
     return draw.spec_for(data) is not None
 
 
+def draw_heading(data: Dataset) -> str:
+    """The drawing section's heading: "Draw your own digit" (or picture, on Fashion-MNIST)."""
+    return f"Draw your own {draw.spec_for(data)['noun']}"
+
+
 def _state() -> dict:
     """This session's explorer state (created on first use)."""
     return st.session_state.setdefault(STATE, {"z": None, "source": "", "clicks": [], "draws": 0, "hole_seed": 0,
