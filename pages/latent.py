@@ -42,7 +42,7 @@ ui.explain("Your browser runs the decoder itself: move over the map (or drag a f
 ui.explain(latent.HOLE_RULE, label="The hole rule")
 
 if latent.drawable(data):
-    ui.heading("Draw your own digit")
+    ui.heading(latent.draw_heading(data))
     ui.explain(latent.DRAW_INTRO)
     ui.try_this([latent.DRAW_PROMPT])
 

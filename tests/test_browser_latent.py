@@ -55,20 +55,22 @@ def test_js_decode_equals_torch_for_every_variant_activation_and_dataset(module_
         data = load(DataConfig(name=dataset))
         model = build(ModelConfig(variant=variant, activation=act, latent=latent), data, seed=7)
         Z = np.concatenate([rng.normal(0, 1, (8, latent)), rng.normal(0, 6, (8, latent))]).astype(np.float32)
-        cases.append({"layers": lm.decoder_layers(model), "Z": Z.tolist(), "ref": decode(model, Z).tolist(),
-                      "name": f"{dataset}/{variant}/{act}/{latent}"})
+        layers = lm.decoder_layers(model)  # exact float32, or 16-bit steps per row for the 784-wide layers
+        cases.append({"layers": layers, "Z": Z.tolist(), "ref": decode(model, Z).tolist(),
+                      "name": f"{dataset}/{variant}/{act}/{latent}",
+                      "tol": TOLERANCE if all("w" in layer for layer in layers) else 1e-3})
     errors = module_page.evaluate("""(cases) => cases.map(c => {
       const layers = lm.loadLayers(c.layers);
       let worst = 0;
       c.Z.forEach((z, i) => { const x = lm.decode(layers, z);
         if (x.length !== c.ref[i].length) worst = Infinity;
         x.forEach((v, j) => { worst = Math.max(worst, Math.abs(v - c.ref[i][j])); }); });
-      return [c.name, worst];
+      return [c.name, worst, c.tol];
     })""", cases)
     assert len(errors) == len(cases) > 100
-    bad = [(name, err) for name, err in errors if not err <= TOLERANCE]  # NaN or a wrong length fails too
+    bad = [(name, err) for name, err, tol in errors if not err <= tol]  # NaN or a wrong length fails too
     assert not bad, bad
-    print(f"{len(cases)} models, max |JS - torch| {max(err for _, err in errors):.1e}")
+    print(f"{len(cases)} models, max |JS - torch| {max(err for _, err, _ in errors):.1e}")
 
 
 @pytest.mark.parametrize("dataset,latent", [("digits", 2), ("gw", 4), ("line", 1), ("swiss_roll", 2)])

@@ -75,9 +75,13 @@ def test_drawings_that_are_not_strokes_are_refused_with_what_to_change():
 def test_only_digit_images_get_a_pad_and_the_payload_carries_its_spec(name):
     data = load(DataConfig(name))
     want = draw.SPECS.get(tuple(data.image_shape or ())) if data.kind == "image" else None
-    assert draw.spec_for(data) == want and latent_ui.drawable(data) == (want is not None)
+    spec = draw.spec_for(data)
+    assert (spec is None) == (want is None) and latent_ui.drawable(data) == (want is not None)
+    if want is not None:
+        assert spec == dict(want, noun="picture" if name == "fashion_mnist" else "digit")
+        assert latent_ui.draw_heading(data) == f"Draw your own {spec['noun']}"
     if name in ("digits", "mnist"):
-        assert want is not None
+        assert spec["noun"] == "digit"
 
 
 def test_the_digits_payload_carries_the_encoder_and_the_spec():
@@ -85,7 +89,7 @@ def test_the_digits_payload_carries_the_encoder_and_the_spec():
     _, m, t = defaults_for("digits")
     run = Trainer(build(m, data, seed=0), data, t.__class__(epochs=2)).run()
     p = lm.latent_map_payload(run.model, data, la.latent_view(run.model, data))
-    assert p["draw"] == draw.SPECS[(8, 8)]
+    assert p["draw"] == dict(draw.SPECS[(8, 8)], noun="digit")
     X = data.X_test[:50]
     np.testing.assert_allclose(lm.run_layers(p["encoder"], X, p["latent"]), encode(run.model, X), atol=1e-5)
 
@@ -118,3 +122,18 @@ def test_the_page_has_the_drawing_section_on_digits_and_not_on_tables():
     assert latent_ui.DRAW_INTRO in text and latent_ui.DRAW_PROMPT in text
     at = open_app_page("pages/latent.py", {"d_name": "gw", "t_epochs": "3"})
     assert not at.exception and "Draw your own digit" not in [h.value for h in at.subheader]
+
+
+def test_a_drawing_sent_from_the_browser_shows_its_nearest_training_picture_on_mnist():
+    """The browser holds only some of the 4,000 pictures at 784 pixels: the page shows the exact nearest one."""
+    from test_latent_map import _data, _send
+
+    at = open_app_page("pages/latent.py", {"d_name": "mnist", "t_epochs": "3"})
+    p = _data(at)["payload"]
+    assert p["samples"]["m"] < p["n"] and p["draw"] == dict(draw.SPECS[(28, 28)], noun="digit")
+    z = lm.drawn_codes(p)[5]
+    _send(at, pick={"z": z.tolist(), "ab": z.tolist(), "source": "your drawing"})
+    text = " ".join(m.value for m in at.markdown)
+    assert "from your drawing" in text and "This point is **not a hole**" in text
+    (img,) = at.get("image")
+    assert "nearest: sample" in str(img.proto)

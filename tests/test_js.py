@@ -257,6 +257,7 @@ def test_node_parity_tests_pass(fixtures):
     assert proc.returncode == 0 and summary.get("fail") == "0", "\n".join(failures) + proc.stdout[-4000:] + proc.stderr
     assert int(summary.get("pass", 0)) >= 10 and summary.get("skipped", "0") == "0", summary
     print(f"node --test: {summary}")
+    print("\n".join(line for line in proc.stdout.splitlines() if "16-bit layers" in line))
 
 
 def test_the_browsers_activations_are_written_from_the_python_registry():

@@ -25,11 +25,15 @@ MAX_POINTS = 4_000
 
 
 def spec_for(data: Dataset) -> dict | None:
-    """The drawing spec of an image dataset of a registered shape (None for anything else)."""
+    """The drawing spec of an image dataset of a registered shape (None for anything else), with the `noun` the
+    pad uses: "digit" when the labels are the digits, else "picture" (Fashion-MNIST's garments)."""
     if data.kind != "image":
         return None
     spec = SPECS.get(tuple(data.image_shape))
-    return None if spec is None else dict(spec)
+    if spec is None:
+        return None
+    digits = [str(k) for k in range(10)]
+    return dict(spec, noun="digit" if list(data.label_names) == digits else "picture")
 
 
 def check_strokes(strokes) -> list[np.ndarray]:

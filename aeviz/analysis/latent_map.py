@@ -232,6 +232,11 @@ def latent_map_payload(model: Autoencoder, data: Dataset, view: LatentView, *, r
     return payload
 
 
+def sample_picture(data: Dataset, row: int) -> np.ndarray:
+    """Training row `row` of an image dataset as its picture (h, w) in [0, 1], ink dark as the browser draws it."""
+    return 1 - np.clip(data.X_train[row], 0, 1).reshape(data.image_shape)
+
+
 def payload_parts(payload: dict) -> dict[str, int]:
     """Bytes of each top-level part of the payload (its JSON), largest first: what the budget is spent on."""
     parts = {k: payload_size({k: v}) - payload_size({k: None}) + 4 for k, v in payload.items()}

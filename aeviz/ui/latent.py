@@ -12,6 +12,7 @@ import streamlit as st
 
 from ..analysis import draw, encode
 from ..analysis import latent as la
+from ..analysis import latent_map as lm
 from ..config import DataConfig, ModelConfig, TrainConfig
 from ..datasets import Dataset
 from ..fields import PAGE_FIELDS, fitted
@@ -46,6 +47,11 @@ DRAW_PROMPT = (
 def drawable(data: Dataset) -> bool:
     """True when the latent map shows its drawing pad for this dataset (images of a shape aeviz.analysis.draw knows)."""
     return draw.spec_for(data) is not None
+
+
+def draw_heading(data: Dataset) -> str:
+    """The drawing section's heading: "Draw your own digit" (or picture, on Fashion-MNIST)."""
+    return f"Draw your own {draw.spec_for(data)['noun']}"
 
 
 def _state() -> dict:
@@ -203,6 +209,9 @@ def _reply(run: Run, data: Dataset, v: la.LatentView, z: np.ndarray, r: float) -
                 f"r = {r:.3g}.",
                 help="Sent by your last click, tap or Enter on the map (or typed below). The interpolation "
                      "further down can start from your last two clicks.")
+    if data.kind == "image" and data.n_features > 100:  # the browser holds only some pictures at 784 pixels
+        st.image(lm.sample_picture(data, row), width=84, clamp=True,
+                 caption=f"nearest: sample {int(data.train_idx[row])}")
 
 
 @st.fragment

@@ -31,7 +31,7 @@ test("decode and encode equal torch for every dataset, variant and activation (1
   }
   assert.deepEqual(bad, []);
   assert.ok(quantised >= 10, `${quantised} cases with 16-bit layers`);
-  console.log(`# 16-bit layers: worst |JS - torch| ${worst.toExponential(2)} over ${quantised} cases`);
+  console.log(`16-bit layers: worst |JS - torch| ${worst.toExponential(2)} over ${quantised} cases`);
 });
 
 test("an unknown activation is refused", () => {

@@ -22,12 +22,13 @@ export class DrawPad {
     const root = el("div", "lm-draw", parent, { hidden: "" });
     this.root = root;
     const head = el("div", "lm-draw-head", root);
-    el("span", "lm-draw-title", head).textContent = "Draw your own digit";
+    this.title = el("span", "lm-draw-title", head);
+    this.verdict = el("span", "lm-badge", head, { "aria-live": "polite" });  // the drawing's hole verdict
     this.clearButton = el("button", "lm-draw-clear", head, { type: "button" });
     this.clearButton.textContent = "Clear";
     const row = el("div", "lm-draw-row", root);
     this.pad = el("canvas", "lm-pad", row, { role: "img", tabindex: "-1",
-      "aria-label": "Drawing pad: draw a digit here with the mouse, a pen or a finger" });
+      "aria-label": "Drawing pad: draw here with the mouse, a pen or a finger" });
     const fig = el("figure", "lm-fig lm-seen", row);
     this.seen = el("canvas", "lm-img", fig, { role: "img", "aria-label": "what the encoder sees: nothing drawn yet" });
     el("figcaption", "", fig).textContent = "what the encoder sees";
@@ -45,6 +46,7 @@ export class DrawPad {
     this.spec = spec;
     this.root.hidden = !spec;
     if (!spec) return;
+    this.title.textContent = `Draw your own ${spec.noun || "digit"}`;
     this.seen.width = this.seen.height = spec.size;
     this.seenImage = this.seen.getContext("2d").createImageData(spec.size, spec.size);
     this.hint.textContent = spec.size === 28
@@ -60,7 +62,15 @@ export class DrawPad {
     this.redraw();
   }
 
+  /** Show the drawn code's hole verdict beside the title (null: none). */
+  say(hole) {
+    const text = hole == null ? "" : hole ? "in a hole" : "not a hole";
+    if (this.verdict.textContent !== text) this.verdict.textContent = text;
+    this.verdict.className = `lm-badge${hole == null ? "" : hole ? " hole" : " ok"}`;
+  }
+
   clear() {
+    this.say(null);
     this.strokes = [];
     this.points = 0;
     this.image = null;

@@ -364,6 +364,7 @@ class LatentMap {
       return;
     }
     s.hole = s.dist > this.r;
+    if (s.source === "your drawing") this.pad.say(s.hole);  // the radius moved: the drawing's verdict too
     const sample = m.sampleIds[s.row];
     const label = m.payload.label_names[m.labels[s.row]];
     setText(this.badge, s.hole ? "in a hole" : "not a hole");
