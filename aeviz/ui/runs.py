@@ -190,7 +190,7 @@ def warm_up(cfgs: Configs) -> None:
     them yet, start that training in the background without waiting, so the pages that need the model
     (the latent map, reconstruction, ...) find it ready or nearly. Any other settings train when a page
     asks for them, never out of sight."""
-    if cfgs != defaults_for(cfgs[0].name) or cfgs in STORE or JOBS.get(cfgs) is not None:
+    if cfgs != defaults_for(cfgs[0].name) or on_session_table(cfgs) or cfgs in STORE or JOBS.get(cfgs) is not None:
         return
     if session_run(cfgs) is not None or cfgs in st.session_state.get(CANCELLED, ()):
         return

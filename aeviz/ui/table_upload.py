@@ -22,6 +22,8 @@ NO_LABEL = "(none)"
 FILE_KEY = "tbl_file"
 NO_TABLE = ("Upload a table first: choose a CSV file under *Your own table* in the sidebar (one header row "
             "naming the columns, then one row per sample). Until then this page has nothing to show.")
+TABLE_REFUSED = ("Your table cannot be trained on as it is: the message under *Your own table* in the sidebar says "
+                 "what to change (a text column, for instance, can be chosen as the label column).")
 
 INTRO = ("Upload a CSV of numeric columns — a lab's measurements, a sensor log — and the autoencoder trains on "
          "it. Each column is standardised with the training rows' mean and spread, so no unit dominates. A label "
@@ -103,21 +105,28 @@ def current_upload(cfg: DataConfig) -> TableUpload | None:
     return next((u for u in st.session_state.get(TABLE, {}).values() if cfg.table and u.table == cfg.table), None)
 
 
+def has_file() -> bool:
+    """True if this session has uploaded a table (read or refused)."""
+    return bool(st.session_state.get(TABLE))
+
+
 def forget() -> None:
     """Drop this session's table and every run trained on it."""
     st.session_state.pop(TABLE, None)
     st.session_state.pop(TABLE_RUNS, None)
 
 
-def table_upload_section(seed: int = 42, test_size: float = 0.2) -> TableUpload | None:
-    """The "train on your own table" section: returns this session's reading of its upload, or None."""
-    st.markdown(INTRO)
+def table_upload_section(seed: int = 42, test_size: float = 0.2, *, compact: bool = False) -> TableUpload | None:
+    """The "train on your own table" section: returns this session's reading of its upload, or None
+    (`compact`: its sentences and prompt as captions, for the sidebar)."""
+    text = st.caption if compact else st.markdown
+    text(INTRO)
     file = st.file_uploader("Your table (CSV)", type=["csv", "tsv", "txt"], key=FILE_KEY,
                             max_upload_size=MAX_UPLOAD_MB,
                             help=f"A header row naming the columns, then one row per sample; at most {MAX_UPLOAD_MB} MB.")
     if file is None:
         forget()  # a removed file leaves nothing behind
-        st.markdown(TRY_THIS)
+        text(TRY_THIS)
         return None
     raw = file.getvalue()
     try:
@@ -140,5 +149,5 @@ def table_upload_section(seed: int = 42, test_size: float = 0.2) -> TableUpload 
                    f"({len(d.train_idx):,} to train on, {len(d.test_idx):,} held out).")
         for note in d.notes:
             st.info(note)
-    st.markdown(TRY_THIS)
+    text(TRY_THIS)
     return upload
