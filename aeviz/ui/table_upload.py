@@ -16,7 +16,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from ..config import DataConfig
 from ..datasets import UPLOAD, Dataset, from_csv
 from ..tables import MAX_UPLOAD_MB, open_table
-from .state import TABLE, TABLE_RUNS
+from .state import TABLE, TABLE_COLUMNS as COLUMNS, TABLE_RUNS
 
 NO_LABEL = "(none)"
 FILE_KEY = "tbl_file"
@@ -112,8 +112,21 @@ def has_file() -> bool:
 
 def forget() -> None:
     """Drop this session's table and every run trained on it."""
-    st.session_state.pop(TABLE, None)
-    st.session_state.pop(TABLE_RUNS, None)
+    for key in (TABLE, TABLE_RUNS, COLUMNS):
+        st.session_state.pop(key, None)
+
+
+def _columns(file_id: str, raw: bytes) -> list[str]:
+    """The table's column names (read once per uploaded file: every rerun of every page draws this section)."""
+    kept = st.session_state.get(COLUMNS)
+    if kept is None or kept[0] != file_id:
+        try:
+            names = [h for h in open_table(raw).header if h]
+        except ValueError:
+            names = []  # from_csv gives the message
+        kept = (file_id, names)
+        st.session_state[COLUMNS] = kept
+    return kept[1]
 
 
 def table_upload_section(seed: int = 42, test_size: float = 0.2, *, compact: bool = False) -> TableUpload | None:
@@ -129,10 +142,7 @@ def table_upload_section(seed: int = 42, test_size: float = 0.2, *, compact: boo
         text(TRY_THIS)
         return None
     raw = file.getvalue()
-    try:
-        columns = [h for h in open_table(raw).header if h]
-    except ValueError:
-        columns = []  # from_csv below gives the message
+    columns = _columns(file.file_id, raw)
     label = st.selectbox("Label column (colour only, never training)", [NO_LABEL, *columns], key="tbl_label")
     label_column = None if label == NO_LABEL else label
     upload = read_table(raw, file.name, label_column, (), seed, test_size)
