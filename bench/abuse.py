@@ -35,8 +35,8 @@ With `--uploaders N` (issue 18) a third phase runs on a fresh server: the same s
 clients each upload a table of `--upload-mb` MB (5: the upload limit; numeric columns, at most the
 training reader's row limit) into the sidebar's "Your own table" and train on it at once: each chooses the
 dataset (the select box's widget state), sends the file as a browser does, then opens the latent page
-(which trains the session's own run through the shared jobs, with the budget check, and waits for it), the
-reconstruction and the anomaly pages. `--no-abuse` leaves out the hostile phase. If the table is refused
+(which trains the session's own run in the background, with the budget check, and waits for it) and the
+anomaly page (the same run, scored against injected anomalies). `--no-abuse` leaves out the hostile phase. If the table is refused
 (over the training size limit or the budget), the phase says so and uses the largest table accepted.
 
 Printed: per phase, each page's render median and p95, student errors, the abuse/baseline p95 ratio
@@ -90,7 +90,7 @@ REFUSAL = ("this server allows", "trains at most")  # aeviz/budget.py's two refu
 STOPPED = ("stopped before it finished", "Training cancelled", "You cancelled the training")  # aeviz/ui/runs.py
 WEIGHTS_UPLOADER, CSV_UPLOADER = "share_upload_0", "an_upload"  # aeviz/ui/share.py, aeviz/ui/anomaly.py
 TABLE_UPLOADER, DATASET_BOX = "tbl_file", "w_dataset"  # aeviz/ui/table_upload.py, aeviz/ui/sidebar.py
-UPLOADER_PAGES = ("latent", "reconstruction", "anomaly")  # what an uploader opens after its upload
+UPLOADER_PAGES = ("latent", "anomaly")  # what an uploader opens after its upload (the latent page trains its run)
 NO_TABLE = ("Upload a table first", "Your table cannot be trained on")  # aeviz/ui/table_upload.py
 RATIO_TARGET = 1.5
 ACTIONS = ("heavy link", "bomb", "worst link", "csv 1e20", "huge weights", "nan link")  # client j starts at 2j
@@ -356,103 +356,6 @@ def hostile_files(bomb_mb: int) -> dict[str, tuple[str, str, bytes]]:
             "csv 1e20": (CSV_UPLOADER, "huge.csv", huge_csv())}
 
 
-def upload_table(mb: float, cols: int = 12, seed: int = 0) -> tuple[bytes, int]:
-    """A numeric CSV of at most `mb` MB (MiB, as the upload limit) and at most the training reader's rows:
-    `cols` columns driven by three factors, five decimals each; returns (bytes, rows)."""
-    import numpy as np
-
-    from aeviz.datasets.csv import MAX_TRAIN_ROWS
-
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(MAX_TRAIN_ROWS, 3)) @ rng.normal(size=(3, cols)) + 0.1 * rng.normal(size=(MAX_TRAIN_ROWS, cols))
-    head = ",".join(f"sensor_{j}" for j in range(cols)) + "\n"
-    out, size = [head], len(head)
-    for row in X:
-        line = ",".join(f"{v:.5f}" for v in row) + "\n"
-        if size + len(line) > mb * 2**20:
-            break
-        out.append(line)
-        size += len(line)
-    return "".join(out).encode(), len(out) - 1
-
-
-def accepted_table(mb: float) -> tuple[bytes, int, str]:
-    """The table the uploaders send: `mb` MB if aeviz trains on it with the default settings, else the
-    largest accepted (halving the rows); returns (bytes, rows, the note saying which and why)."""
-    from aeviz.budget import over_budget
-    from aeviz.config import ModelConfig, TrainConfig
-    from aeviz.datasets import from_csv
-
-    raw, rows = upload_table(mb)
-    t0 = time.perf_counter()
-    while True:
-        try:
-            data = from_csv(raw, random_state=42)
-            refusal = over_budget(ModelConfig(), TrainConfig(), len(data.X_train), data.n_features)
-        except ValueError as exc:
-            refusal = str(exc)
-        if refusal is None:
-            note = (f"{len(raw) / 2**20:.2f} MB, {rows:,} rows × {data.n_features} columns (read by aeviz in "
-                    f"{time.perf_counter() - t0:.1f} s)")
-            return raw, rows, note if len(raw) > 0.9 * mb * 2**20 else f"{note}; the {mb} MB table was refused: {refusal}"
-        raw = raw[:raw.rindex(b"\n", 0, len(raw) // 2) + 1]
-        rows = raw.count(b"\n") - 1
-
-
-class Uploader:
-    """One student with a table of their own: chooses "Your own table", uploads it, opens the pages that train
-    on it and show it; keeps each step's seconds and what went wrong."""
-
-    def __init__(self, url: str, k: int, timeout: float, table: bytes):
-        self.url, self.k, self.timeout, self.table = url, k, timeout, table
-        self.seconds: dict[str, float] = {}
-        self.errors: list[str] = []
-        self.shows = {"latent": "Draw N points", "anomaly": "Scored:"}  # a text each page shows past its model
-
-    def _check(self, step: str, tab: Tab, status, texts: list[str] = ()) -> None:
-        if any(t.startswith(NO_TABLE) for t in texts):  # the table was lost on the way: the pages have nothing
-            self.errors.append(f"{step}: the page found no table")
-        if step in self.shows and not any(t.startswith(self.shows[step]) for t in texts):
-            self.errors.append(f"{step}: the page did not show its model ({self.shows[step]!r})")
-        if status not in SUCCESS:
-            self.errors.append(f"{step}: run ended with status {status}")
-        self.errors += [f"{step}: {t[:150]}" for t in [*tab.exceptions, *tab.error_alerts]]
-        self.errors += [f"{step}: {t[:150]}" for t in tab.alerts if any(s in t for s in STOPPED)]
-        tab.exceptions, tab.error_alerts, tab.alerts = [], [], []
-
-    async def go(self, start: asyncio.Event) -> None:
-        """Upload and train once (all uploaders start together)."""
-        await start.wait()
-        try:
-            async with _connect(self.url, self.timeout) as ws:
-                tab = Tab(ws, self.timeout)
-                status, _ = await tab.run(tab.page(""))
-                self._check("open", tab, status)
-                t0 = time.perf_counter()
-                status, _ = await tab.choose(DATASET_BOX, "Your own table")
-                self._check("choose", tab, status)
-                if TABLE_UPLOADER not in tab.uploaders:
-                    self.errors.append("no table uploader in the sidebar")
-                    return
-                t1 = time.perf_counter()
-                status, texts, http = await tab.upload(self.url, TABLE_UPLOADER, f"table{self.k}.csv", self.table)
-                self.seconds["upload and read"] = time.perf_counter() - t1
-                if status is None:
-                    self.errors.append(f"upload refused by HTTP {http}")
-                    return
-                self._check("upload", tab, status)
-                for page in UPLOADER_PAGES:  # a page change that sends every widget's value, as a browser does
-                    t1 = time.perf_counter()
-                    status, texts = await tab.run(tab.every_widget(page))
-                    self.seconds[page] = time.perf_counter() - t1
-                    self._check(page, tab, status, texts)
-                self.seconds["total"] = time.perf_counter() - t0
-        except TimeoutError:
-            self.errors.append(f"timeout: no script_finished within {self.timeout:.0f} s")
-        except (OSError, websockets.exceptions.WebSocketException) as exc:
-            self.errors.append(f"connection: {type(exc).__name__}: {str(exc)[:150]}")
-
-
 # ---------------------------------------------------------------- hostile clients
 
 def _outcome(tab: Tab, status, texts: list[str]) -> str:
@@ -579,7 +482,7 @@ class Hostile:
 
 
 async def drive(url: str, sessions: int, hostile: int, seconds: float, timeout: float,
-                files: dict, heavy_tabs: int = 2, uploaders: list[Uploader] = ()) -> tuple[list[dict], list[Hostile]]:
+                files: dict, heavy_tabs: int = 2, uploaders: list = ()) -> tuple[list[dict], list[Hostile]]:
     """The students, the hostile clients and the uploaders at once; the hostile ones stop when the last
     student is done (the students' class lasts until the uploaders are done too)."""
     start, done = asyncio.Event(), asyncio.Event()
@@ -661,6 +564,8 @@ def phase(name: str, args, hostile: int, files: dict, uploaders: int = 0, table:
     sampler.start()
     load = os.getloadavg()[0]
     t0 = time.perf_counter()
+    from abuse_upload import Uploader  # (it builds on this module's Tab)
+
     ups = [Uploader(url, k, args.upload_timeout, table) for k in range(uploaders)]
     try:
         results, hostiles = run_async(drive(url, args.sessions, hostile, args.seconds, args.timeout, files,
@@ -747,23 +652,6 @@ def print_table(phases: list[dict], ratio: dict | None) -> None:
                     print(f"      {n:>3} × {msg}")
 
 
-def print_uploaders(p: dict, ratio: dict | None, table_note: str | None) -> None:
-    """The uploaders' phase against the class alone: the students' errors, the p95 ratio, peak RSS, and what
-    the uploaders themselves saw."""
-    print(f"\n{p['uploaders']} uploaders, each with its own table ({table_note}), while {p['sessions']} students "
-          "follow the default lesson:")
-    print(f"  the students' errors: {p['errors']} (want 0); p95 render with uploaders / without: "
-          f"{_r(ratio['all'] if ratio else None)} (want < {RATIO_TARGET}); peak RSS {p['peak_rss_mb']:.0f} MB "
-          f"(want < {MEMORY_LIMIT_MB})")
-    for step, st in p["uploader_s"].items():
-        if st["n"]:
-            print(f"  uploader {step:<16} s (med / p95 / max): {st['median']:.1f} / {st['p95']:.1f} / {st['max']:.1f}"
-                  f"  (n = {st['n']})")
-    print(f"  uploader errors: {len(p['uploader_errors'])}")
-    for e in p["uploader_errors"][:10]:
-        print(f"    {e}")
-
-
 def _r(x: float | None) -> str:
     return "—" if x is None else f"{x:.2f}"
 
@@ -808,6 +696,8 @@ def main(argv: list[str] | None = None) -> dict:
         phases.append(phase("abuse", args, args.hostile, files))
     table_note = None
     if args.uploaders:
+        from abuse_upload import accepted_table, print_uploaders
+
         table, _, table_note = accepted_table(args.upload_mb)
         print(f"each uploader's table: {table_note}")
         phases.append(phase("uploaders", args, 0, files, args.uploaders, table))
@@ -820,7 +710,7 @@ def main(argv: list[str] | None = None) -> dict:
           f"{os.getloadavg()[0]:.1f} after")
     print_table(phases, ratio if ratio is not None else upload_ratio)
     if "uploaders" in by_name:
-        print_uploaders(by_name["uploaders"], upload_ratio, table_note)
+        print_uploaders(by_name["uploaders"], upload_ratio, table_note, RATIO_TARGET, MEMORY_LIMIT_MB)
     summary = {"cores": os.cpu_count(), "load_average_before": load_before, "load_average_after": list(os.getloadavg()),
                "heavy_tabs": args.heavy_tabs, "bomb_mb": args.bomb_mb, "bomb_file_bytes": len(files["bomb"][2]),
                "train_budget_s": os.environ.get("AEVIZ_TRAIN_BUDGET_S", "default"),
