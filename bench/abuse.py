@@ -31,6 +31,14 @@ Uploads go through Streamlit's upload endpoint as the browser sends them: a file
 websocket, a multipart PUT to /_stcore/upload_file/<session>/<file> (with an XSRF cookie and header
 that match), then a rerun whose widget state names the file.
 
+With `--uploaders N` (issue 18) a third phase runs on a fresh server: the same students while N other
+clients each upload a table of `--upload-mb` MB (5: the upload limit; numeric columns, at most the
+training reader's row limit) into the sidebar's "Your own table" and train on it at once: each chooses the
+dataset (the select box's widget state), sends the file as a browser does, then opens the latent page
+(which trains the session's own run in the background, with the budget check, and waits for it) and the
+anomaly page (the same run, scored against injected anomalies). `--no-abuse` leaves out the hostile phase. If the table is refused
+(over the training size limit or the budget), the phase says so and uses the largest table accepted.
+
 Printed: per phase, each page's render median and p95, student errors, the abuse/baseline p95 ratio
 (target below 1.5), the server's peak RSS (process + children, /proc every 0.2 s; target below 1 GB),
 the trainings the server logged (AEVIZ_TRAIN_LOG), tracebacks on its stderr, and what the hostile
@@ -65,6 +73,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.proto.Common_pb2 import FileURLsRequest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.NumberInput_pb2 import NumberInput
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # aeviz itself, for the hostile files
 
@@ -80,6 +89,9 @@ HEAVY = "m_latent=64&t_epochs=1000&t_seed={seed}"
 REFUSAL = ("this server allows", "trains at most")  # aeviz/budget.py's two refusals
 STOPPED = ("stopped before it finished", "Training cancelled", "You cancelled the training")  # aeviz/ui/runs.py
 WEIGHTS_UPLOADER, CSV_UPLOADER = "share_upload_0", "an_upload"  # aeviz/ui/share.py, aeviz/ui/anomaly.py
+TABLE_UPLOADER, DATASET_BOX = "tbl_file", "w_dataset"  # aeviz/ui/table_upload.py, aeviz/ui/sidebar.py
+UPLOADER_PAGES = ("latent", "anomaly")  # what an uploader opens after its upload (the latent page trains its run)
+NO_TABLE = ("Upload a table first", "Your table cannot be trained on")  # aeviz/ui/table_upload.py
 RATIO_TARGET = 1.5
 ACTIONS = ("heavy link", "bomb", "worst link", "csv 1e20", "huge weights", "nan link")  # client j starts at 2j
 SUCCESS = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
@@ -95,6 +107,8 @@ class Tab(Session):
         self.error_alerts: list[str] = []
         self.alerts: list[str] = []
         self.uploaders: dict[str, tuple[str, str]] = {}  # user key -> (widget id, fragment id)
+        self.boxes: dict[str, tuple[str, str]] = {}  # select boxes: user key -> (widget id, fragment id)
+        self.values: dict[str, object] = {}  # widget id -> the WidgetState a browser would send for it now
         self.held: list = []  # widget states a browser keeps sending (the files in the uploaders)
         self.progress = ""  # the last progress bar's text (a training's "epoch k of n")
 
@@ -111,9 +125,45 @@ class Tab(Session):
         elif kind == "progress":
             self.progress = el.progress.text
         elif kind == "file_uploader":
-            for key in (WEIGHTS_UPLOADER, CSV_UPLOADER):
+            for key in (WEIGHTS_UPLOADER, CSV_UPLOADER, TABLE_UPLOADER):
                 if el.file_uploader.id.endswith("-" + key):
                     self.uploaders[key] = (el.file_uploader.id, msg.delta.fragment_id)
+        elif kind == "selectbox" and el.selectbox.id.endswith("-" + DATASET_BOX):
+            self.boxes[DATASET_BOX] = (el.selectbox.id, msg.delta.fragment_id)
+        if kind in ("checkbox", "selectbox", "radio", "text_input", "number_input", "slider"):
+            self._keep(kind, getattr(el, kind))
+
+    def _keep(self, kind: str, w) -> None:
+        """Remember the value widget `w` shows, as the WidgetState a browser sends back on every rerun (a widget
+        drawn again without a value set by the script keeps the value the browser holds)."""
+        if w.id in self.values and not w.set_value:
+            return
+        state = BackMsg().rerun_script.widget_states.widgets.add(id=w.id)
+        if kind == "checkbox":
+            state.bool_value = w.value
+        elif kind in ("selectbox", "radio"):
+            state.string_value = w.raw_value if w.set_value else w.options[w.default]
+        elif kind == "text_input":
+            state.string_value = w.value if w.set_value else w.default
+        elif kind == "number_input":
+            value = w.value if w.set_value else w.default
+            if w.data_type == NumberInput.INT:
+                state.int_value = int(value)
+            else:
+                state.double_value = value
+        elif w.options:  # a select slider: the options' texts
+            state.string_array_value.data.extend(w.raw_value if w.set_value else [w.options[int(i)] for i in w.default])
+        else:
+            state.double_array_value.data.extend(w.value if w.set_value else w.default)
+        self.values[w.id] = state
+
+    def every_widget(self, page_name: str) -> ClientState:
+        """The rerun a browser sends to open `page_name`: every widget's value as shown, and the held files."""
+        state = ClientState(page_name=page_name)
+        held = {w.id for w in self.held}
+        for w in [*(v for k, v in self.values.items() if k not in held), *self.held]:
+            state.widget_states.widgets.add().CopyFrom(w)
+        return state
 
     def page(self, page_name: str) -> ClientState:
         """The rerun a browser sends to open `page_name` ("" = the default page) with this tab's query
@@ -122,6 +172,16 @@ class Tab(Session):
         for w in self.held:
             state.widget_states.widgets.add().CopyFrom(w)
         return state
+
+    async def choose(self, key: str, option: str) -> tuple[ForwardMsg.ScriptFinishedStatus, list[str]]:
+        """Choose `option` (the text the select box shows) in the select box `key`, kept as a browser keeps it."""
+        widget_id, fragment = self.boxes[key]
+        w = BackMsg().rerun_script.widget_states.widgets.add(id=widget_id, string_value=option)
+        self.held.append(w)
+        state = ClientState(page_script_hash=self.page_hash, fragment_id=fragment)
+        for h in self.held:
+            state.widget_states.widgets.add().CopyFrom(h)
+        return await self.run(state)
 
     async def upload(self, base_url: str, key: str, name: str, data: bytes) -> tuple[ForwardMsg.ScriptFinishedStatus | None, list[str], str]:
         """Put `data` into the uploader `key` as the browser does; returns (status, texts, http outcome)."""
@@ -138,6 +198,8 @@ class Tab(Session):
         if http != "204":
             return None, [], http
         state = ClientState(page_script_hash=self.page_hash, fragment_id=fragment)
+        for h in self.held:  # the other widgets a browser keeps (the dataset chosen, ...)
+            state.widget_states.widgets.add().CopyFrom(h)
         w = state.widget_states.widgets.add(id=widget_id)
         info = w.file_uploader_state_value.uploaded_file_info.add(name=name, size=len(data), file_id=urls.file_id)
         info.file_urls.CopyFrom(urls)
@@ -420,16 +482,18 @@ class Hostile:
 
 
 async def drive(url: str, sessions: int, hostile: int, seconds: float, timeout: float,
-                files: dict, heavy_tabs: int = 2) -> tuple[list[dict], list[Hostile]]:
-    """The students and the hostile clients at once; the hostile ones stop when the last student is done."""
+                files: dict, heavy_tabs: int = 2, uploaders: list = ()) -> tuple[list[dict], list[Hostile]]:
+    """The students, the hostile clients and the uploaders at once; the hostile ones stop when the last
+    student is done (the students' class lasts until the uploaders are done too)."""
     start, done = asyncio.Event(), asyncio.Event()
     seeds = itertools.count(1)
     hostiles = [Hostile(url, j, timeout, files, seeds, heavy_tabs) for j in range(hostile)]
     students = [asyncio.create_task(student(url, i, seconds, timeout, start)) for i in range(sessions)]
     loops = [asyncio.create_task(h.loop(start, done)) for h in hostiles]
+    students += [asyncio.create_task(u.go(start)) for u in uploaders]
     await asyncio.sleep(0.1)
     start.set()
-    results = await asyncio.gather(*students)
+    results = [r for r in await asyncio.gather(*students) if r is not None]
     done.set()
     _, pending = await asyncio.wait(loops, timeout=5) if loops else (None, [])
     pending = [*pending, *(t for h in hostiles for t in h.heavy if not t.done())]
@@ -488,8 +552,9 @@ class StderrTail(threading.Thread):
         self.join(5)
 
 
-def phase(name: str, args, hostile: int, files: dict) -> dict:
-    """One class (with `hostile` hostile clients) on a fresh server; its summary."""
+def phase(name: str, args, hostile: int, files: dict, uploaders: int = 0, table: bytes = b"") -> dict:
+    """One class (with `hostile` hostile clients, `uploaders` students training on `table`) on a fresh server;
+    its summary."""
     log = str(Path(tempfile.mkdtemp(prefix="aeviz-abuse-")) / "train.log")
     proc, url = _start(log)
     tail = StderrTail(proc.log_path)
@@ -499,9 +564,12 @@ def phase(name: str, args, hostile: int, files: dict) -> dict:
     sampler.start()
     load = os.getloadavg()[0]
     t0 = time.perf_counter()
+    from abuse_upload import Uploader  # (it builds on this module's Tab)
+
+    ups = [Uploader(url, k, args.upload_timeout, table) for k in range(uploaders)]
     try:
         results, hostiles = run_async(drive(url, args.sessions, hostile, args.seconds, args.timeout, files,
-                                                  args.heavy_tabs))
+                                            args.heavy_tabs, ups))
     finally:
         sampler.stop()
         _stop(proc)
@@ -532,6 +600,10 @@ def phase(name: str, args, hostile: int, files: dict) -> dict:
         "hostile_round_s": {a: round_s[a] for a in ACTIONS if seen[a]},
         "hostile_round_peak_rss_mb": {a: round(round_rss[a], 1) for a in ACTIONS if seen[a]},
         "hostile_refusals": sum(n for a in ACTIONS for o, n in seen[a].items() if o == "refused (budget)"),
+        "uploaders": uploaders,
+        "uploader_errors": [f"uploader {u.k}: {e}" for u in ups for e in u.errors],
+        "uploader_s": {step: stats([u.seconds[step] for u in ups if step in u.seconds])
+                       for step in ("upload and read", *UPLOADER_PAGES, "total")} if ups else {},
     }
 
 
@@ -607,6 +679,12 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--timeout", type=float, default=180, help="seconds any one page may take before it counts "
                                                                "as a student error")
     ap.add_argument("--no-baseline", action="store_true", help="only the abuse phase (no ratio)")
+    ap.add_argument("--no-abuse", action="store_true", help="leave out the hostile phase")
+    ap.add_argument("--uploaders", type=int, default=0, help="add a phase in which this many students each "
+                                                             "upload a table and train on it (issue 18: 10)")
+    ap.add_argument("--upload-mb", type=float, default=5.0, help="MB of each uploader's table")
+    ap.add_argument("--upload-timeout", type=float, default=900, help="seconds an uploader's page may take (its "
+                                                                      "training may queue behind the others')")
     ap.add_argument("--out", default=str(RESULTS))
     args = ap.parse_args(argv)
     files = hostile_files(args.bomb_mb)
@@ -614,16 +692,38 @@ def main(argv: list[str] | None = None) -> dict:
     phases = []
     if not args.no_baseline:
         phases.append(phase("baseline", args, 0, files))
-    phases.append(phase("abuse", args, args.hostile, files))
-    ratio = ratios(phases[0], phases[1]) if len(phases) == 2 else None
+    if not args.no_abuse:
+        phases.append(phase("abuse", args, args.hostile, files))
+    table_note = None
+    if args.uploaders:
+        from abuse_upload import accepted_table, print_uploaders
+
+        table, _, table_note = accepted_table(args.upload_mb)
+        print(f"each uploader's table: {table_note}")
+        phases.append(phase("uploaders", args, 0, files, args.uploaders, table))
+    by_name = {p["phase"]: p for p in phases}
+    ratio = ratios(by_name["baseline"], by_name["abuse"]) if {"baseline", "abuse"} <= set(by_name) else None
+    upload_ratio = (ratios(by_name["baseline"], by_name["uploaders"])
+                    if {"baseline", "uploaders"} <= set(by_name) else None)
     print(f"\n{args.sessions} protocol-level students for {args.seconds:.0f} s, {args.hostile} hostile clients in the "
           f"abuse phase; {os.cpu_count()} cores; 1-min load average {load_before[0]:.1f} before, "
           f"{os.getloadavg()[0]:.1f} after")
-    print_table(phases, ratio)
+    print_table(phases, ratio if ratio is not None else upload_ratio)
+    if "uploaders" in by_name:
+        print_uploaders(by_name["uploaders"], upload_ratio, table_note, RATIO_TARGET, MEMORY_LIMIT_MB)
     summary = {"cores": os.cpu_count(), "load_average_before": load_before, "load_average_after": list(os.getloadavg()),
                "heavy_tabs": args.heavy_tabs, "bomb_mb": args.bomb_mb, "bomb_file_bytes": len(files["bomb"][2]),
                "train_budget_s": os.environ.get("AEVIZ_TRAIN_BUDGET_S", "default"),
                "phases": phases, "p95_ratio": ratio, "targets": verdict(phases, ratio)}
+    if "uploaders" in by_name:
+        up = by_name["uploaders"]
+        summary["upload_table"] = table_note
+        summary["upload_p95_ratio"] = upload_ratio
+        summary["upload_targets"] = {
+            "student_errors": up["errors"], "uploader_errors": len(up["uploader_errors"]),
+            "p95_ratio": upload_ratio["all"] if upload_ratio else None,
+            "p95_ratio_ok": (upload_ratio["all"] is not None and upload_ratio["all"] < RATIO_TARGET) if upload_ratio else None,
+            "peak_rss_mb": up["peak_rss_mb"], "peak_rss_ok": up["peak_rss_mb"] < MEMORY_LIMIT_MB}
     t = summary["targets"]
     print(f"\ntargets: student errors {t['student_errors']} (want 0), p95 ratio "
           f"{_r(t['p95_ratio'])} (want < {RATIO_TARGET}), peak RSS {t['peak_rss_mb']:.0f} MB (want < {MEMORY_LIMIT_MB})")

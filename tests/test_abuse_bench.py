@@ -41,3 +41,16 @@ def test_small_abuse_run_writes_its_figures(tmp_path):
     assert t["student_errors"] == 0 and t["student_errors_ok"] is True
     assert t["peak_rss_mb"] == max(base["peak_rss_mb"], attacked["peak_rss_mb"])
     assert isinstance(t["p95_ratio_ok"], bool) and isinstance(t["peak_rss_ok"], bool)
+
+
+def test_small_uploaders_run_trains_each_table_and_compares_with_the_class_alone(tmp_path):
+    out = tmp_path / "abuse.json"
+    summary = abuse.main(["--sessions", "1", "--uploaders", "2", "--no-abuse", "--seconds", "1", "--upload-mb", "0.2",
+                          "--bomb-mb", "64", "--timeout", "120", "--upload-timeout", "300", "--out", str(out)])
+    base, up = summary["phases"]
+    assert (base["phase"], up["phase"], up["uploaders"]) == ("baseline", "uploaders", 2)
+    assert up["uploader_errors"] == [] and up["errors"] == 0, (up["uploader_errors"], up["error_examples"])
+    assert up["uploader_s"]["latent"]["n"] == 2  # each uploader trained on its own table and saw its map
+    assert summary["upload_table"].startswith("0.20 MB") and summary["upload_p95_ratio"]["all"] > 0
+    t = summary["upload_targets"]
+    assert t["uploader_errors"] == 0 and isinstance(t["p95_ratio_ok"], bool) and t["peak_rss_mb"] == up["peak_rss_mb"]

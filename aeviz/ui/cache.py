@@ -228,12 +228,12 @@ def dataset(cfg: DataConfig) -> Dataset:
     stops there (outside a page: ValueError)."""
     if cfg.name != UPLOAD:
         return _shared_dataset(cfg)
-    from .table_upload import NO_TABLE, session_dataset
+    from .table_upload import NO_TABLE, TABLE_REFUSED, has_file, session_dataset
 
     data = session_dataset(cfg) if get_script_run_ctx() is not None else None
     if data is not None:
         return data
     if get_script_run_ctx() is None:
         raise ValueError(NO_TABLE)
-    st.info(NO_TABLE, icon=":material/upload_file:")
+    st.info(TABLE_REFUSED if has_file() else NO_TABLE, icon=":material/upload_file:")
     st.stop()

@@ -8,9 +8,10 @@ another's numbers.
 Shared training is budgeted (aeviz.budget) before it starts and stops when nobody waits for it
 (aeviz.jobs); finished runs are kept in a store bounded in bytes.
 
-A run on a session's own uploaded table (DataConfig name "upload") is trained through the same JOBS with the
-same budget check, under a job key that names the session (nobody else can join it), and is kept in that
-session's state (state.TABLE_RUNS), not in the server's STORE: at most MAX_TABLE_RUNS runs and
+A run on a session's own uploaded table (DataConfig name "upload") is trained in the background like the
+shared ones (TABLE_JOBS: the same Jobs, heartbeats and budget check, on half of the server's training slots,
+so that tables trained at once leave the class's pages a core), under a job key that names the session
+(nobody else can join it), and is kept in that session's state (state.TABLE_RUNS), not in the server's STORE: at most MAX_TABLE_RUNS runs and
 MAX_TABLE_RUN_BYTES bytes (Run.nbytes) per session, least recently used out first; it goes with the session.
 """
 
@@ -29,7 +30,7 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import in_cached_fu
 from ..budget import over_budget, training_cost
 from ..config import DEFAULTS, DataConfig, ModelConfig, TrainConfig
 from ..datasets import UPLOAD, Dataset, defaults_for
-from ..jobs import Jobs, RunStore, store_megabytes
+from ..jobs import Jobs, RunStore, TrainingSlots, store_megabytes
 from ..models import build
 from ..run import Run
 from ..train import Trainer
@@ -39,7 +40,9 @@ from .state import CANCELLED, LIVE, TABLE_RUNS, UPLOADED, Configs, configs
 IDLE_SECONDS = 8.0  # a shared training nobody has waited for this long is cancelled
 STORE = RunStore(int(store_megabytes() * 1e6))  # finished runs, shared by every session (no user data)
 JOBS = Jobs(SLOTS, idle_timeout=IDLE_SECONDS)
+TABLE_JOBS = Jobs(TrainingSlots(max(1, SLOTS.n // 2)), idle_timeout=IDLE_SECONDS)  # sessions' own tables
 atexit.register(JOBS.shutdown)  # stop background trainings before the interpreter exits
+atexit.register(TABLE_JOBS.shutdown)
 MAX_TABLE_RUNS = 6  # runs on its own table one session keeps (the sweeps and comparisons train a few)
 MAX_TABLE_RUN_BYTES = 64_000_000
 WARM_UP = "server start"  # who waits for the trainings serve.py starts before anyone visits
@@ -171,8 +174,10 @@ def _start(key: Hashable, data: Dataset, model_cfg: ModelConfig, train_cfg: Trai
         return run
 
     estimate = training_cost(model_cfg, train_cfg, len(data.X_train), data.n_features).seconds
-    job_key = ("session", session_id(), key) if own else key
-    return JOBS.start(job_key, who or session_id(), make, done, epochs=train_cfg.epochs, estimate=estimate)
+    if own:
+        return TABLE_JOBS.start(("session", session_id(), key), who or session_id(), make, done,
+                                epochs=train_cfg.epochs, estimate=estimate)
+    return JOBS.start(key, who or session_id(), make, done, epochs=train_cfg.epochs, estimate=estimate)
 
 
 def warm_server() -> None:
@@ -190,7 +195,7 @@ def warm_up(cfgs: Configs) -> None:
     them yet, start that training in the background without waiting, so the pages that need the model
     (the latent map, reconstruction, ...) find it ready or nearly. Any other settings train when a page
     asks for them, never out of sight."""
-    if cfgs != defaults_for(cfgs[0].name) or cfgs in STORE or JOBS.get(cfgs) is not None:
+    if cfgs != defaults_for(cfgs[0].name) or on_session_table(cfgs) or cfgs in STORE or JOBS.get(cfgs) is not None:
         return
     if session_run(cfgs) is not None or cfgs in st.session_state.get(CANCELLED, ()):
         return
@@ -230,7 +235,8 @@ def _wait(job, key: Hashable, kid: str, what: str) -> Run:
     while not job.finished.wait(0.25):
         job.watch(sid)
         if job.state == "queued":
-            text = (f"{what}: waiting for one of the server's {SLOTS.n} training slots (others are training "
+            slots = TABLE_JOBS.slots.n if on_session_table(key) else SLOTS.n
+            text = (f"{what}: waiting for one of the server's {slots} training slots (others are training "
                     "right now)…")
         else:
             text = f"{what}: epoch {job.epoch} of {job.epochs}"

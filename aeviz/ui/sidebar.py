@@ -178,7 +178,7 @@ def sidebar() -> Configs:
     table = ""
     if name == UPLOAD:  # this session's own table: read here, so every page finds it
         with sb.container(border=True):
-            upload = table_upload_section(seed=link[0].seed, test_size=link[0].test_size)
+            upload = table_upload_section(seed=link[0].seed, test_size=link[0].test_size, compact=True)
             table = upload.table if upload is not None and upload.dataset is not None else ""
             st.caption(UPLOAD_NOT_SHARED.format(default=title(DataConfig().name)))
     values = {"variant": field_widget(sb, SETTINGS["m_variant"])}

@@ -16,6 +16,7 @@ UPLOADED = "aeviz_uploaded"  # this session's uploaded weights: share.UploadSlot
 CANCELLED = "aeviz_cancelled"  # settings whose shared training this session cancelled: a set of keys
 ENTERED = "aeviz_entered"  # True while a script run that went through app.py is running
 TABLE = "aeviz_table"  # this session's uploaded table: {reading's key: table_upload.TableUpload}
+TABLE_COLUMNS = "aeviz_table_columns"  # (the uploaded file's id, its column names), read once per file
 TABLE_RUNS = "aeviz_table_runs"  # runs trained on this session's uploaded table: {key: Run}, bounded (runs.py)
 LESSON = "aeviz_lesson"  # ui.lesson.Lesson: presenter mode, hidden controls, each page's state, the link's refusals
 

@@ -16,12 +16,14 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from ..config import DataConfig
 from ..datasets import UPLOAD, Dataset, from_csv
 from ..tables import MAX_UPLOAD_MB, open_table
-from .state import TABLE, TABLE_RUNS
+from .state import TABLE, TABLE_COLUMNS as COLUMNS, TABLE_RUNS
 
 NO_LABEL = "(none)"
 FILE_KEY = "tbl_file"
 NO_TABLE = ("Upload a table first: choose a CSV file under *Your own table* in the sidebar (one header row "
             "naming the columns, then one row per sample). Until then this page has nothing to show.")
+TABLE_REFUSED = ("Your table cannot be trained on as it is: the message under *Your own table* in the sidebar says "
+                 "what to change (a text column, for instance, can be chosen as the label column).")
 
 INTRO = ("Upload a CSV of numeric columns — a lab's measurements, a sensor log — and the autoencoder trains on "
          "it. Each column is standardised with the training rows' mean and spread, so no unit dominates. A label "
@@ -103,27 +105,44 @@ def current_upload(cfg: DataConfig) -> TableUpload | None:
     return next((u for u in st.session_state.get(TABLE, {}).values() if cfg.table and u.table == cfg.table), None)
 
 
+def has_file() -> bool:
+    """True if this session has uploaded a table (read or refused)."""
+    return bool(st.session_state.get(TABLE))
+
+
 def forget() -> None:
     """Drop this session's table and every run trained on it."""
-    st.session_state.pop(TABLE, None)
-    st.session_state.pop(TABLE_RUNS, None)
+    for key in (TABLE, TABLE_RUNS, COLUMNS):
+        st.session_state.pop(key, None)
 
 
-def table_upload_section(seed: int = 42, test_size: float = 0.2) -> TableUpload | None:
-    """The "train on your own table" section: returns this session's reading of its upload, or None."""
-    st.markdown(INTRO)
+def _columns(file_id: str, raw: bytes) -> list[str]:
+    """The table's column names (read once per uploaded file: every rerun of every page draws this section)."""
+    kept = st.session_state.get(COLUMNS)
+    if kept is None or kept[0] != file_id:
+        try:
+            names = [h for h in open_table(raw).header if h]
+        except ValueError:
+            names = []  # from_csv gives the message
+        kept = (file_id, names)
+        st.session_state[COLUMNS] = kept
+    return kept[1]
+
+
+def table_upload_section(seed: int = 42, test_size: float = 0.2, *, compact: bool = False) -> TableUpload | None:
+    """The "train on your own table" section: returns this session's reading of its upload, or None
+    (`compact`: its sentences and prompt as captions, for the sidebar)."""
+    text = st.caption if compact else st.markdown
+    text(INTRO)
     file = st.file_uploader("Your table (CSV)", type=["csv", "tsv", "txt"], key=FILE_KEY,
                             max_upload_size=MAX_UPLOAD_MB,
                             help=f"A header row naming the columns, then one row per sample; at most {MAX_UPLOAD_MB} MB.")
     if file is None:
         forget()  # a removed file leaves nothing behind
-        st.markdown(TRY_THIS)
+        text(TRY_THIS)
         return None
     raw = file.getvalue()
-    try:
-        columns = [h for h in open_table(raw).header if h]
-    except ValueError:
-        columns = []  # from_csv below gives the message
+    columns = _columns(file.file_id, raw)
     label = st.selectbox("Label column (colour only, never training)", [NO_LABEL, *columns], key="tbl_label")
     label_column = None if label == NO_LABEL else label
     upload = read_table(raw, file.name, label_column, (), seed, test_size)
@@ -140,5 +159,5 @@ def table_upload_section(seed: int = 42, test_size: float = 0.2) -> TableUpload 
                    f"({len(d.train_idx):,} to train on, {len(d.test_idx):,} held out).")
         for note in d.notes:
             st.info(note)
-    st.markdown(TRY_THIS)
+    text(TRY_THIS)
     return upload
