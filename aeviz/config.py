@@ -8,11 +8,13 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class DataConfig:
-    """Which dataset to load and how to split it."""
+    """Which dataset to load and how to split it; `table` names a session's own uploaded table (name "upload"):
+    a key made of the session's id and the table's bytes, never written to a link."""
 
     name: str = "digits"
     seed: int = 42
     test_size: float = 0.2
+    table: str = ""
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from .activations import ACTIVATIONS
 from .analysis.anomaly import PRESETS, AnomalyConfig
 from .analysis.recon import SELECTIONS
 from .config import DataConfig, ModelConfig, TrainConfig
-from .datasets import DATASETS, defaults_for
+from .datasets import DATASETS, UPLOAD, choices as dataset_choices, defaults_for
 from .models import VARIANTS
 from .train import DEFAULT_SPEED, SPEEDS
 
@@ -36,7 +36,8 @@ class Field:
     """One value a widget sets and a link carries.
 
     kind: "float", "int", "bool", "choice" (one of `choices`), "widths" (1 to MAX_HIDDEN_LAYERS whole
-    numbers, each between lo and hi) or "point" (1 to `max_items` numbers, each between lo and hi).
+    numbers, each between lo and hi), "point" (1 to `max_items` numbers, each between lo and hi) or "session"
+    (a key only the session sets, e.g. its uploaded table's: "" or 16 hex digits, never read from a link).
     A float or int with `options` accepts only those values (a select slider's stops); with `step`, only
     multiples of it from `lo`. `choices` is a tuple or a function returning one (a registry's names, read
     when the value is checked, so an entry registered later is accepted). `default` is used by the page
@@ -72,6 +73,8 @@ class Field:
         text = str(text).strip()
         if len(text) > self.max_len:
             raise ValueError("too long")
+        if self.kind == "session":
+            raise ValueError("it names one session's uploaded table, which a link cannot carry")
         if self.kind == "choice":
             return self.check(text)
         if self.kind == "bool":
@@ -92,6 +95,10 @@ class Field:
         if self.kind == "choice":
             if not isinstance(value, str) or value not in self.allowed():
                 raise ValueError(f"not one of {', '.join(self.allowed())}")
+            return value
+        if self.kind == "session":
+            if not isinstance(value, str) or not re.fullmatch(r"(|[0-9a-f]{16})", value):
+                raise ValueError("not a session's table key")
             return value
         if self.kind == "bool":
             if not isinstance(value, bool):
@@ -164,9 +171,10 @@ BETAS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
 RECON_LOSSES = ("mse", "bce")
 
 SETTINGS: dict[str, Field] = {f.key: f for f in (
-    Field("d_name", "choice", "sidebar", "Dataset", "w_dataset", choices=lambda: tuple(DATASETS)),
+    Field("d_name", "choice", "sidebar", "Dataset", "w_dataset", choices=dataset_choices),
     Field("d_seed", "int", "sidebar", lo=0, hi=10**6),
     Field("d_test_size", "float", "sidebar", lo=0.05, hi=0.95),
+    Field("d_table", "session", "session", default=""),  # set by the session's upload, never by a link
     Field("m_variant", "choice", "sidebar", "Variant", "w_variant", choices=lambda: tuple(VARIANTS)),
     Field("m_hidden", "widths", "sidebar", "Hidden widths (encoder; the decoder mirrors them)", "w_hidden",
           lo=1, hi=1024, help="Comma-separated layer sizes from the input towards the code, e.g. 32, 16."),
@@ -202,15 +210,20 @@ def setting(cls: type, attr: str) -> Field:
 
 def _mismatch(f: Field, value: Any, data_name: str) -> str | None:
     """Why a valid value still does not fit the dataset chosen with it (None when it does)."""
-    if f.key == "m_recon_loss" and value == "bce" and not DATASETS[data_name].bounded:
+    if f.key == "m_recon_loss" and value == "bce" and not (data_name in DATASETS and DATASETS[data_name].bounded):
         return f"binary cross-entropy needs data in [0, 1], and {data_name}'s is not"
     return None
+
+
+UPLOAD_LINK_NOTE = ("This link was made on an uploaded table, which stays in the browser session that uploaded it "
+                    "and cannot be shared; the default dataset ({default}) is shown instead. Choose \"Your own "
+                    "table\" in the sidebar to upload one of yours.")
 
 
 def read_settings(params: Mapping[str, str]) -> tuple[Configs, list[str]]:
     """The (data, model, training) configs a link's query names, and one sentence per value it sets that
     was refused. Missing and refused values take the defaults of the dataset it names (or of the
-    default dataset, if that name is refused)."""
+    default dataset, if that name is refused, or names an uploaded table: that stays in its own session)."""
     notes: list[str] = []
     name = DataConfig().name
     if "d_name" in params:
@@ -218,6 +231,9 @@ def read_settings(params: Mapping[str, str]) -> tuple[Configs, list[str]]:
             name = SETTINGS["d_name"].read(params["d_name"])
         except ValueError as exc:
             notes.append(SETTINGS["d_name"].refusal(params["d_name"], str(exc), name))
+        if name == UPLOAD:
+            notes.append(UPLOAD_LINK_NOTE.format(default=DATASETS[DataConfig().name].title))
+            name = DataConfig().name
     cfgs = list(defaults_for(name))
     for i, (prefix, cls) in enumerate(_CLASS.items()):
         changes: dict[str, Any] = {}
@@ -247,8 +263,8 @@ def settings_query(*configs: Any) -> dict[str, str]:
     for cfg in configs:
         for f in fields(cfg):
             value = getattr(cfg, f.name)
-            if value != getattr(defaults[type(cfg)], f.name):
-                field = setting(type(cfg), f.name)
+            field = setting(type(cfg), f.name)
+            if value != getattr(defaults[type(cfg)], f.name) and field.page != "session":
                 out[field.key] = field.encode(value)
     return out
 
@@ -282,6 +298,7 @@ def check_settings(cfgs: Configs, base: Configs) -> tuple[Configs, list[str]]:
 # --- each page's own state, and the lesson's ----------------------------------------------------------------
 
 _A = AnomalyConfig()
+CONTAMINATION_STOPS = (0, 10, 20, 30, 40, 50)  # percent of the training rows that are anomalies
 # name -> field; the name is what aeviz.ui.lesson and the pages use, the key what the URL shows
 PAGE_FIELDS: dict[str, Field] = {
     "preset": Field("a_preset", "choice", "anomaly", "Anomaly preset", choices=(*PRESETS, "custom"),
@@ -296,6 +313,9 @@ PAGE_FIELDS: dict[str, Field] = {
     # None: the 95th percentile of the page's normal errors
     "raw": Field("a_raw", "float", "anomaly", "Raw threshold", lo=0.0, hi=1e6, default=None,
                  instead="the 95th percentile of the normal errors is used"),
+    # a labelled dataset's share of anomalies mixed into the training rows, in percent: one shared run per stop
+    "contam": Field("a_contam", "int", "anomaly", "Anomalies mixed into training", "an_contam", lo=0, hi=50,
+                    options=CONTAMINATION_STOPS, default=0),
     "grid": Field("l_grid", "int", "latent", "Grid size", "latent_grid_n", lo=2, hi=30, default=15),
     "show": Field("r_show", "choice", "recon", "Samples", choices=SELECTIONS, default="worst"),
     "index": Field("r_index", "int", "recon", "Sample", lo=0, hi=100_000, default=0),

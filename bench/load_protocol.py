@@ -2,6 +2,7 @@
 
     python bench/load_protocol.py [--sessions 30] [--clicks 3] [--no-baseline] [--gc-compare] [--url http://127.0.0.1:8501]
     python bench/load_protocol.py --runs 5 [--via map]
+    python bench/load_protocol.py --runs 5 --via map --query d_name=mnist --keep 'd_name=gw'   # a mnist lesson link
 
 bench/load_test.py drives real Chromium contexts; on a small machine their rendering dominates its
 latencies. Here each simulated student is one websocket on /_stcore/stream sending the BackMsgs the
@@ -22,6 +23,10 @@ the teacher has opened the link before the lesson), then one student alone again
 under load are visible. Servers run `streamlit run serve.py` (the README's command: the app
 warmed up before it answers); the last phase runs the class against `streamlit run app.py` (no warm-up)
 for reference. Results: bench/results/load_protocol.json.
+
+`--query` is the lesson link every student opens (default: the bare URL, the default lesson); `--keep` lists links
+one teacher opens on each fresh server before the class, so those runs are in the store while the class works
+(the RSS then counts them too).
 
 `--runs N` runs only the class on a fresh `streamlit run serve.py`, N times (a new server each time), prints
 each run's figures, then each p95's median and spread (min-max) over the runs against the class targets
@@ -69,9 +74,9 @@ DONE = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCE
 class Session:
     """One simulated browser tab: a websocket, the page state a browser keeps, and one script run at a time."""
 
-    def __init__(self, ws, timeout: float):
+    def __init__(self, ws, timeout: float, query: str = ""):
         self.ws, self.timeout = ws, timeout
-        self.query_string = ""
+        self.query_string = query  # the lesson link's query (the sidebar then keeps it in step)
         self.page_hash = ""
         self.widgets: dict[str, tuple[NumberInput, str]] = {}  # user key -> (number_input, fragment id)
         self.box: tuple[list[float], list[float]] | None = None  # the latent map's axis ranges
@@ -152,7 +157,8 @@ class Session:
         return state
 
 
-async def student(url: str, i: int, clicks: int, via: str, timeout: float, start: asyncio.Event) -> dict:
+async def student(url: str, i: int, clicks: int, via: str, timeout: float, start: asyncio.Event,
+                  query: str = "") -> dict:
     """One student: default page, latent page, `clicks` clicks; returns timings and errors."""
     rng = random.Random(i)
     out = {"session": i, "home_s": None, "latent_s": None, "clicks_ms": [], "answers": [], "errors": []}
@@ -162,7 +168,7 @@ async def student(url: str, i: int, clicks: int, via: str, timeout: float, start
     try:
         async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=timeout,
                                       ping_interval=None) as ws:
-            s = Session(ws, timeout)
+            s = Session(ws, timeout, query)
             status, _ = await s.run(ClientState())
             out["home_s"] = time.perf_counter() - t0
             t1 = time.perf_counter()
@@ -190,10 +196,10 @@ async def student(url: str, i: int, clicks: int, via: str, timeout: float, start
     return out
 
 
-async def drive(url: str, sessions: int, clicks: int, via: str, timeout: float) -> list[dict]:
-    """Run `sessions` students at once against `url`; returns their results."""
+async def drive(url: str, sessions: int, clicks: int, via: str, timeout: float, query: str = "") -> list[dict]:
+    """Run `sessions` students at once against `url`, all opening the link `?query`; returns their results."""
     start = asyncio.Event()
-    tasks = [asyncio.create_task(student(url, i, clicks, via, timeout, start)) for i in range(sessions)]
+    tasks = [asyncio.create_task(student(url, i, clicks, via, timeout, start, query)) for i in range(sessions)]
     await asyncio.sleep(0.1)
     start.set()
     return await asyncio.gather(*tasks)
@@ -230,14 +236,14 @@ def phase(name: str, url: str, sessions: int, args, pids: list[int], log: str | 
     sampler.start()
     t0 = time.perf_counter()
     try:
-        results = run_async(drive(url, sessions, args.clicks, args.via, args.timeout))
+        results = run_async(drive(url, sessions, args.clicks, args.via, args.timeout, args.query))
     finally:
         sampler.stop()
     errors = [(r["session"], kind, text) for r in results for kind, text in r["errors"]]
     train = training_runs(log)
     answers = [a for r in results for a in r["answers"]]
     return {
-        "phase": name, "sessions": sessions, "clicks_per_session": args.clicks, "click_via": args.via, "wall_s": time.perf_counter() - t0,
+        "phase": name, "query": args.query, "sessions": sessions, "clicks_per_session": args.clicks, "click_via": args.via, "wall_s": time.perf_counter() - t0,
         "home_render_s": stats([r["home_s"] for r in results if r["home_s"] is not None]),
         "latent_render_s": stats([r["latent_s"] for r in results if r["latent_s"] is not None]),
         "click_to_decode_ms": stats([c for r in results for c in r["clicks_ms"]]),
@@ -246,6 +252,14 @@ def phase(name: str, url: str, sessions: int, args, pids: list[int], log: str | 
         "peak_rss_mb": round(max(sampler.peak.values(), default=0.0), 1) if pids else None,
         "training_runs": (train["runs"] - before) if train["logged"] else None,
     }
+
+
+def prepare(url: str, args) -> None:
+    """The teacher's visits before the class: one student opens each `--keep` link, so those runs are in the
+    store (and in the server's memory) while the class works."""
+    for q in filter(None, (q.strip() for q in args.keep.split(";"))):
+        [r] = run_async(drive(url, 1, 0, args.via, args.timeout, q))
+        print(f"teacher opened ?{q}: {len(r['errors'])} errors", flush=True)
 
 
 def print_table(phases: list[dict]) -> None:
@@ -358,6 +372,9 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=0,
                     help="run only the class, on a fresh serve.py each time, this many times; print every run and "
                          "each p95's median and spread against the targets")
+    ap.add_argument("--query", default="", help="the lesson link every student opens, e.g. d_name=mnist")
+    ap.add_argument("--keep", default="", help="links one teacher opens before each class (their runs stay in the "
+                                              "store while the class works), ';'-separated, e.g. 'd_name=gw;d_name=mnist'")
     ap.add_argument("--out", default=str(RESULTS))
     args = ap.parse_args()
     load_before = list(os.getloadavg())
@@ -368,6 +385,7 @@ def main() -> None:
             log = f"{tmp}/run{i + 1}.log"
             proc, url = _start(log)
             try:
+                prepare(url, args)
                 phases.append(phase(f"run {i + 1}", url, args.sessions, args, [proc.pid], log))
             finally:
                 _stop(proc)

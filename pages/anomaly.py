@@ -2,6 +2,7 @@
 
 from aeviz import ui
 from aeviz.ui import anomaly as anomaly_ui
+from aeviz.ui import anomaly_labelled
 
 cfgs = ui.configs()
 data = ui.dataset(cfgs[0])
@@ -23,5 +24,9 @@ ui.explain(f"Scored: **{len(scn.normal)}** held-out normal rows and **{len(scn.a
            "Drag the dashed line: the rates, the histogram and the point on the ROC curve follow at once, "
            "in your browser; let go and the confusion matrix and the flagged rows below catch up.")
 anomaly_ui.threshold_panel(scn, data, run, acfg)
+
+if anomaly_labelled.applies(data):  # real anomalies, named by a label: the baseline and contamination lessons
+    anomaly_labelled.baseline_section(cfgs, data, run)
+    anomaly_labelled.contamination_section(cfgs, data)
 
 ui.try_this(anomaly_ui.prompts(data))

@@ -41,6 +41,11 @@ ui.explain("Your browser runs the decoder itself: move over the map (or drag a f
            "the map (in code standard deviations, like every distance here) to see the holes grow and shrink.")
 ui.explain(latent.HOLE_RULE, label="The hole rule")
 
+if latent.drawable(data):
+    ui.heading("Draw your own digit")
+    ui.explain(latent.DRAW_INTRO)
+    ui.try_this([latent.DRAW_PROMPT])
+
 st.subheader("Hole rate: sample the latent space")
 st.markdown("Draw N points from N(0, s²) in the codes' standardised units, the way one would sample a generator "
             "(s = 1: a Gaussian as wide as the codes, for a VAE its prior N(0, I)): red crosses land in holes, green "

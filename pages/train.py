@@ -15,6 +15,7 @@ ui.intro(
     r"\quad(\text{Adam: a per-weight step size } \eta)",
 )
 ui.live_training(ui.configs())
+ui.take_it_home(ui.configs())
 ui.try_this([
     "Set the learning rate to 10 and press Play: what happens to the loss, and what does the message tell you?",
     "Set the latent size to 8 and train again: does the test error fall? Compare with the architecture page.",

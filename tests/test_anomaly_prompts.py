@@ -95,6 +95,16 @@ def check_threshold_80(models):
         assert at80["false_positive_rate"] > at95["false_positive_rate"] + 0.1, name
 
 
+def check_bin_rightmost(models):
+    for name in sorted(KIND):
+        held = {"image": (7,), "labelled": load(DataConfig(name=name)).anomaly_labels}.get(KIND[name], ())
+        data, model = models(name, held)
+        scn = an.scenario(data, model, an.AnomalyConfig(held_out=held) if held else an.AnomalyConfig())
+        b = an.bins.bin_layout(scn.normal, scn.anomalous)  # the chart's bins (no upload)
+        normal, anomalous = an.bins.in_bin(scn, b, b.n - 1)
+        assert len(anomalous) >= 1 and len(normal) == 0, name
+
+
 CHECKS = {name[len("check_"):]: fn for name, fn in globals().items() if name.startswith("check_")}
 
 

@@ -1,7 +1,7 @@
 """The in-browser components' JavaScript modules (aeviz/ui/components/js/) against the Python they repeat, under
 `node --test`, no browser: this test writes JSON fixtures from the real Python functions (the decoder of every
 variant and activation, trained runs' latent-map payloads with `la.hole_test`'s verdicts and `la.interpolate`'s
-paths, the anomaly threshold's rates, percentiles and ROC curves, Python's number formats) to a temporary directory,
+paths, the anomaly threshold's rates, percentiles and ROC curves, its histogram's bins, Python's number formats) to a temporary directory,
 then runs tests/js/*.test.mjs on them. Node is needed: without it the test is skipped, unless CI or
 AEVIZ_REQUIRE_BROWSER is set, where a missing node is a failure."""
 
@@ -21,7 +21,7 @@ import pytest
 
 from aeviz import DATASETS, VARIANTS, DataConfig, ModelConfig, TrainConfig, Trainer, build, load
 from aeviz.analysis import anomaly as an
-from aeviz.analysis import decode, encode
+from aeviz.analysis import decode, draw, encode
 from aeviz.analysis import latent as la
 from aeviz.analysis import latent_map as lm
 from aeviz.activations import ACTIVATIONS, JS_MODULE, js_module
@@ -49,11 +49,28 @@ def _decoder_cases() -> list[dict]:
     combos += [("gw", "autoencoder", "tanh", 5), ("line", "variational", "elu", 1)]
     out = []
     for dataset, variant, act, latent in combos:
-        model = build(ModelConfig(variant=variant, activation=act, latent=latent), load(DataConfig(dataset)), seed=7)
-        Z = np.concatenate([rng.normal(0, 1, (8, latent)), rng.normal(0, 6, (8, latent))]).astype(np.float32)
-        out.append({"name": f"{dataset}/{variant}/{act}/{latent}", "layers": lm.decoder_layers(model),
-                    "Z": Z.tolist(), "X": decode(model, Z).astype(float).tolist()})
+        data = load(DataConfig(dataset))
+        model = build(ModelConfig(variant=variant, activation=act, latent=latent), data, seed=7)
+        out.append(_coder_case(f"{dataset}/{variant}/{act}/{latent}", model, data, rng))
+    for dataset in ("mnist", "digits"):  # trained (2 epochs): weights as training leaves them
+        data = load(DataConfig(dataset))
+        for variant in VARIANTS:
+            run = Trainer(build(ModelConfig(variant=variant), data, seed=7), data, TrainConfig(epochs=2)).run()
+            out.append(_coder_case(f"{dataset}/{variant}/trained", run.model, data, rng))
     return out
+
+
+def _coder_case(name: str, model, data, rng) -> dict:
+    """One model's payload layers with torch's decodings of 16 codes and encodings (μ for a VAE) of 8 inputs;
+    the tolerance is 1e-5 when every layer is exact float32, 1e-3 when one travels as 16-bit steps."""
+    latent = model.cfg.latent
+    Z = np.concatenate([rng.normal(0, 1, (8, latent)), rng.normal(0, 6, (8, latent))]).astype(np.float32)
+    X = data.X_train[rng.choice(len(data.X_train), 8, replace=False)]
+    dec, enc = lm.decoder_layers(model), lm.encoder_layers(model)
+    exact = all("w" in layer for layer in dec + enc)
+    return {"name": name, "layers": dec, "Z": Z.tolist(), "X": decode(model, Z).astype(float).tolist(),
+            "encoder": enc, "latent": latent, "inputs": X.astype(float).tolist(),
+            "codes": encode(model, X).astype(float).tolist(), "tol": 1e-5 if exact else 1e-3}
 
 
 def _ties(index: la.CodeIndex, Z: np.ndarray) -> dict[int, list[int]]:
@@ -111,6 +128,33 @@ def _latent_cases() -> list[dict]:
     return out
 
 
+def _strokes() -> dict[str, list]:
+    """Drawings as a pad records them (pixels, y down): a 1, a 0, a 7 in two strokes, a dot, a scribble, an L."""
+    rng = np.random.default_rng(11)
+    t = np.linspace(0, 2 * np.pi, 60)
+    return {
+        "one": [[[150, 40 + 4 * i] for i in range(50)]],
+        "zero": [np.c_[140 + 55 * np.sin(t), 140 - 90 * np.cos(t)].round(2).tolist()],
+        "seven": [[[60, 50], [120, 50], [200, 52]], [[200, 52], [150, 150], [110, 250]]],
+        "dot": [[[10, 10]]],
+        "scribble": [np.cumsum(rng.normal(0, 6, (80, 2)), 0).round(3).tolist()],
+        "wide": [[[0, 0], [300, 20]]],
+        "two-strokes-and-an-empty-one": [[[20, 20], [20, 120]], [], [[20, 120], [90, 120]]],
+    }
+
+
+def _draw_cases() -> list[dict]:
+    """The Python preprocessing of each drawing in each format (aeviz.analysis.draw), and an empty drawing."""
+    out = []
+    for spec in draw.SPECS.values():
+        for name, strokes in _strokes().items():
+            img = draw.preprocess(strokes, spec)
+            out.append({"name": f"{name}/{spec['size']}", "spec": spec, "strokes": strokes,
+                        "image": img.ravel().tolist()})
+        out.append({"name": f"empty/{spec['size']}", "spec": spec, "strokes": [[]], "image": None})
+    return out
+
+
 def _nan(x: float):
     return "nan" if isinstance(x, float) and np.isnan(x) else x
 
@@ -151,6 +195,38 @@ def _rate_cases() -> list[dict]:
     return out
 
 
+def _bin_cases() -> list[dict]:
+    """The threshold histogram's bins (aeviz.analysis.anomaly.bins) for error arrays as the chart receives them
+    (components.threshold.payload's bytes): log and linear axes, uploaded ticks widening the axis, errors exactly
+    on bin edges, errors under the log floor, one value repeated, no errors at all."""
+    rng = np.random.default_rng(11)
+    arrays = [("lognormal", rng.lognormal(-3, 0.5, 300).astype(np.float32), rng.lognormal(-1.5, 1.0, 90).astype(np.float32),
+               None),
+              ("with-upload", rng.lognormal(-3, 0.5, 120).astype(np.float32), rng.lognormal(-2, 0.8, 40).astype(np.float32),
+               rng.lognormal(0, 2, 30)),
+              ("floored", np.r_[np.zeros(5), rng.random(40) * 1e-9, rng.random(40)].astype(np.float32),
+               rng.random(10).astype(np.float32) + 1, None),
+              ("one-value", np.full(20, 0.25, np.float32), np.full(3, 0.25, np.float32), None),
+              ("empty", np.zeros(0, np.float32), np.zeros(0, np.float32), None)]
+    edges = 0.5 + 0.125 * np.arange(41)  # float64 values exactly on the edges of 40 bins from 0.5 to 5.5
+    arrays.append(("on-edges", edges[:30], edges[30:], None))
+    below = np.nextafter(edges[1:-1], -np.inf)  # a hair under each inner edge: the bin before it
+    arrays.append(("under-edges", np.r_[edges[0], below[:20]], np.r_[below[20:], edges[-1]], None))
+    out = []
+    for name, normal, anomalous, uploaded in arrays:
+        for log in (True, False):
+            for n_bins in (40, 7):
+                data = tc.payload(normal, anomalous, mode="percentile", pct=95.0, threshold=0.0, log_x=log,
+                                  uploaded=uploaded, bins=n_bins)
+                b = tc.bins_of(data)
+                sent = [tc.decode_floats(data[k], data["dtype"]) for k in ("normal", "anomalous", "uploaded")]
+                out.append({"name": f"{name}/{'log' if log else 'linear'}/{n_bins}", "payload": data,
+                            "lo": b.lo, "size": b.size, "bins": b.n,
+                            "index": [an.bins.bin_of(v, b).tolist() for v in sent],
+                            "counts": [an.bins.counts(v, b).tolist() for v in sent[:2]]})
+    return out
+
+
 def _format_cases() -> dict:
     """Python's f"{x:.3g}" and f"{x:.2f}" of awkward numbers (ties, tiny, huge, negative)."""
     xs = [0.0, 1.0, -1.0, 0.125, 0.625, 2.675, 1234.5, 0.000123456, 1e-5, 123456789.0, -0.0049, 0.995, 99.95,
@@ -163,7 +239,7 @@ def fixtures(tmp_path_factory) -> Path:
     """The JSON fixtures, written from the Python functions, and the components' assembled scripts."""
     out = tmp_path_factory.mktemp("js-fixtures")
     for name, make in [("decoder", _decoder_cases), ("latent", _latent_cases), ("rates", _rate_cases),
-                       ("formats", _format_cases)]:
+                       ("bins", _bin_cases), ("formats", _format_cases), ("draw", _draw_cases)]:
         (out / f"{name}.json").write_text(json.dumps(make()), encoding="utf-8")
     for entry in ("latent_map.js", "latent_path.js", "threshold.js"):  # as Streamlit receives them
         (out / entry.replace(".js", ".bundle.mjs")).write_text(bundle.script(entry), encoding="utf-8")

@@ -274,8 +274,9 @@ def test_an_uploaded_model_gets_its_own_reconstruction_figures(monkeypatch, digi
 
 def test_two_sessions_share_the_anomaly_scenario_and_figures(monkeypatch):
     from aeviz.ui import anomaly as anomaly_ui
+    from aeviz.ui import anomaly_threshold  # the threshold panel draws the shared figures
 
-    seen = _spy_shared(monkeypatch, anomaly_ui)
+    seen = _spy_shared(monkeypatch, anomaly_threshold)
     anomaly_ui._scenario.clear()
     scenarios = []
     real = anomaly_ui.anomaly.scenario

@@ -195,13 +195,14 @@ def _clean(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
-def test_sidebar_has_the_link_and_the_three_downloads():
+def test_sidebar_has_the_link_the_code_and_the_three_downloads():
     at = _app(w_latent=3)
     at.switch_page("pages/architecture.py")
     at.run()
     _clean(at)
     labels = [b.label for b in at.sidebar.get("download_button")]
-    assert labels == ["Download weights (.pt)", "Download latent codes (.csv)", "Download loss history (.csv)"]
+    assert labels == ["Download as a notebook (.ipynb)", "Download as a Python script (.py)", "Download weights (.pt)",
+                      "Download latent codes (.csv)", "Download loss history (.csv)"]
     links = [c.value for c in at.sidebar.code]
     assert len(links) == 1
     assert links[0].startswith("/architecture?") and "m_latent=3" in links[0] and "t_epochs=2" in links[0]
@@ -238,7 +239,7 @@ def test_the_downloads_and_the_upload_are_built_only_once_opened(digits):
     assert not at.sidebar.get("download_button") and not at.sidebar.get("file_uploader")
     at.session_state[OPEN_KEY] = True
     at.run()
-    assert len(at.sidebar.get("download_button")) == 3 and len(at.sidebar.get("file_uploader")) == 1
+    assert len(at.sidebar.get("download_button")) == 5 and len(at.sidebar.get("file_uploader")) == 1
     _upload(at, "mine.pt", weights_to_bytes(build(ModelConfig(), digits)))
     assert any("mine.pt" in s.value for s in at.sidebar.success)
     at.session_state[OPEN_KEY] = False  # closed with an upload in use: a line still says so

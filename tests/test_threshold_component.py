@@ -63,7 +63,8 @@ def gw_page():
 
 def test_payload_has_the_page_errors_exactly(gw_page):
     data = _chart(gw_page)
-    assert set(data) == KEYS and data["mode"] == "percentile" and data["pct"] == 95.0 and data["log"] is True
+    assert set(data) == KEYS | {"picked"} and data["mode"] == "percentile" and data["pct"] == 95.0 and data["log"] is True
+    assert data["picked"] is None  # no bin's samples listed until one is picked
     assert data["dtype"] == "f4"  # the model's errors are float32 and travel as such
     normal, anomalous = _floats(data, "normal"), _floats(data, "anomalous")
     scored = next(m.value for m in gw_page.markdown if m.value.startswith("Scored"))

@@ -86,6 +86,20 @@ DATASETS: dict[str, DatasetSpec] = {
 }
 
 
+UPLOAD = "upload"  # a session's own table (from_csv): not in DATASETS, since no generator can rebuild it
+UPLOAD_TITLE = "Your own table"
+
+
+def choices() -> tuple[str, ...]:
+    """The names the sidebar's dataset choice offers: every registered dataset, then a session's own table."""
+    return (*DATASETS, UPLOAD)
+
+
+def title(name: str) -> str:
+    """The title a dataset's name is shown with (the name itself if it is not known)."""
+    return UPLOAD_TITLE if name == UPLOAD else DATASETS[name].title if name in DATASETS else name
+
+
 def defaults_for(name: str) -> tuple[DataConfig, ModelConfig, TrainConfig]:
     """The default (data, model, training) configs of the dataset `name` (the global ones if it is not
     registered)."""
@@ -105,7 +119,7 @@ def load(cfg: DataConfig) -> Dataset:
     return DATASETS[cfg.name].make(test_size=cfg.test_size, random_state=cfg.seed)
 
 
-__all__ = ["DATASETS", "Dataset", "DatasetSpec", "DatasetUnavailable", "FASHION_ROWS", "IMAGE_PRESETS", "make_mnist",
+__all__ = ["DATASETS", "UPLOAD", "UPLOAD_TITLE", "choices", "title", "Dataset", "DatasetSpec", "DatasetUnavailable", "FASHION_ROWS", "IMAGE_PRESETS", "make_mnist",
            "make_fashion_mnist", "defaults_for", "from_csv", "load", "make_breast_cancer",
            "make_digits", "make_gw", "make_line", "make_roll", "GW_FEATURES", "GW_POPULATIONS", "SNR_THRESHOLD",
            "_gw_detected", "_gw_features", "_gw_population", "_measured_snr", "_split", "_standardise"]

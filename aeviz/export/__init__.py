@@ -22,11 +22,11 @@ from string import Template
 from . import templates
 from ..activations import ACTIVATIONS
 from ..config import DataConfig, ModelConfig, TrainConfig
-from ..datasets import DATASETS
+from ..datasets import DATASETS, UPLOAD
 from ..models import VARIANTS
 from ..tables import MAX_UPLOAD_BYTES
 
-UPLOAD = "upload"  # the DataConfig name of a user's table (its bytes are passed as `csv=`)
+# UPLOAD: the DataConfig name of a user's table (its bytes are passed as `csv=`)
 THRESHOLD_PERCENTILE = 95
 EMBED_LIMIT = 2 * MAX_UPLOAD_BYTES  # characters of a table embedded in the code (any upload fits); else `csv_path`
 

@@ -1,4 +1,5 @@
-"""Figures for the Anomaly page: the confusion matrix, and flagged points against the normal data."""
+"""Figures for the Anomaly page: the confusion matrix, flagged points against the normal data, and detection
+against the share of anomalies in the training rows."""
 
 from __future__ import annotations
 
@@ -46,3 +47,23 @@ def flagged_points_figure(normal: np.ndarray, anomalous: np.ndarray, normal_flag
     if not three:
         fig.update_yaxes(scaleanchor="x")
     return tight(fig, height=420, title="Flagged (red) and passed points", legend=dict(orientation="h", y=-0.15))
+
+
+def contamination_figure(percents, detection, auc, current: int | None = None) -> go.Figure:
+    """Detection rate and AUC (0-1) against the percent of training rows that are anomalies, the `current`
+    stop ringed; one point per stop trained so far."""
+    fig = go.Figure()
+    for values, name, colour, dash in ((detection, "detection rate (95th-percentile τ)", ANOMALY_COLOUR, "solid"),
+                                       (auc, "AUC", NORMAL_COLOUR, "dot")):
+        fig.add_trace(go.Scatter(x=list(percents), y=list(values), name=name, mode="lines+markers",
+                                 line=dict(color=colour, dash=dash), marker=dict(size=8),
+                                 hovertemplate="%{x} % anomalies in training: %{y:.3f}<extra>" + name + "</extra>"))
+    if current is not None and current in list(percents):
+        i = list(percents).index(current)
+        fig.add_trace(go.Scatter(x=[current, current], y=[detection[i], auc[i]], mode="markers", showlegend=False,
+                                 hoverinfo="skip", marker=dict(size=16, color="rgba(0,0,0,0)",
+                                                               line=dict(width=2, color=UPLOAD_COLOUR))))
+    fig.update_xaxes(title="anomalies mixed into training (%)", range=[-3, 53], tickvals=[0, 10, 20, 30, 40, 50])
+    fig.update_yaxes(title="share", range=[0, 1.05])
+    fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+    return tight(fig, height=300, title="Detection against contamination")

@@ -24,7 +24,7 @@ import torch
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ..config import DataConfig
-from ..datasets import Dataset, load
+from ..datasets import UPLOAD, Dataset, load
 from ..figures.style import use_house_template
 from ..jobs import TrainingSlots
 
@@ -217,6 +217,23 @@ def shared_cache(max_entries: int, max_bytes: int | None = None, spinner: str | 
 
 
 @shared_cache(max_entries=8)
-def dataset(cfg: DataConfig) -> Dataset:
-    """The dataset a config names (built once per server)."""
+def _shared_dataset(cfg: DataConfig) -> Dataset:
+    """A registered dataset (built once per server)."""
     return load(cfg)
+
+
+def dataset(cfg: DataConfig) -> Dataset:
+    """The dataset a config names: a registered one built once per server, or this session's uploaded table
+    from its own session state (never a server-wide cache). Without that table, a page says to upload one and
+    stops there (outside a page: ValueError)."""
+    if cfg.name != UPLOAD:
+        return _shared_dataset(cfg)
+    from .table_upload import NO_TABLE, session_dataset
+
+    data = session_dataset(cfg) if get_script_run_ctx() is not None else None
+    if data is not None:
+        return data
+    if get_script_run_ctx() is None:
+        raise ValueError(NO_TABLE)
+    st.info(NO_TABLE, icon=":material/upload_file:")
+    st.stop()

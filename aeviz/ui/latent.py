@@ -10,7 +10,7 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from ..analysis import encode
+from ..analysis import draw, encode
 from ..analysis import latent as la
 from ..config import DataConfig, ModelConfig, TrainConfig
 from ..datasets import Dataset
@@ -29,6 +29,23 @@ from .state import configs
 STATE = "aeviz_latent"  # this session's explorer: {"z": (run id, full code) or None, "source": str, "clicks": [...], ...}
 Z_KEYS = ("latent_z1", "latent_z2")
 HOLE_RULE = la.HOLE_RULE  # the one hole rule, stated once on the page
+
+
+DRAW_INTRO = (
+    "The pad under the decoded output takes your own handwriting. As you draw, your browser turns the drawing into "
+    "an input the way the dataset's images were made (for MNIST the ink is scaled into a 20 × 20 box and centred by "
+    "its centre of mass in 28 × 28; the 8 × 8 digits fill their frame's height), runs the encoder on it and moves "
+    "the marker to the code it gets. The decoded output is then the model's reconstruction of your digit, and the "
+    "badge says whether that code is in a hole; lifting the pen sends the code to the page, like a click.")
+DRAW_PROMPT = (
+    "Draw a tall 1, press *Clear* and draw a round 0: the marker jumps from among the 1s to among the 0s, because "
+    "the encoder places your drawing by what it learned from the training digits. Then draw the 0 again, small, in "
+    "a corner of the pad: the code hardly moves, since the drawing is scaled and centred before the encoder sees it.")
+
+
+def drawable(data: Dataset) -> bool:
+    """True when the latent map shows its drawing pad for this dataset (images of a shape aeviz.analysis.draw knows)."""
+    return draw.spec_for(data) is not None
 
 
 def _state() -> dict:

@@ -67,3 +67,9 @@ def try_this(prompts: list[str]) -> None:
         return
     st.subheader("Try this")
     st.markdown("\n".join(f"- {p}" for p in prompts))
+
+
+def try_this_here(prompt: str) -> None:
+    """One "Try this" prompt closing a section of a page (unless the lesson's link hides the prompts)."""
+    if not hidden("trythis"):
+        st.markdown(f"**Try this.** {prompt}")

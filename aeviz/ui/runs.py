@@ -7,6 +7,11 @@ under that id (`cache.per_run`), never under the settings alone, so one session'
 another's numbers.
 Shared training is budgeted (aeviz.budget) before it starts and stops when nobody waits for it
 (aeviz.jobs); finished runs are kept in a store bounded in bytes.
+
+A run on a session's own uploaded table (DataConfig name "upload") is trained through the same JOBS with the
+same budget check, under a job key that names the session (nobody else can join it), and is kept in that
+session's state (state.TABLE_RUNS), not in the server's STORE: at most MAX_TABLE_RUNS runs and
+MAX_TABLE_RUN_BYTES bytes (Run.nbytes) per session, least recently used out first; it goes with the session.
 """
 
 from __future__ import annotations
@@ -23,19 +28,20 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import in_cached_fu
 
 from ..budget import over_budget, training_cost
 from ..config import DEFAULTS, DataConfig, ModelConfig, TrainConfig
-from ..datasets import defaults_for
-from ..datasets import Dataset
+from ..datasets import UPLOAD, Dataset, defaults_for
 from ..jobs import Jobs, RunStore, store_megabytes
 from ..models import build
 from ..run import Run
 from ..train import Trainer
 from .cache import SLOTS, dataset, serve_on_one_thread
-from .state import CANCELLED, LIVE, UPLOADED, Configs, configs
+from .state import CANCELLED, LIVE, TABLE_RUNS, UPLOADED, Configs, configs
 
 IDLE_SECONDS = 8.0  # a shared training nobody has waited for this long is cancelled
 STORE = RunStore(int(store_megabytes() * 1e6))  # finished runs, shared by every session (no user data)
 JOBS = Jobs(SLOTS, idle_timeout=IDLE_SECONDS)
 atexit.register(JOBS.shutdown)  # stop background trainings before the interpreter exits
+MAX_TABLE_RUNS = 6  # runs on its own table one session keeps (the sweeps and comparisons train a few)
+MAX_TABLE_RUN_BYTES = 64_000_000
 WARM_UP = "server start"  # who waits for the trainings serve.py starts before anyone visits
 
 
@@ -71,12 +77,47 @@ def check_budget(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainC
         raise OverBudget(msg)
 
 
+# ---------------------------------------------------------------- runs on a session's own table
+
+
+def on_session_table(key: Hashable) -> bool:
+    """True if `key` (settings, or a tuple holding them) names a training on a session's uploaded table."""
+    if isinstance(key, DataConfig):
+        return key.name == UPLOAD
+    return isinstance(key, tuple) and any(isinstance(k, DataConfig) and k.name == UPLOAD for k in key)
+
+
+def _table_runs() -> dict:
+    return st.session_state.setdefault(TABLE_RUNS, {})
+
+
+def table_run(key: Hashable) -> Run | None:
+    """This session's finished run for `key` on its own table, if it holds one."""
+    runs = st.session_state.get(TABLE_RUNS, {})
+    run = runs.get(key)
+    if run is not None:  # most recently used last
+        runs[key] = runs.pop(key)
+    return run
+
+
+def keep_table_run(key: Hashable, run: Run) -> Run:
+    """Keep `run` in this session for `key`, dropping its oldest table runs past the per-session bounds."""
+    runs = _table_runs()
+    runs.pop(key, None)
+    runs[key] = run
+    while len(runs) > 1 and (len(runs) > MAX_TABLE_RUNS or sum(r.nbytes() for r in runs.values()) > MAX_TABLE_RUN_BYTES):
+        runs.pop(next(iter(runs)))
+    return run
+
+
 # ---------------------------------------------------------------- shared runs
 
 
 def has_finished_run(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig) -> bool:
-    """True if these settings are trained and stored on this server (so showing them is instant)."""
-    return (data_cfg, model_cfg, train_cfg) in STORE
+    """True if these settings are trained and stored on this server, or in this session for its own table (so
+    showing them is instant)."""
+    key = (data_cfg, model_cfg, train_cfg)
+    return table_run(key) is not None if on_session_table(key) else key in STORE
 
 
 def _log_training(key: Hashable, run: Run) -> None:
@@ -94,9 +135,11 @@ def shared_run(key: Hashable, data: Dataset, model_cfg: ModelConfig, train_cfg: 
     Cancel button.
 
     Raises OverBudget (a ValueError) before training if the settings are too costly, ValueError if
-    they cannot be built; stops the page with a message if the training was cancelled.
+    they cannot be built; stops the page with a message if the training was cancelled. A key on this session's
+    own table is trained for this session alone and kept in its state (see the module's docstring).
     """
-    run = STORE.get(key)
+    own = on_session_table(key)
+    run = table_run(key) if own else STORE.get(key)
     if run is not None:
         return run
     check_budget(None, model_cfg, train_cfg, data)
@@ -105,23 +148,31 @@ def shared_run(key: Hashable, data: Dataset, model_cfg: ModelConfig, train_cfg: 
     if key in cancelled:
         _cancelled(key, kid, "You cancelled the training of these settings. Change them in the sidebar, or train "
                              "them now.")
-    return _wait(_start(key, data, model_cfg, train_cfg, data_cfg=data_cfg), key, kid, what)
+    if own:
+        what = "Training these settings on your table (for your session only)"
+    run = _wait(_start(key, data, model_cfg, train_cfg, data_cfg=data_cfg), key, kid, what)
+    return keep_table_run(key, run) if own else run
 
 
 def _start(key: Hashable, data: Dataset, model_cfg: ModelConfig, train_cfg: TrainConfig, who: str | None = None,
            data_cfg: DataConfig | None = None):
-    """The background job that trains `key`'s run into the store, joined by `who` (default: this session)."""
+    """The background job that trains `key`'s run into the store, joined by `who` (default: this session); on a
+    session's own table, a job of this session alone whose run is handed back, not stored."""
+    own = on_session_table(key)
+
     def make() -> Trainer:
         return Trainer(build(model_cfg, data, seed=train_cfg.seed), data, train_cfg)
 
     def done(trainer: Trainer) -> Run:
         run = trainer.to_run(data_cfg, key=key)  # the id names the settings: the same in every session
-        STORE.put(key, run)
+        if not own:  # (a table's key holds the session's own table key, so its id is this session's)
+            STORE.put(key, run)
         _log_training(key, run)
         return run
 
     estimate = training_cost(model_cfg, train_cfg, len(data.X_train), data.n_features).seconds
-    return JOBS.start(key, who or session_id(), make, done, epochs=train_cfg.epochs, estimate=estimate)
+    job_key = ("session", session_id(), key) if own else key
+    return JOBS.start(job_key, who or session_id(), make, done, epochs=train_cfg.epochs, estimate=estimate)
 
 
 def warm_server() -> None:
@@ -192,7 +243,7 @@ def _wait(job, key: Hashable, kid: str, what: str) -> Run:
 def _result(job, key: Hashable) -> Run:
     """The finished job's run; ValueError if it failed; the page stops with a note if it was cancelled."""
     if job.state == "done":
-        return STORE.get(key) or job.result
+        return job.result if on_session_table(key) else STORE.get(key) or job.result
     if job.state == "failed":
         raise ValueError(job.error)
     st.info("This training was stopped before it finished (nobody was waiting for it). Reload the page to "
@@ -205,6 +256,8 @@ def finished_run(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainC
     """The server's shared run for these settings; `_run`, if given, is a finished live run to
     store instead of training again."""
     key = (data_cfg, model_cfg, train_cfg)
+    if _run is not None and on_session_table(key):
+        return table_run(key) or keep_table_run(key, _run)
     if _run is not None:
         if key not in STORE:
             STORE.put(key, _run)

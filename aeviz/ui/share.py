@@ -13,10 +13,13 @@ import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
 from ..analysis.anomaly import MAX_UPLOAD_MB
+from ..config import DataConfig
+from ..datasets import UPLOAD, title
 from ..fields import settings_query
 from ..io import codes_csv, history_csv, restored_run, weights_to_bytes
 from ..run import Run
 from .cache import dataset
+from .export import session_export_buttons
 from .lesson import hidden
 from .runs import finished_run, session_run
 from .state import UPLOADED, Configs, configs
@@ -76,8 +79,13 @@ def _link(cfgs: Configs, page: StreamlitPage | None) -> None:
     # st.context.url is the browser's address (page path included, query removed); without a browser
     # (AppTest) fall back to the page's path
     url = share_url(st.context.url or f"/{page.url_path if page is not None else ''}", params)
-    st.caption("**Link to this view**: whoever opens it gets this page, these settings and the same model "
-               "(point at the link for its copy button).")
+    if cfgs[0].name == UPLOAD:
+        st.warning(f"**Your table cannot be shared**: it stays in this browser session. This link opens the "
+                   f"default dataset ({title(DataConfig().name)}) with your other settings, and says why.",
+                   icon=":material/link_off:")
+    else:
+        st.caption("**Link to this view**: whoever opens it gets this page, these settings and the same model "
+                   "(point at the link for its copy button).")
     st.code(url, language=None, wrap_lines=True)
 
 
@@ -86,6 +94,9 @@ def _codes(run: Run) -> bytes:
 
 
 def _downloads(cfgs: Configs) -> None:
+    if not session_export_buttons(cfgs, key="share_export"):  # the run as code: a notebook, a script
+        st.caption("Upload a table first (*Your own table*, above): there is no model to download yet.")
+        return
     get = _run_getter(cfgs)
     stem = _file_stem(cfgs)
     st.download_button("Download weights (.pt)", lambda: weights_to_bytes(get().model),

@@ -7,7 +7,7 @@ from dataclasses import replace
 import streamlit as st
 
 from ..config import DataConfig, ModelConfig
-from ..datasets import DATASETS, defaults_for
+from ..datasets import DATASETS, UPLOAD, defaults_for, title
 from ..fields import (BATCH_SIZES, BETAS, LEARNING_RATES, PENALTIES, SETTINGS, Configs, Field, check_settings,
                       read_settings, setting, settings_query)
 from ..models import VARIANTS
@@ -17,13 +17,13 @@ from .presets import preset_buttons, widget_values
 from .runs import budget_message
 from .text import plain
 from .state import CONFIGS, set_configs
+from .table_upload import session_dataset, table_upload_section
 
 __all__ = ["BATCH_SIZES", "BETAS", "LEARNING_RATES", "PENALTIES", "parse_widths", "settings_summary", "sidebar"]
 _PREFIXED = ("d_", "m_", "t_")
 _LINK = "aeviz_link_configs"  # the settings the link named (checked by the state table), read once per session
 _URL_NOTES = "aeviz_url_notes"  # (what the link asked for that was refused, the settings they were shown with)
-_TITLES = {"w_dataset": lambda n: (DATASETS[n].title + ("" if DATASETS[n].available() else " (not installed)")
-                                   if n in DATASETS else n),
+_TITLES = {"w_dataset": lambda n: title(n) + ("" if n not in DATASETS or DATASETS[n].available() else " (not installed)"),
            "w_variant": lambda n: VARIANTS[n].title if n in VARIANTS else n}
 
 
@@ -118,12 +118,22 @@ def _sync_url(cfgs: Configs) -> None:
 
 def settings_summary(cfgs: Configs) -> str:
     """The settings in one sentence (dataset, variant, layer widths, activation, training)."""
-    return _summary(cfgs, dataset(cfgs[0]).n_features)[len("Settings for this lesson: "):].rstrip(".")
+    data = _data_or_none(cfgs[0])
+    return _summary(cfgs, data.n_features if data is not None else "?")[len("Settings for this lesson: "):].rstrip(".")
 
 
-def _summary(cfgs: Configs, n_features: int) -> str:
+def _data_or_none(cfg: DataConfig):
+    """The dataset `cfg` names, or None for an uploaded table this session does not hold (yet)."""
+    return session_dataset(cfg) if cfg.name == UPLOAD else dataset(cfg)
+
+
+UPLOAD_NOT_SHARED = ("Your table stays in this browser session: nobody else can see it, and the address bar's "
+                     "link opens the default dataset ({default}) for whoever opens it, with a note saying why.")
+
+
+def _summary(cfgs: Configs, n_features: int | str) -> str:
     d, m, t = cfgs
-    return (f"Settings for this lesson: {DATASETS[d.name].title}, {VARIANTS[m.variant].title}, {n_features}→"
+    return (f"Settings for this lesson: {title(d.name)}, {VARIANTS[m.variant].title}, {n_features}→"
             f"{'→'.join(map(str, m.hidden))}→{m.latent}, {m.activation}, learning rate {t.lr:g}, "
             f"{t.epochs} epochs, batch {t.batch_size}, seed {t.seed}.")
 
@@ -137,9 +147,9 @@ def _fixed_sidebar(cfgs: Configs) -> Configs:
 
 
 def _finish(sb, cfgs: Configs, data) -> None:
-    """What both sidebars end with: the budget's verdict, the link's refused values, the session's
-    settings stored and written to the URL."""
-    too_costly = budget_message(*cfgs, data)
+    """What both sidebars end with: the budget's verdict (when there is data), the link's refused values, the
+    session's settings stored and written to the URL."""
+    too_costly = budget_message(*cfgs, data) if data is not None else None
     if too_costly:  # said here at once; every page refuses to train it with the same message
         sb.error(too_costly, icon=":material/block:")
     _url_notes(sb, cfgs)
@@ -165,6 +175,12 @@ def sidebar() -> Configs:
     if name in DATASETS:
         sb.caption(_defaults_caption(name))
         preset_buttons(sb, name)
+    table = ""
+    if name == UPLOAD:  # this session's own table: read here, so every page finds it
+        with sb.container(border=True):
+            upload = table_upload_section(seed=link[0].seed, test_size=link[0].test_size)
+            table = upload.table if upload is not None and upload.dataset is not None else ""
+            st.caption(UPLOAD_NOT_SHARED.format(default=title(DataConfig().name)))
     values = {"variant": field_widget(sb, SETTINGS["m_variant"])}
     text = sb.text_input(SETTINGS["m_hidden"].label, key="w_hidden", help=SETTINGS["m_hidden"].help)
     try:
@@ -183,11 +199,14 @@ def sidebar() -> Configs:
         train = {SETTINGS[k].attr: field_widget(st, SETTINGS[k]) for k in ("t_lr", "t_epochs", "t_batch_size", "t_seed")}
     # what no widget sets (the data's seed and split, the snapshot interval, other variants' knobs) stays the link's
     d0, m0, t0 = link
-    wanted = (replace(d0, name=name), replace(m0, **values), replace(t0, **train))
+    wanted = (replace(d0, name=name, table=table), replace(m0, **values), replace(t0, **train))
     cfgs, notes = check_settings(wanted, _fallback(link, name))
     for note in notes:  # a value no widget offers (a tampered client): the default is used, and said
         sb.warning(plain(note))
-    data = dataset(cfgs[0])
+    data = _data_or_none(cfgs[0])
+    if data is None:  # "Your own table" with no table yet: the pages say to upload one
+        _finish(sb, cfgs, None)
+        return cfgs
     model_cfg, train_cfg = cfgs[1], cfgs[2]
     if model_cfg.latent >= data.n_features:
         sb.warning(f"The code ({model_cfg.latent}) is as wide as the input ({data.n_features}): the network "

@@ -15,6 +15,8 @@ LIVE = "aeviz_live"  # the Train page's live run: LiveRun or absent
 UPLOADED = "aeviz_uploaded"  # this session's uploaded weights: share.UploadSlot or absent (never shared)
 CANCELLED = "aeviz_cancelled"  # settings whose shared training this session cancelled: a set of keys
 ENTERED = "aeviz_entered"  # True while a script run that went through app.py is running
+TABLE = "aeviz_table"  # this session's uploaded table: {reading's key: table_upload.TableUpload}
+TABLE_RUNS = "aeviz_table_runs"  # runs trained on this session's uploaded table: {key: Run}, bounded (runs.py)
 LESSON = "aeviz_lesson"  # ui.lesson.Lesson: presenter mode, hidden controls, each page's state, the link's refusals
 
 Configs = tuple[DataConfig, ModelConfig, TrainConfig]

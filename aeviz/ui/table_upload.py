@@ -1,6 +1,8 @@
 """Train on your own table: the uploader, the label column and the label values that are anomalies, and what
 was read (its notes, or the one message that says what to change). The table becomes a Dataset for this
-session alone: it is kept under the session's own key, never in a server-wide cache, and goes with the session.
+session alone: it is kept under the session's own key (state.TABLE), never in a server-wide cache, and goes
+with the session. Its DataConfig (name "upload") carries `table`, a key hashed from the session's id and the
+table's bytes and choices, so everything keyed by the settings is this session's alone.
 """
 
 from __future__ import annotations
@@ -9,12 +11,17 @@ import hashlib
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from ..datasets import Dataset, from_csv
+from ..config import DataConfig
+from ..datasets import UPLOAD, Dataset, from_csv
 from ..tables import MAX_UPLOAD_MB, open_table
+from .state import TABLE, TABLE_RUNS
 
-TABLE = "aeviz_table"  # this session's uploaded table: {reading's key: TableUpload} (to move into ui/state.py)
 NO_LABEL = "(none)"
+FILE_KEY = "tbl_file"
+NO_TABLE = ("Upload a table first: choose a CSV file under *Your own table* in the sidebar (one header row "
+            "naming the columns, then one row per sample). Until then this page has nothing to show.")
 
 INTRO = ("Upload a CSV of numeric columns — a lab's measurements, a sensor log — and the autoencoder trains on "
          "it. Each column is standardised with the training rows' mean and spread, so no unit dominates. A label "
@@ -26,7 +33,8 @@ TRY_THIS = ("**Try this:** upload the same table with a column that holds one va
 
 @dataclass(frozen=True, eq=False)
 class TableUpload:
-    """One reading of a session's uploaded table: its bytes, the choices it was read with, and the Dataset or
+    """One reading of a session's uploaded table: its bytes, the choices it was read with, its key (`table`,
+    hashed from the session's id, the bytes and the choices; what DataConfig.table holds), and the Dataset or
     the message saying what is wrong."""
 
     name: str
@@ -35,6 +43,25 @@ class TableUpload:
     anomaly_labels: tuple[str, ...]
     dataset: Dataset | None
     error: str | None
+    table: str = ""
+    seed: int = 42
+    test_size: float = 0.2
+
+    def data_config(self) -> DataConfig:
+        """The DataConfig that names this reading."""
+        return DataConfig(name=UPLOAD, seed=self.seed, test_size=self.test_size, table=self.table)
+
+
+def _session() -> str:
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else "no-session"
+
+
+def table_key(raw: bytes, label_column: str | None, anomaly_labels: tuple[str, ...]) -> str:
+    """16 hex digits naming this session's table read with these choices (another session's upload of the
+    same bytes gets another key, so nothing keyed by it is ever shared)."""
+    text = repr((_session(), hashlib.sha256(raw).hexdigest(), label_column, anomaly_labels))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def read_table(raw: bytes, name: str, label_column: str | None, anomaly_labels: tuple[str, ...], seed: int,
@@ -51,19 +78,45 @@ def read_table(raw: bytes, name: str, label_column: str | None, anomaly_labels: 
             data, error = None, str(exc)
         # keep the plain reading and this label's (the anomaly choices' label names), drop every other
         base = {k: v for k, v in kept.items() if k[0] == key[0] and k[2] == () and k[1] in (None, label_column)}
-        kept = {**base, key: TableUpload(name, raw, label_column, anomaly_labels, data, error)}
+        upload = TableUpload(name, raw, label_column, anomaly_labels, data, error,
+                             table_key(raw, label_column, anomaly_labels), seed, test_size)
+        kept = {**base, key: upload}
         st.session_state[TABLE] = kept
     return kept[key]
+
+
+def session_dataset(cfg: DataConfig) -> Dataset | None:
+    """This session's uploaded table that `cfg` names (its key, seed and split), read again for another seed or
+    split if need be; None if the session holds no such table."""
+    kept = st.session_state.get(TABLE, {})
+    for upload in kept.values():
+        if upload.table == cfg.table and upload.dataset is not None:
+            if (upload.seed, upload.test_size) != (cfg.seed, cfg.test_size):
+                upload = read_table(upload.raw, upload.name, upload.label_column, upload.anomaly_labels,
+                                    cfg.seed, cfg.test_size)
+            return upload.dataset
+    return None
+
+
+def current_upload(cfg: DataConfig) -> TableUpload | None:
+    """The reading that `cfg` names (for its bytes and label column: the export), or None."""
+    return next((u for u in st.session_state.get(TABLE, {}).values() if cfg.table and u.table == cfg.table), None)
+
+
+def forget() -> None:
+    """Drop this session's table and every run trained on it."""
+    st.session_state.pop(TABLE, None)
+    st.session_state.pop(TABLE_RUNS, None)
 
 
 def table_upload_section(seed: int = 42, test_size: float = 0.2) -> TableUpload | None:
     """The "train on your own table" section: returns this session's reading of its upload, or None."""
     st.markdown(INTRO)
-    file = st.file_uploader("Your table (CSV)", type=["csv", "tsv", "txt"], key="tbl_file",
+    file = st.file_uploader("Your table (CSV)", type=["csv", "tsv", "txt"], key=FILE_KEY,
                             max_upload_size=MAX_UPLOAD_MB,
                             help=f"A header row naming the columns, then one row per sample; at most {MAX_UPLOAD_MB} MB.")
     if file is None:
-        st.session_state.pop(TABLE, None)  # a removed file leaves nothing behind
+        forget()  # a removed file leaves nothing behind
         st.markdown(TRY_THIS)
         return None
     raw = file.getvalue()

@@ -1,7 +1,9 @@
 """The anomaly threshold as a browser component: the errors go to the page once per scenario, and the
 histogram line, the detection and false-alarm rates, precision, F1 and the ROC point follow every drag
 in the browser (js/threshold.js and the modules it imports, assembled by components.bundle). Letting go
-sends the threshold back once, through `on_change`.
+sends the threshold back once, through `on_change`; picking a bar ("Show a bin's samples") sends its bin
+index once, through `on_bin`. The bins are aeviz.analysis.anomaly.bins' rule, repeated by js/maths.js
+(`bins_of` gives Python's bins for the very numbers the browser decodes).
 
 The flagging rule stays defined in Python (aeviz.analysis.anomaly.detection_metrics: error > τ); the
 JS repeats it on the exact same numbers (the errors travel as float32/float64 bytes, not rounded
@@ -20,6 +22,7 @@ from typing import Callable
 import numpy as np
 import streamlit as st
 
+from ...analysis.anomaly import bins as bin_rule
 from . import bundle
 
 NAME = "aeviz_threshold"
@@ -74,6 +77,28 @@ def payload(normal: np.ndarray, anomalous: np.ndarray, *, mode: str, pct: float,
     }
 
 
+def decode_floats(text: str, dtype: str) -> np.ndarray:
+    """The numbers `encode_floats` wrote (what the browser decodes), as float64."""
+    return np.frombuffer(base64.b64decode(text), dtype="<" + dtype).astype(np.float64)
+
+
+def bins_of(data: dict) -> bin_rule.Bins:
+    """The histogram's bins as the browser draws them from this payload (its numbers, its bin count, its axis)."""
+    arrays = [decode_floats(data[k], data["dtype"]) for k in ("normal", "anomalous", "uploaded")]
+    return bin_rule.bin_layout(*arrays, bins=data["bins"], log=data["log"])
+
+
+def sent_bin(event, n_bins: int) -> int | None:
+    """The bin index from the component's "bin" event ({"index": k}), or None unless it is a whole number
+    from 0 to n_bins - 1 (the browser is not trusted to send well-formed values)."""
+    if not isinstance(event, dict):
+        return None
+    k = event.get("index")
+    if isinstance(k, bool) or not isinstance(k, (int, float)) or not math.isfinite(k) or k != int(k):
+        return None
+    return int(k) if 0 <= k < n_bins else None
+
+
 def payload_bytes(data: dict) -> int:
     """The size of the payload as the page sends it (its JSON)."""
     return len(json.dumps(data))
@@ -96,8 +121,11 @@ def sent_threshold(event) -> tuple[str, float] | None:
     return "raw", max(0.0, value)
 
 
-def threshold_drag(data: dict, *, key: str, on_change: Callable[[], None]):
+def threshold_drag(data: dict, *, key: str, on_change: Callable[[], None], on_bin: Callable[[], None] = lambda: None,
+                   picked: int | None = None):
     """Mount the threshold component (registered on every call: Streamlit keeps one definition per name,
-    and AppTest builds a fresh registry per app). Returns the component's result."""
+    and AppTest builds a fresh registry per app), outlining bin `picked` (the one whose samples the page
+    lists). Returns the component's result."""
     mount = st.components.v2.component(NAME, css=_source(CSS_PATH), js=script())
-    return mount(data=data, key=key, on_threshold_change=on_change, height="content")
+    return mount(data={**data, "picked": picked}, key=key, on_threshold_change=on_change, on_bin_change=on_bin,
+                 height="content")

@@ -6,14 +6,18 @@
 // nearest reference code > r, the rule of aeviz.analysis.latent), and on every pointer move, tap or arrow key
 // decodes the point under it and repaints the decoded output beside the map in the same frame, with no message
 // to the server. A click, a tap, Enter or letting go of the arrow keys sends the point to Python (trigger
-// "pick"); releasing the radius slider sends r (state "r"). The maths is maths.js and latent_model.js; the
-// static layers latent_layers.js; the decoded output latent_output.js.
+// "pick"); releasing the radius slider sends r (state "r"). On digits a drawing pad (draw_pad.js) sits under the
+// output: the browser encodes the drawing as you draw, moves the marker to its code and decodes it; the end of a
+// stroke sends the code like a click. The maths is maths.js and latent_model.js; the static layers
+// latent_layers.js; the decoded output latent_output.js.
 
 import { el, mountInstance, setText, tellPage } from "./draw.js";
+import { DrawPad } from "./draw_pad.js";
+import { mapApi } from "./latent_map_api.js";
 import { drawCodes, drawHoles, drawOverlay, fieldPixels, fromPixel, holeField, toPixel } from "./latent_layers.js";
 import { loadModel, project, toLatent } from "./latent_model.js";
 import { DecodedOutput } from "./latent_output.js";
-import { decode, fmtFixed, nearest } from "./maths.js";
+import { decode, encode, fmtFixed, nearest } from "./maths.js";
 
 const NS = "__aevizLatentMap";
 
@@ -64,6 +68,8 @@ class LatentMap {
     this.panel = el("div", "lm-panel", out);
     this.output = new DecodedOutput(this.panel);
     this.live = el("div", "lm-sr", out, { "aria-live": "polite", role: "status" });
+    this.pad = new DrawPad(out, { draw: (img, done) => this.onDrawing(img, done), clear: () => this.undraw() },
+                           this.ac.signal);
 
     const opts = { signal: this.ac.signal };
     const m = this.map;
@@ -106,7 +112,7 @@ class LatentMap {
     this.maxH = Math.min(520, Math.max(160, Number(data.max_height) || 520));
     this.root.classList.toggle("lm-present", !!data.present);
     const p = data.payload;
-    const key = `${p.run}|${p.n}|${p.latent}|${p.ref.x.slice(0, 16)}|${p.decoder[0].w.slice(0, 16)}`;
+    const key = `${p.run}|${p.n}|${p.latent}|${p.ref.x.slice(0, 16)}|${p.decoder[0].b.slice(0, 16)}`;
     if (key !== this.runKey) {
       this.runKey = key;
       this.model = loadModel(p);
@@ -116,6 +122,9 @@ class LatentMap {
       this.fieldKey = null;
       this.buildLegend();
       this.output.build(this.model);
+      const m = this.model;
+      this.pad.build(m.encoder && m.draw && m.samples.kind === "image" ? m.draw : null);
+      delete this.root.dataset.drawnCode;
       this.slider.max = String(p.radius_max);
       this.slider.step = String(p.radius_max / 400);
     }
@@ -186,6 +195,7 @@ class LatentMap {
     this.pixelField = fieldPixels(this.field, this.frame);
     this.drawHoles();
     this.output.look({ width: Math.floor(this.panel.clientWidth || 300), fontPx: fs, dpr: this.dpr, text: this.textColour });
+    this.pad.layout(0.62 * (this.panel.clientWidth || 300));
     this.repaint();
   }
 
@@ -301,6 +311,25 @@ class LatentMap {
                      sample: this.model.sampleIds[s.row], source: point.source });
   }
 
+  /** A drawing's input (the dataset's format): encode it here, pin its code and decode it; at the end of a
+   *  stroke send it to the page as a click would. Its code is on the root as data-drawn-code (JSON). */
+  onDrawing(img, done) {
+    if (!this.model || !this.model.encoder) return;
+    const z = encode(this.model.encoder, img, this.model.latent);
+    const [a, b] = project(this.model, z);
+    this.pinned = { z, a, b, source: "your drawing" };
+    this.show(this.pinned);
+    this.root.dataset.drawnCode = JSON.stringify(Array.from(z));
+    this.root.dataset.drawnHole = String(this.shown.hole);
+    if (done) { this.announce(); this.sendPick(this.pinned); }
+  }
+
+  undraw() {
+    delete this.root.dataset.drawnCode;
+    delete this.root.dataset.drawnHole;
+    if (this.pinned && this.pinned.source === "your drawing") { this.pinned = null; this.showPinned(); }
+  }
+
   showPinned() {
     if (this.pinned) this.show(this.pinned);
     else { this.shown = null; this.repaint(); }
@@ -367,38 +396,7 @@ class LatentMap {
   // ---------------------------------------------------------------- for tests and benchmarks
 
   api() {
-    const self = this;
-    return {
-      get instance() { return self; },
-      get model() { return self.model; },
-      state() {
-        const s = self.shown;
-        return s && { a: s.a, b: s.b, z: Array.from(s.z), x: Array.from(s.x), dist: s.dist, row: s.row,
-                      sample: self.model.sampleIds[s.row], hole: s.hole, r: self.r, source: s.source };
-      },
-      get r() { return self.r; },
-      get decodes() { return self.decodes; },
-      get view() { return self.view.slice(); },
-      codes() { return Array.from(self.model.codes); },
-      /** The hole rule's reference codes (float32 values, row-major), as Python's LatentView.index.codes. */
-      reference() { return Array.from(self.model.ref); },
-      /** Client (page) coordinates of plane point (a, b). */
-      toClient(a, b) {
-        const rect = self.map.getBoundingClientRect();
-        const [x, y] = self.toPixel(a, b);
-        return { x: rect.left + x, y: rect.top + y };
-      },
-      fromClient(x, y) {
-        const rect = self.map.getBoundingClientRect();
-        return self.fromPixel(x - rect.left, y - rect.top);
-      },
-      /** The shading drawn at client point (x, y): the hole canvas's alpha (0 where no hole). */
-      shadeAt(x, y) {
-        const rect = self.holesCanvas.getBoundingClientRect();
-        const px = Math.floor(x - rect.left), py = Math.floor(y - rect.top);
-        return self.holesCanvas.getContext("2d").getImageData(px, py, 1, 1).data[3];
-      },
-    };
+    return mapApi(this);
   }
 }
 

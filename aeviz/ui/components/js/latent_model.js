@@ -27,7 +27,8 @@ export function loadModel(p) {
   }
   const mean = Float64Array.from(p.plane.mean);
   const axes = p.plane.axes.map((a) => Float64Array.from(a));
-  const model = { payload: p, n, latent: k, codes, ref, center, scale, mean, axes, layers: loadLayers(p.decoder) };
+  const model = { payload: p, n, latent: k, codes, ref, center, scale, mean, axes, layers: loadLayers(p.decoder),
+                  encoder: p.encoder ? loadLayers(p.encoder) : null, draw: p.draw || null };
   model.std = new Float64Array(n * k);  // the reference codes in standardised units
   for (let i = 0; i < n * k; i++) model.std[i] = (ref[i] - center[i % k]) / scale[i % k];
   // the map's plane in standardised units, w0 + a·v₁ + b·v₂ (vᵣ = uᵣ / scale), with an orthonormal basis
@@ -85,10 +86,32 @@ export function loadModel(p) {
   model.sampleIds = idx;
   const s = p.samples;
   model.features = p.decoder[p.decoder.length - 1].out;
-  model.samples = s.kind === "image"
-    ? { kind: "image", shape: s.shape, x: nibbles(s.x, n * model.features), scale: 1 / s.levels }
-    : { kind: s.kind, names: s.names, x: typed(s.x, Float32Array), lo: s.lo, hi: s.hi, view: s.view };
+  if (s.kind === "image") {
+    const m = s.m ?? n;
+    const rows = s.rows ? Array.from(typed(s.rows, Uint32Array)) : null;  // the pictured training rows
+    const slot = rows ? new Map(rows.map((row, i) => [row, i])) : null;
+    model.samples = { kind: "image", shape: s.shape, x: nibbles(s.x, m * model.features), scale: 1 / s.levels,
+                      rows, slot, m };
+  } else {
+    model.samples = { kind: s.kind, names: s.names, x: typed(s.x, Float32Array), lo: s.lo, hi: s.hi, view: s.view };
+  }
   return model;
+}
+
+/** The picture to show for training row `row`: {row, slot (its image's index in samples.x), exact}. When
+ *  only some images were sent (784 pixels), the nearest pictured row by the rule's standardised distance. */
+export function pictured(model, row) {
+  const s = model.samples;
+  if (!s.rows) return { row, slot: row, exact: true };
+  if (s.slot.has(row)) return { row, slot: s.slot.get(row), exact: true };
+  const { std, latent: k } = model;
+  let best = Infinity, slot = 0;
+  s.rows.forEach((r, i) => {
+    let d = 0;
+    for (let j = 0; j < k; j++) { const t = std[r * k + j] - std[row * k + j]; d += t * t; }
+    if (d < best) { best = d; slot = i; }
+  });
+  return { row: s.rows[slot], slot, exact: false };
 }
 
 /** Standardised plane coordinates (α, β) of map point (a, b): distances in them are the rule's distances. */

@@ -3,6 +3,7 @@
 // (points). The map (latent_map.js) owns it and paints it on every move.
 
 import { drawPointCloud, el, setAttr, setText, sizeCanvas } from "./draw.js";
+import { pictured } from "./latent_model.js";
 import { fmtFixed, niceTicks } from "./maths.js";
 
 /** The output panel inside `panel` (an element the map made). The map sets `width`, `fontPx`, `dpr` and `text`
@@ -85,8 +86,14 @@ export class DecodedOutput {
       setText(this.refCaption, "nearest training sample");
     } else {
       fill(this.outImage, (i) => s.x[i]);
-      fill(this.refImage, (i) => smp.x[s.row * F + i] * smp.scale);
-      setText(this.refCaption, `nearest: sample ${sample} (${label})`);
+      const pic = pictured(this.model, s.row);
+      fill(this.refImage, (i) => smp.x[pic.slot * F + i] * smp.scale);
+      if (!pic.exact) {  // only some images were sent: the nearest of those
+        sample = this.model.sampleIds[pic.row];
+        label = this.model.payload.label_names[this.model.labels[pic.row]];
+      }
+      setText(this.refCaption, pic.exact ? `nearest: sample ${sample} (${label})`
+        : `nearest pictured (${smp.m} sent): sample ${sample} (${label})`);
     }
     this.outCanvas.getContext("2d").putImageData(this.outImage, 0, 0);
     this.refCanvas.getContext("2d").putImageData(this.refImage, 0, 0);

@@ -1,4 +1,4 @@
-// aeviz's in-browser maths: pure functions, no DOM. The decoder's forward pass and its activations, the hole
+// aeviz's in-browser maths: pure functions, no DOM. The decoder's and encoder's forward pass and activations, the hole
 // rule's standardised nearest code, the interpolation path, the threshold's rates, percentiles and ROC curve,
 // the axes' ticks and the number formats. Each repeats a Python function on the same numbers, and
 // tests/js/*.test.mjs check them against fixtures the Python functions wrote (tests/test_js.py).
@@ -37,12 +37,22 @@ export function decodeFloats(b64, dtype = "f4") {
 
 // ------------------------------------------------------------------ the decoder
 
-/** The decoder's layers from the payload (aeviz.analysis.latent_map.decoder_layers): weights (out·in) and
- *  biases as float32, an activation function or null. */
+/** A payload layer's weights (out·in, row-major) as float32: exact ("w"), or 16-bit steps q times a step s
+ *  per row ("q", "s"; aeviz.analysis.latent_map.quantise_rows). */
+export function layerWeights(l) {
+  if (l.w) return typed(l.w, Float32Array);
+  const q = typed(l.q, Int16Array), s = typed(l.s, Float32Array);
+  const w = new Float32Array(l.out * l.in);
+  for (let o = 0; o < l.out; o++) for (let i = 0; i < l.in; i++) w[o * l.in + i] = q[o * l.in + i] * s[o];
+  return w;
+}
+
+/** The decoder's (or encoder's) layers from the payload (aeviz.analysis.latent_map.dense_layers): weights
+ *  (out·in) and biases as float32, an activation function or null. */
 export function loadLayers(layers) {
   return layers.map((l) => {
     if (l.act && !ACTIVATIONS[l.act]) throw new Error(`unknown activation ${l.act}`);
-    return { in: l.in, out: l.out, w: typed(l.w, Float32Array), b: typed(l.b, Float32Array),
+    return { in: l.in, out: l.out, w: layerWeights(l), b: typed(l.b, Float32Array),
              f: l.act ? ACTIVATIONS[l.act](l.p ?? undefined) : null };
   });
 }
@@ -64,6 +74,13 @@ export function decode(layers, z) {
     x = y;
   }
   return x;
+}
+
+/** Encode one input x (array of features) through the encoder's layers: the first `latent` outputs are the
+ *  code (a VAE's encoder also emits log σ² after μ; μ is kept), as aeviz.analysis.encode (Float64Array). */
+export function encode(layers, x, latent) {
+  const out = decode(layers, x);
+  return latent ? out.slice(0, latent) : out;
 }
 
 // ------------------------------------------------------------------ the hole rule (aeviz.analysis.latent)
@@ -230,10 +247,53 @@ export function rocCurve(normal, anomalous, dropIntermediate = true) {
   return { fps, tps, thresholds: thr, fpr, tpr, auc };
 }
 
-/** Counts per bin of the values over `bins` equal bins of width `size` from lo (the figure's own binning). */
-export function histogram(values, lo, size, bins) {
-  const counts = new Array(bins).fill(0);
-  for (const v of values) counts[Math.min(bins - 1, Math.max(0, Math.floor((v - lo) / size)))]++;
+// The histogram's bins: one rule, aeviz/analysis/anomaly/bins.py's (tests/js/bins.test.mjs checks the two agree).
+
+/** Errors below this are drawn at log10(FLOOR) on a log axis (aeviz.analysis.anomaly.bins.FLOOR). */
+export const FLOOR = 1e-8;
+
+/** The x axis' transform: log10 (floored) or the identity (bins.on_axis). */
+export function fOf(log) {
+  return log ? (v) => Math.log10(Math.max(v, FLOOR)) : (v) => v;
+}
+
+/** The chart's bins for these error arrays (bins.bin_layout): the axis from the smallest to the largest placed
+ *  value of them all (0 to 1 when there is none), cut into `bins` bins of width `size`. */
+export function binLayout(arrays, bins, log) {
+  const f = fOf(log);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const arr of arrays) {
+    for (const e of arr) {
+      const v = f(e);
+      if (!Number.isFinite(v)) continue;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  if (!(lo <= hi)) {
+    lo = 0;
+    hi = 1;
+  }
+  return { lo, hi, size: hi > lo ? (hi - lo) / bins : 1, bins, log };
+}
+
+/** The bin of a position v on the axis (already log10 on a log axis): floor((v - lo) / size), held within 0 to
+ *  bins - 1. */
+export function binAt(v, layout) {
+  const k = Math.floor((v - layout.lo) / layout.size);
+  return Number.isNaN(k) ? 0 : Math.min(layout.bins - 1, Math.max(0, k));
+}
+
+/** The bin of one error (bins.bin_of). */
+export function binOf(e, layout) {
+  return binAt(fOf(layout.log)(e), layout);
+}
+
+/** Counts per bin of the errors (bins.counts): the bar heights. */
+export function histogram(errors, layout) {
+  const counts = new Array(layout.bins).fill(0);
+  for (const e of errors) counts[binOf(e, layout)]++;
   return counts;
 }
 

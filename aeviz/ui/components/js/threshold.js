@@ -11,12 +11,13 @@
 // sklearn.metrics.roc_curve), checked against Python by tests/js/maths.test.mjs and
 // tests/test_browser_threshold.py; the two charts are drawn by threshold_charts.js.
 
-import { FLOOR, drawHistogram, drawRoc, fOf } from "./threshold_charts.js";
-import { decodeFloats, fmtPercent, fmtSig, histogram, metricsSorted, percentile, percentileOf, rocCurve, roundSig,
-  sortedCopy } from "./maths.js";
+import { drawHistogram, drawRoc } from "./threshold_charts.js";
+import { FLOOR, binAt, binLayout, decodeFloats, fOf, fmtPercent, fmtSig, histogram, metricsSorted, percentile,
+  percentileOf, rocCurve, roundSig, sortedCopy } from "./maths.js";
 
 const COMMIT_DELAY = 400; // ms after the last arrow key before the threshold goes to Python
 const ordinal = (p) => `${p.toFixed(1)}th percentile`;
+const HINT = "Drag the dashed line (or tap, or focus the chart and press ← →). Rows to its right are flagged.";
 
 const HTML = `
 <div class="thr">
@@ -32,7 +33,8 @@ const HTML = `
       aria-label="Threshold: drag, tap or use the arrow keys"></canvas></div>
     <div class="roc-wrap"><canvas class="roc" role="img" aria-label="ROC curve"></canvas></div>
   </div>
-  <div class="hint">Drag the dashed line (or tap, or focus the chart and press ← →). Rows to its right are flagged.</div>
+  <div class="foot"><button type="button" class="pick" aria-pressed="false">Show a bin's samples</button>
+    <span class="hint">${HINT}</span></div>
   <div class="sr" aria-live="polite"></div>
 </div>`;
 
@@ -47,6 +49,10 @@ class ThresholdView {
     this.hist = this.root.querySelector("canvas.hist");
     this.roc = this.root.querySelector("canvas.roc");
     this.sr = this.root.querySelector(".sr");
+    this.pickButton = this.root.querySelector("button.pick");
+    this.hint = this.root.querySelector(".hint");
+    this.picking = false; // after "Show a bin's samples": the next click (or Enter) on the chart picks a bin
+    this.hover = null; // the bin under the pointer (or the arrow keys) while picking
     this.dragging = false;
     this.timer = null;
     this.awaiting = null; // the last value sent to Python, until a rerun carries it back
@@ -64,6 +70,8 @@ class ThresholdView {
     on(this.hist, "pointerup", (e) => this.onUp(e));
     on(this.hist, "pointercancel", (e) => this.onUp(e));
     on(this.hist, "keydown", (e) => this.onKey(e));
+    on(this.hist, "pointerleave", () => this.picking && this.setHover(null));
+    on(this.pickButton, "click", () => this.setPicking(!this.picking));
     this.resize = new ResizeObserver(() => this.draw());
     this.resize.observe(this.root);
   }
@@ -94,23 +102,13 @@ class ThresholdView {
       this.anom = sortedCopy(decodeFloats(data.anomalous, data.dtype));
       this.uploaded = decodeFloats(data.uploaded, data.dtype);
       this.curve = rocCurve(this.normal, this.anom);
-      const f = fOf(this.log);
-      let lo = Infinity;
-      let hi = -Infinity;
-      for (const arr of [this.normal, this.anom, this.uploaded]) {
-        for (const v of arr) {
-          lo = Math.min(lo, f(v));
-          hi = Math.max(hi, f(v));
-        }
-      }
-      this.lo = Number.isFinite(lo) ? lo : 0;
-      this.hi = Number.isFinite(hi) ? hi : 1;
-      const bins = data.bins || 40;
-      this.size = this.hi > this.lo ? (this.hi - this.lo) / bins : 1;
-      this.bins = bins;
-      this.countsN = histogram(Array.from(this.normal, f), this.lo, this.size, bins);
-      this.countsA = histogram(Array.from(this.anom, f), this.lo, this.size, bins);
+      this.layout = binLayout([this.normal, this.anom, this.uploaded], data.bins || 40, this.log);
+      ({ lo: this.lo, hi: this.hi, size: this.size, bins: this.bins } = this.layout);
+      this.countsN = histogram(this.normal, this.layout);
+      this.countsA = histogram(this.anom, this.layout);
     }
+    // the bin whose samples the page lists (Python's word; null when none is listed)
+    this.picked = Number.isInteger(data.picked) && data.picked >= 0 && data.picked < this.bins ? data.picked : null;
     this.sync();
   }
 
@@ -139,6 +137,37 @@ class ThresholdView {
       this.p = null;
       this.thr = Number(data.threshold);
     }
+  }
+
+  // picking a bin: the button arms it, a click (or Enter) on a bar sends that bar's index to Python once
+  setPicking(on) {
+    this.picking = on;
+    this.hover = on ? (this.hover ?? this.picked ?? binAt(fOf(this.log)(this.thr), this.layout)) : null;
+    this.pickButton.setAttribute("aria-pressed", String(on));
+    this.pickButton.textContent = on ? "Cancel" : "Show a bin's samples";
+    this.hint.textContent = on ? "Click a bar (or press ← → and Enter) to list the samples in it below." : HINT;
+    this.hist.classList.toggle("picking", on);
+    if (on) this.hist.focus({ preventScroll: true });
+    this.draw();
+  }
+
+  setHover(k) {
+    if (k === this.hover) return;
+    this.hover = k;
+    this.draw();
+  }
+
+  binAtX(px) {
+    const b = this.box();
+    const frac = Math.min(1, Math.max(0, (px - b.left) / (b.right - b.left)));
+    return binAt(this.lo + frac * (this.hi - this.lo), this.layout);
+  }
+
+  pick(k) {
+    this.picked = k;
+    this.setPicking(false);
+    this.sr.textContent = `Bin ${k + 1} of ${this.bins} picked: its samples are listed below the chart.`;
+    this.sendBin({ index: k });
   }
 
   // plot geometry of the histogram, in CSS pixels
@@ -181,6 +210,11 @@ class ThresholdView {
 
   onDown(e) {
     if (e.button !== undefined && e.button > 0) return;
+    if (this.picking) {
+      e.preventDefault();
+      this.pick(this.binAtX(e.offsetX));
+      return;
+    }
     this.dragging = true;
     this.hist.setPointerCapture?.(e.pointerId);
     this.hist.focus({ preventScroll: true });
@@ -189,6 +223,7 @@ class ThresholdView {
   }
 
   onMove(e) {
+    if (this.picking) this.setHover(this.binAtX(e.offsetX));
     if (!this.dragging) return;
     e.preventDefault();
     this.apply(this.thresholdAt(e.offsetX), e.timeStamp);
@@ -203,6 +238,14 @@ class ThresholdView {
 
   onKey(e) {
     const dir = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1 }[e.key];
+    if (this.picking) {
+      if (dir) this.setHover(Math.min(this.bins - 1, Math.max(0, (this.hover ?? 0) + dir)));
+      else if (e.key === "Enter" || e.key === " ") this.pick(this.hover ?? 0);
+      else if (e.key === "Escape") this.setPicking(false);
+      else return;
+      e.preventDefault();
+      return;
+    }
     let next = null;
     if (dir) {
       const big = e.shiftKey ? 10 : 1;
@@ -292,7 +335,8 @@ class ThresholdView {
     if (b.right - b.left < 20 || b.bottom - b.top < 20) return;
     const tx = drawHistogram(ctx, { b, ink, colours: this.colours, countsN: this.countsN, countsA: this.countsA,
       lo: this.lo, hi: this.hi, size: this.size, log: this.log, thr: this.thr, uploaded: this.uploaded,
-      nNormal: this.normal.length, nAnom: this.anom.length, fs: this.fs, s: this.s });
+      nNormal: this.normal.length, nAnom: this.anom.length, fs: this.fs, s: this.s,
+      mark: this.picking ? this.hover : this.picked });
     this.hist.dataset.lineX = tx.toFixed(1); // where the line is, in CSS pixels (tests and the bench aim at it)
   }
 
@@ -314,6 +358,7 @@ export default function (component) {
     views.set(parentElement, view);
   }
   view.sendFn = (value) => setTriggerValue("threshold", value);
+  view.sendBin = (value) => setTriggerValue("bin", value);
   view.update(data || {});
   return () => {
     views.get(parentElement)?.destroy();

@@ -1,19 +1,11 @@
 // The threshold's two charts: the histogram of normal and anomalous errors with the draggable line, and the ROC
 // curve with the operating point. Drawing only; the numbers come from maths.js through threshold.js.
 
-import { fmtPercent, fmtSig, logTicks, niceTicks } from "./maths.js";
-
-/** Errors below this are drawn at log10(FLOOR) on a log axis (aeviz/figures/anomaly.py). */
-export const FLOOR = 1e-8;
-
-/** The x axis' transform: log10 (floored) or the identity. */
-export function fOf(log) {
-  return log ? (v) => Math.log10(Math.max(v, FLOOR)) : (v) => v;
-}
+import { fOf, fmtPercent, fmtSig, logTicks, niceTicks } from "./maths.js";
 
 /** The histogram on ctx inside box b ({left, right, top, bottom}); returns the threshold line's x (CSS pixels). */
 export function drawHistogram(ctx, v) {
-  const { b, ink, colours: c, countsN, countsA, lo, hi, size, log, thr, uploaded, nNormal, nAnom, fs, s } = v;
+  const { b, ink, colours: c, countsN, countsA, lo, hi, size, log, thr, uploaded, nNormal, nAnom, fs, s, mark } = v;
   const xOf = (fv) => b.left + ((fv - lo) / (hi - lo || 1)) * (b.right - b.left);
   const top = Math.max(1, ...countsN, ...countsA) * 1.1;
   const yOf = (n) => b.bottom - (n / top) * (b.bottom - b.top);
@@ -61,6 +53,15 @@ export function drawHistogram(ctx, v) {
       ctx.fillRect(x + 0.5, yOf(n), Math.max(1, bw - 1), b.bottom - yOf(n));
     });
     ctx.globalAlpha = 1;
+  }
+  // the bin being picked, or whose samples are listed: a band behind its bars, outlined
+  if (Number.isInteger(mark)) {
+    const x = b.left + mark * bw;
+    ctx.fillStyle = "rgba(250, 204, 21, 0.25)";
+    ctx.fillRect(x, b.top, Math.max(2, bw), b.bottom - b.top);
+    ctx.strokeStyle = ink;
+    ctx.lineWidth = 1.5;
+    ctx.strokeRect(x + 0.5, b.top + 0.5, Math.max(2, bw) - 1, b.bottom - b.top - 1);
   }
   // uploaded rows as ticks along the bottom
   if (uploaded.length) {
