@@ -58,7 +58,7 @@ def test_args_shape_and_size():
 def test_page_renders_the_strip_for_each_dataset(dataset):
     at = _open(dataset)
     comps = _components(at)
-    assert {"aeviz_latent_map", "aeviz_latent_path"} <= set(comps)  # (and the traversals: tests/test_units.py)
+    assert set(comps) == {"aeviz_latent_map", "aeviz_latent_path", "aeviz_traversal"}
     strip, m = comps["aeviz_latent_path"], json.loads(comps["aeviz_latent_map"].json)
     assert strip.id.endswith(lpath.KEY) and ".lp-wrap" in strip.css_content
     assert "export function interpolate(" in strip.js_content

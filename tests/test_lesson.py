@@ -191,7 +191,7 @@ def test_presenter_mode_sets_every_chart_font_to_16px(page):
         spec = json.loads(el.proto.spec)
         assert spec["xAxis"]["axisLabel"]["fontSize"] >= 16 and spec["legend"]["textStyle"]["fontSize"] >= 16
     if page.endswith(("anomaly.py", "latent.py")):  # the threshold chart and the latent map are told their text size
-        components = at.get("bidi_component")  # the latent page has the map, the interpolation strip, the traversals
+        components = at.get("bidi_component")  # the latent page has the map, the interpolation strip and the traversals
         assert len(components) == (3 if page.endswith("latent.py") else 1)
         for component in components:
             assert json.loads(component.proto.json)["font_px"] >= 16
