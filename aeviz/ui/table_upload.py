@@ -8,6 +8,7 @@ table's bytes and choices, so everything keyed by the settings is this session's
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass
 
 import streamlit as st
@@ -19,6 +20,9 @@ from ..tables import MAX_UPLOAD_MB, open_table
 from .state import TABLE, TABLE_COLUMNS as COLUMNS, TABLE_RUNS
 
 NO_LABEL = "(none)"
+# one table is read at a time on this server (reading 5 MB is about a second of pure Python): ten students who
+# upload at once take turns, instead of crowding the class's pages out of the interpreter together
+_READING = threading.Lock()
 FILE_KEY = "tbl_file"
 NO_TABLE = ("Upload a table first: choose a CSV file under *Your own table* in the sidebar (one header row "
             "naming the columns, then one row per sample). Until then this page has nothing to show.")
@@ -74,8 +78,9 @@ def read_table(raw: bytes, name: str, label_column: str | None, anomaly_labels: 
     kept = st.session_state.get(TABLE, {})
     if key not in kept:
         try:
-            data, error = from_csv(raw, label_column=label_column, anomaly_labels=list(anomaly_labels) or None,
-                                   random_state=seed, test_size=test_size), None
+            with st.spinner(f"Reading {name}…"), _READING:
+                data, error = from_csv(raw, label_column=label_column, anomaly_labels=list(anomaly_labels) or None,
+                                       random_state=seed, test_size=test_size), None
         except ValueError as exc:
             data, error = None, str(exc)
         # keep the plain reading and this label's (the anomaly choices' label names), drop every other
