@@ -85,17 +85,6 @@ def test_detection_falls_as_contamination_goes_from_0_to_50_percent(data):
     assert rates[0] >= rates[1] >= rates[2] and rates[0] - rates[2] > 0.3
 
 
-def test_a_histogram_bins_samples_are_the_rows_whose_error_falls_in_it(data, detector):
-    result = labelled.labelled_detection(data, detector)
-    both = np.r_[result.normal, result.anomalous]
-    counts, edges = np.histogram(both, bins=20)
-    for k in range(20):
-        hi = edges[k + 1] if k < 19 else np.nextafter(edges[-1], np.inf)  # numpy's last bin is closed
-        normal, anomalous = labelled.in_bin(result, edges[k], hi)
-        assert len(normal) + len(anomalous) == counts[k]
-        assert set(normal) <= set(result.normal_idx) and (data.y[anomalous] == 1).all()
-
-
 def test_the_anomaly_page_scores_the_real_malignant_rows():
     """On the Anomaly page the anomalies are the dataset's own (every malignant row), none injected, and the
     model that scores them trained on benign rows only."""

@@ -122,12 +122,3 @@ def contamination_detection(data: Dataset, model_cfg: ModelConfig, train_cfg: Tr
     """The detection rate at the `percentile`-th percentile threshold of a model trained with `fraction` of
     its training rows anomalies."""
     return contamination_curve(data, model_cfg, train_cfg, (fraction,), seed, percentile)[0][1].detection_rate
-
-
-def in_bin(result: LabelledDetection, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
-    """The dataset rows (normal, anomalous) whose error lies in the histogram bin [lo, hi): the samples a
-    click on that bin shows."""
-    def pick(errors: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        return idx[(errors >= lo) & (errors < hi)]
-
-    return pick(result.normal, result.normal_idx), pick(result.anomalous, result.anomalous_idx)
