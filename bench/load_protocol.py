@@ -236,14 +236,14 @@ def phase(name: str, url: str, sessions: int, args, pids: list[int], log: str | 
     sampler.start()
     t0 = time.perf_counter()
     try:
-        results = run_async(drive(url, sessions, args.clicks, args.via, args.timeout, args.query))
+        results = run_async(drive(url, sessions, args.clicks, args.via, args.timeout, getattr(args, "query", "")))
     finally:
         sampler.stop()
     errors = [(r["session"], kind, text) for r in results for kind, text in r["errors"]]
     train = training_runs(log)
     answers = [a for r in results for a in r["answers"]]
     return {
-        "phase": name, "query": args.query, "sessions": sessions, "clicks_per_session": args.clicks, "click_via": args.via, "wall_s": time.perf_counter() - t0,
+        "phase": name, "query": getattr(args, "query", ""), "sessions": sessions, "clicks_per_session": args.clicks, "click_via": args.via, "wall_s": time.perf_counter() - t0,
         "home_render_s": stats([r["home_s"] for r in results if r["home_s"] is not None]),
         "latent_render_s": stats([r["latent_s"] for r in results if r["latent_s"] is not None]),
         "click_to_decode_ms": stats([c for r in results for c in r["clicks_ms"]]),
