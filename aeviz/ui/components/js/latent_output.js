@@ -43,7 +43,7 @@ export class DecodedOutput {
       this.refImage = this.refCanvas.getContext("2d").createImageData(w, h);
     } else {
       this.outCanvas = el("canvas", "lm-plot", this.panel, { role: "img", "aria-label": s.kind === "tabular"
-        ? "the decoded features as bars, the nearest training event over them"
+        ? "the decoded features as bars, the nearest training row over them"
         : "the decoded point over the training data" });
       this.refCaption = el("div", "lm-cap", this.panel);
       this.outCaption = null;
@@ -131,7 +131,7 @@ export class DecodedOutput {
     }
     ctx.fillStyle = "#9ca3af";
     ctx.fillRect(X(0), top, 1, F * rowH);
-    if (s) {  // the nearest training event over the bars
+    if (s) {  // the nearest training row over the bars
       ctx.strokeStyle = "#f97316";
       ctx.fillStyle = "#f97316";
       ctx.lineWidth = 1.5;
@@ -153,7 +153,7 @@ export class DecodedOutput {
     for (const t of niceTicks(x0, x1, 5)) ctx.fillText(String(+t.toPrecision(3)), X(t), top + F * rowH + 4);
     ctx.fillText("standardised value", left + (W - left) / 2, top + F * rowH + Math.round(19 * k));
     setText(this.keys[0], "decoded");
-    setText(this.keys[1], s ? `nearest training event: sample ${sample} (${label})` : "nearest training event");
+    setText(this.keys[1], s ? `nearest training row: sample ${sample} (${label})` : "nearest training row");
   }
 
   paintPoint(s, sample, label) {
