@@ -53,8 +53,10 @@ def _image_grid(rows: dict[str, np.ndarray], image_shape, height_per_row: int) -
                                      zmin=0, zmax=1, showscale=False,
                                      hovertemplate=f"{name}<br>row %{{y}}, col %{{x}}: %{{z:.2f}}<extra></extra>"),
                           row=r, col=c)
-    fig.update_xaxes(showticklabels=False)
-    fig.update_yaxes(showticklabels=False, autorange="reversed")
+    # no grid lines, and square pixels by shrinking a cell, not by widening its range (grid lines then ran beside
+    # every image)
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
+    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, autorange="reversed", constrain="domain")
     for i in range(1, len(names) * k + 1):  # square pixels in every cell
         fig.layout[f"yaxis{i if i > 1 else ''}"].scaleanchor = f"x{i if i > 1 else ''}"
     fig.for_each_annotation(lambda a: a.update(textangle=0, xanchor="left", font=dict(size=11)))
