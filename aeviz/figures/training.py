@@ -145,10 +145,10 @@ def forward_pass_figure(rows: list[dict], activations: list[np.ndarray], image_s
                  args=[None, dict(frame=dict(duration=600, redraw=True), transition=dict(duration=200),
                                   fromcurrent=False, mode="immediate")]),
         ])],
-        sliders=[dict(active=0, y=-0.3, currentvalue=dict(prefix="reached: "), steps=[
+        sliders=[dict(active=0, y=-0.42, currentvalue=dict(prefix="reached: "), steps=[
             dict(label=rows[k]["layer"], method="animate",
                  args=[[str(k)], dict(mode="immediate", frame=dict(duration=0, redraw=True))])
             for k in range(n)
         ])],
     )
-    return tight(fig, height=420, title="Forward pass, one layer at a time", margin=dict(l=10, r=10, t=80, b=130))
+    return tight(fig, height=480, title="Forward pass, one layer at a time", margin=dict(l=10, r=10, t=80, b=170))
