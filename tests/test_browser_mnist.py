@@ -11,6 +11,14 @@ PAGES = ["", "train", "architecture", "latent", "reconstruction", "anomaly", "co
 HOST = "[data-testid=stBidiComponentIsolated]"
 API = f"document.querySelector('{HOST}').aevizLatentMap"
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+# finished: no running indicator (Streamlit 1.67's reads "Stop" while a script runs) and no spinner left
+FINISHED = """() => { const s = document.querySelector('[data-testid="stStatusWidget"]');
+  return !(s && /Running|Stop/.test(s.innerText)) && !document.querySelector('[data-testid="stSpinner"]'); }"""
+
+
+def _finished(page, timeout=300_000):
+    wait_for_app(page, timeout=timeout)
+    page.wait_for_function(FINISHED, timeout=timeout)
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -20,7 +28,7 @@ def test_every_page_opens_on_mnist_with_no_exception(page, server_url, path):
     page.goto(f"{server_url}/{path}?d_name=mnist")
     wait_for_app(page, timeout=300_000)
     page.wait_for_selector('[data-testid="stMain"] h1, [data-testid="stMain"] h2', timeout=300_000)
-    wait_for_app(page, timeout=300_000)
+    _finished(page)  # every section has run (the comparisons train their models first)
     shown = [page.locator(ERRORS).nth(i).inner_text() for i in range(page.locator(ERRORS).count())]
     assert not shown, shown
     assert not errors, errors

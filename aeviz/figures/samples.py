@@ -16,7 +16,8 @@ def image_figure(x: np.ndarray, shape: tuple[int, int], title: str = "", zmax: f
                                hovertemplate="row %{y}, col %{x}: %{z:.2f}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", showticklabels=False, scaleanchor="x", constrain="domain")
     fig.update_xaxes(showticklabels=False, constrain="domain")
-    return tight(fig, height=height, title=title, margin=dict(l=5, r=5, t=30, b=5))
+    lines = title.count("<br>") + 1 if title else 1  # room for every line of the title, so none lies on the image
+    return tight(fig, height=height + 22 * (lines - 1), title=title, margin=dict(l=5, r=5, t=8 + 22 * lines, b=5))
 
 
 def sample_figure(x: np.ndarray, kind: str, *, feature_names=None, image_shape=None,

@@ -114,5 +114,6 @@ def presented(fig, px: int = 16, title_px: int | None = None):
     if isinstance(title, dict) and title.get("text"):
         _at_least(title, "font", title_px)
         margin = layout.setdefault("margin", {})
-        margin["t"] = max(margin.get("t") or 0, title_px + 30)
+        lines = title["text"].count("<br>") + 1  # a title of several lines needs room for each
+        margin["t"] = max(margin.get("t") or 0, round(1.3 * title_px * lines) + 30 - round(0.3 * title_px))
     return go.Figure(spec)
