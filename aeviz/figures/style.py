@@ -114,6 +114,7 @@ def presented(fig, px: int = 16, title_px: int | None = None):
     if isinstance(title, dict) and title.get("text"):
         _at_least(title, "font", title_px)
         margin = layout.setdefault("margin", {})
-        lines = title["text"].count("<br>") + 1  # a title of several lines needs room for each
-        margin["t"] = max(margin.get("t") or 0, round(1.3 * title_px * lines) + 30 - round(0.3 * title_px))
+        # plotly centres a title's first line in the top margin and hangs the others below it: room for each
+        lines = title["text"].count("<br>") + 1
+        margin["t"] = max(margin.get("t") or 0, title_px + 30, round((2 * lines - 1) * 1.3 * title_px) + 8)
     return go.Figure(spec)
