@@ -11,7 +11,7 @@ def test_hourglass_labels_every_layer_with_width_and_params():
     rows = layer_table(ModelConfig(hidden=(64, 32)), 16)
     fig = hourglass_figure(rows)
     texts = [a.text for a in fig.layout.annotations]
-    assert "1,088 params" in texts and "<b>64</b>" in texts
+    assert "1,088<br>params" in texts and "<b>64</b>" in texts
     assert len(fig.layout.shapes) == len(rows)
     heights = [s.y1 - s.y0 for s in fig.layout.shapes]
     widths = [r["width"] for r in rows]  # 16, 64, 32, 2, 32, 64, 16

@@ -45,16 +45,20 @@ def latent_map_figure(codes: np.ndarray, labels: np.ndarray, label_names, *, tit
 def _image_grid(rows: dict[str, np.ndarray], image_shape, height_per_row: int) -> go.Figure:
     names = list(rows)
     k = max(len(v) for v in rows.values())
+    # a long row name on two lines ("denoising AE" / "output"): at presenter mode's 16 px one line ran off the right
+    titles = [n.rsplit(" ", 1)[0] + "<br>" + n.rsplit(" ", 1)[1] if len(n) > 12 and " " in n else n for n in names]
     fig = make_subplots(rows=len(names), cols=k, horizontal_spacing=0.01, vertical_spacing=0.06,
-                        row_titles=names)
+                        row_titles=titles)
     for r, name in enumerate(names, 1):
         for c, x in enumerate(rows[name], 1):
             fig.add_trace(go.Heatmap(z=np.asarray(x, dtype=float).reshape(image_shape), colorscale="gray_r",
                                      zmin=0, zmax=1, showscale=False,
                                      hovertemplate=f"{name}<br>row %{{y}}, col %{{x}}: %{{z:.2f}}<extra></extra>"),
                           row=r, col=c)
-    fig.update_xaxes(showticklabels=False)
-    fig.update_yaxes(showticklabels=False, autorange="reversed")
+    # no grid lines, and square pixels by shrinking a cell, not by widening its range (grid lines then ran beside
+    # every image)
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
+    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, autorange="reversed", constrain="domain")
     for i in range(1, len(names) * k + 1):  # square pixels in every cell
         fig.layout[f"yaxis{i if i > 1 else ''}"].scaleanchor = f"x{i if i > 1 else ''}"
     fig.for_each_annotation(lambda a: a.update(textangle=0, xanchor="left", font=dict(size=11)))

@@ -41,7 +41,9 @@ def hole_samples_figure(coords: np.ndarray, samples: np.ndarray, holes: np.ndarr
                                  name=f"{name} ({int(mask.sum())})",
                                  marker=dict(size=9, symbol=symbol, line=dict(width=2, color=colour)),
                                  hovertemplate=f"{name}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>"))
-    fig.update_xaxes(title=axis_titles[0], showgrid=False)
+    # equal units on both axes by narrowing the plot, not by widening z₁'s range: a tall cloud (mnist's) drawn
+    # with z₁ from -100 to 100 was a thin stripe in an empty chart
+    fig.update_xaxes(title=axis_titles[0], showgrid=False, constrain="domain")
     fig.update_yaxes(title=axis_titles[1], showgrid=False, scaleanchor="x", scaleratio=1)
     return tight(fig, height=height, title=f"Hole fraction: {fraction:.0%} of {len(samples)} draws",
                  legend=dict(orientation="h", y=-0.15))

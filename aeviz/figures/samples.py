@@ -16,7 +16,10 @@ def image_figure(x: np.ndarray, shape: tuple[int, int], title: str = "", zmax: f
                                hovertemplate="row %{y}, col %{x}: %{z:.2f}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", showticklabels=False, scaleanchor="x", constrain="domain")
     fig.update_xaxes(showticklabels=False, constrain="domain")
-    return tight(fig, height=height, title=title, margin=dict(l=5, r=5, t=30, b=5))
+    # room for every line of the title (plotly centres its first line in the top margin, the others go below it)
+    lines = title.count("<br>") + 1 if title else 1
+    top = max(30, round((2 * lines - 1) * 1.3 * 15) + 8)
+    return tight(fig, height=height + top - 30, title=title, margin=dict(l=5, r=5, t=top, b=5))
 
 
 def sample_figure(x: np.ndarray, kind: str, *, feature_names=None, image_shape=None,

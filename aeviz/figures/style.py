@@ -114,5 +114,7 @@ def presented(fig, px: int = 16, title_px: int | None = None):
     if isinstance(title, dict) and title.get("text"):
         _at_least(title, "font", title_px)
         margin = layout.setdefault("margin", {})
-        margin["t"] = max(margin.get("t") or 0, title_px + 30)
+        # plotly centres a title's first line in the top margin and hangs the others below it: room for each
+        lines = title["text"].count("<br>") + 1
+        margin["t"] = max(margin.get("t") or 0, title_px + 30, round((2 * lines - 1) * 1.3 * title_px) + 8)
     return go.Figure(spec)

@@ -38,8 +38,9 @@ def hourglass_figure(rows: list[dict], title: str | None = None) -> go.Figure:
         fig.add_shape(type="rect", x0=x - 0.3, x1=x + 0.3, y0=-h / 2, y1=h / 2,
                       line=dict(color=colour, width=1), fillcolor=colour, opacity=0.75)
         fig.add_annotation(x=x, y=h / 2 + 0.04, text=f"<b>{r['width']}</b>", showarrow=False, yanchor="bottom")
-        fig.add_annotation(x=x, y=-h / 2 - 0.04, text=f"{r['params']:,} params", showarrow=False,
+        fig.add_annotation(x=x, y=-h / 2 - 0.04, text=f"{r['params']:,}<br>params", showarrow=False,
                            yanchor="top", font=dict(size=10))
+    # (the count above the word "params": one line of both ran into the next block's on a phone)
     # one invisible point per block carries the hover text and the legend entry of its part
     seen = set()
     for x, r in zip(xs, rows):
@@ -132,7 +133,10 @@ def forward_pass_figure(rows: list[dict], activations: list[np.ndarray], image_s
             h = min(0.45, hs[k])
             fig.add_shape(type="rect", x0=xs[k] - 0.45, x1=xs[k] + 0.45, y0=-h / 2, y1=h / 2,
                           line=dict(color="#d1d5db", width=1), layer="above")
-    fig.update_xaxes(tickvals=list(xs), ticktext=[f"{r['layer']} ({r['width']})" for r in rows],
+    # level labels on two staggered rows (every other one a row lower), so neighbours do not overlap on a phone;
+    # rotated ones ran into the slider's "reached:" label below
+    fig.update_xaxes(tickvals=list(xs), tickangle=0, tickfont=dict(size=11),
+                     ticktext=[("<br>" * 2 * (k % 2)) + f"{r['layer']}<br>({r['width']})" for k, r in enumerate(rows)],
                      range=[-0.6, n - 0.4], showgrid=False, zeroline=False)
     fig.update_yaxes(visible=False, range=[-0.6, 0.6])
     fig.update_layout(
@@ -141,10 +145,10 @@ def forward_pass_figure(rows: list[dict], activations: list[np.ndarray], image_s
                  args=[None, dict(frame=dict(duration=600, redraw=True), transition=dict(duration=200),
                                   fromcurrent=False, mode="immediate")]),
         ])],
-        sliders=[dict(active=0, y=-0.05, currentvalue=dict(prefix="reached: "), steps=[
+        sliders=[dict(active=0, y=-0.42, currentvalue=dict(prefix="reached: "), steps=[
             dict(label=rows[k]["layer"], method="animate",
                  args=[[str(k)], dict(mode="immediate", frame=dict(duration=0, redraw=True))])
             for k in range(n)
         ])],
     )
-    return tight(fig, height=420, title="Forward pass, one layer at a time", margin=dict(l=10, r=10, t=80, b=60))
+    return tight(fig, height=480, title="Forward pass, one layer at a time", margin=dict(l=10, r=10, t=80, b=170))

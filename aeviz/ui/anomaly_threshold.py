@@ -154,7 +154,10 @@ def _flagged_figure(scn: anomaly.Scenario, data: Dataset, names: list[str], erro
     """Row `i` of the normal rows followed by the anomalies: the image, or its features over their reconstruction."""
     if data.kind == "image":
         X = scn.X_normal[i] if i < len(scn.normal) else scn.X_anomalous[i - len(scn.normal)]
-        return image_figure(X, data.image_shape, title=f"{names[i]}<br>{errors[i]:.3g}", height=200)
+        # the kind alone ("inverted", "false alarm") over the error: "anomaly: …" and "normal (false alarm)" ran
+        # off a sixth of the page
+        name = names[i].removeprefix("anomaly: ").replace("normal (false alarm)", "false alarm")
+        return image_figure(X, data.image_shape, title=f"{name}<br>{errors[i]:.3g}", height=200)
     n = len(scn.normal)
     x, r = (scn.X_normal[i], scn.recon_normal[i]) if i < n else (scn.X_anomalous[i - n], scn.recon_anomalous[i - n])
     return profile_overlay(x, r, data.feature_names, title=f"{names[i]} · error {errors[i]:.3g}", height=280)
