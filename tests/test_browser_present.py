@@ -157,13 +157,15 @@ def test_phone_latent_map_and_its_output_share_one_screen(server_url, browser):
         top = pg.evaluate(f"() => document.querySelector('{host}').shadowRoot.querySelector('.lm-map')"
                           ".getBoundingClientRect().top")
         assert top < 700, top  # the map starts on the first screen: the intro is short
-        pg.evaluate(f"() => document.querySelector('{host}').shadowRoot.querySelector('.lm-map')"
-                    ".scrollIntoView({block: 'center'})")
-        time.sleep(0.5)
-        m, o = (pg.evaluate(f"() => document.querySelector('{host}').shadowRoot.querySelector('{sel}')"
-                            ".getBoundingClientRect().toJSON()") for sel in (".lm-map", ".lm-out"))
         header = pg.evaluate("() => document.querySelector('[data-testid=stHeader]')?.getBoundingClientRect().bottom || 0")
+        pg.evaluate(f"() => document.querySelector('{host}').shadowRoot.querySelector('.lm-out')"
+                    ".scrollIntoView({block: 'end'})")  # scrolled until the output's foot is on the screen
+        time.sleep(0.5)
+        m, legend, o = (pg.evaluate(f"() => document.querySelector('{host}').shadowRoot.querySelector('{sel}')"
+                                    ".getBoundingClientRect().toJSON()") for sel in (".lm-map", ".lm-legend", ".lm-out"))
         assert m["top"] >= header - 0.5 and o["bottom"] <= 844.5, (header, m, o)  # both on the screen
-        assert abs(o["left"] - m["left"]) < 1 and 0 <= o["top"] - m["bottom"] < 24, (m, o)  # directly below
+        # the output directly below the map, with only the colours' key between them
+        assert abs(o["left"] - m["left"]) < 1 and 0 <= legend["top"] - m["bottom"] < 24, (m, legend)
+        assert 0 <= o["top"] - legend["bottom"] < 24, (legend, o)
     finally:
         ctx.close()

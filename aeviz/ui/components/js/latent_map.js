@@ -60,7 +60,8 @@ class LatentMap {
     el("div", "lm-hint", controls).textContent =
       "Move over the map (or drag a finger) to decode; click or tap to keep a point and send it to the page. "
       + "Arrow keys move the point, Enter sends it.";
-    const out = el("div", "lm-out", grid);
+    const side = el("div", "lm-side", grid);  // the decoded output, and the drawing pad under it
+    const out = el("div", "lm-out", side);
     this.status = el("div", "lm-status", out);
     this.badge = el("span", "lm-badge", this.status);
     this.statusText = el("span", "lm-stext", this.status);
@@ -68,7 +69,7 @@ class LatentMap {
     this.panel = el("div", "lm-panel", out);
     this.output = new DecodedOutput(this.panel);
     this.live = el("div", "lm-sr", out, { "aria-live": "polite", role: "status" });
-    this.pad = new DrawPad(out, { draw: (img, done) => this.onDrawing(img, done), clear: () => this.undraw() },
+    this.pad = new DrawPad(side, { draw: (img, done) => this.onDrawing(img, done), clear: () => this.undraw() },
                            this.ac.signal);
 
     const opts = { signal: this.ac.signal };
@@ -195,7 +196,8 @@ class LatentMap {
     this.pixelField = fieldPixels(this.field, this.frame);
     this.drawHoles();
     this.output.look({ width: Math.floor(this.panel.clientWidth || 300), fontPx: fs, dpr: this.dpr, text: this.textColour });
-    this.pad.layout(0.62 * (this.panel.clientWidth || 300));
+    // on a projector the pad stays small, so the map, its output and the pad fit the first screen
+    this.pad.layout(this.root.classList.contains("lm-present") ? 0 : 0.62 * (this.panel.clientWidth || 300));
     this.repaint();
   }
 
