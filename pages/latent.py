@@ -4,7 +4,7 @@ evolution."""
 import streamlit as st
 
 from aeviz import ui
-from aeviz.ui import latent, units
+from aeviz.ui import latent, latent_sections, units
 
 data_cfg, model_cfg, train_cfg = ui.configs()
 data = ui.dataset(data_cfg)
@@ -50,12 +50,12 @@ st.subheader("Hole rate: sample the latent space")
 st.markdown("Draw N points from N(0, s²) in the codes' standardised units, the way one would sample a generator "
             "(s = 1: a Gaussian as wide as the codes, for a VAE its prior N(0, I)): red crosses land in holes, green "
             "pluses near a training code. The Variants & comparisons page uses these same draws.")
-draws = latent.hole_rate_section(run, view, r)
+draws = latent_sections.hole_rate_section(run, view, r)
 
 st.subheader("More dimensions, more holes")
 st.markdown("Train your settings — same dataset, variant, widths, activation, training and seed — at each latent "
             "size, and measure each model's hole fraction with the same draws and the same rule.")
-latent.sweep_section(run, view, draws)
+latent_sections.sweep_section(run, view, draws)
 
 st.subheader("The manifold grid")
 st.markdown("Decode a regular grid over the codes' bounding box in one batch: the decoder's whole map at once.")
@@ -63,15 +63,15 @@ st.markdown("Decode a regular grid over the codes' bounding box in one batch: th
 
 def grid():
     with ui.linked("grid", "latent_grid_n"):  # the grid size starts at the link's (l_grid) and goes back to it
-        latent.grid_section(run, data, view, r)
+        latent_sections.grid_section(run, data, view, r)
 
 
 # the sections below are built when a student opens them (a link with its own grid size opens the grid)
-ui.on_demand("Decode the grid", "latent_open_grid", grid, expanded=ui.link_value("grid") != latent.GRID_DEFAULT)
+ui.on_demand("Decode the grid", "latent_open_grid", grid, expanded=ui.link_value("grid") != latent_sections.GRID_DEFAULT)
 
 st.subheader("Interpolation")
 st.markdown("Walk the straight line between two codes and decode every step.")
-ui.on_demand("Walk between two codes", "latent_open_interp", lambda: latent.interpolation_section(run, data, view, r))
+ui.on_demand("Walk between two codes", "latent_open_interp", lambda: latent_sections.interpolation_section(run, data, view, r))
 
 st.subheader("What each code unit does: traversals")
 units.traversal_section(run)
@@ -81,7 +81,7 @@ if model_cfg.variant == "variational":
     units.sampling_section(run)
 
 st.subheader("Evolution during training")
-ui.on_demand("Replay the training", "latent_open_evolution", lambda: latent.evolution_section(run, data, view))
+ui.on_demand("Replay the training", "latent_open_evolution", lambda: latent_sections.evolution_section(run, data, view))
 
 ui.try_this([
     "Point at an empty region far from every code, such as a corner of the map: the map says *in a hole*, yet "
