@@ -10,6 +10,7 @@ parameters whose gradient buffers were never allocated, instead of writing into 
 from __future__ import annotations
 
 import math
+import threading
 
 import torch
 from torch import nn
@@ -150,3 +151,127 @@ def mse_backprop(*, layers: list[nn.Module], inputs: torch.Tensor, target: torch
         else:
             grad = activation_backward(grad_out=grad, output=outs[i + 1], layer=layer)
     return loss
+
+
+# ---------------------------------------------------------------- one epoch in TorchScript
+
+# the activation after each Linear, as the compiled epoch names it (0: none)
+_ACT_CODES = {nn.ReLU: 1, nn.Sigmoid: 2, nn.Tanh: 3, nn.ELU: 4, nn.LeakyReLU: 5}
+
+
+def _mse_epoch(X: torch.Tensor, perm: torch.Tensor, batch: int, weights: list[torch.Tensor],
+               biases: list[torch.Tensor], weight_grads: list[torch.Tensor], bias_grads: list[torch.Tensor],
+               acts: list[int], act_params: list[float], flat: list[torch.Tensor], grad: list[torch.Tensor],
+               m: list[torch.Tensor], v: list[torch.Tensor], step_t: list[torch.Tensor], t0: int, lr: float,
+               beta1: float, beta2: float, eps: float) -> torch.Tensor:
+    """One epoch of mse_backprop and FlatAdam.step over the batches of X in `perm`'s order, op for op the same
+    arithmetic (so the same numbers); returns the sum over batches of the batch loss times its size. Compiled
+    with TorchScript, it runs as one call that holds Python's lock only to start: the pages of a shared server
+    keep the interpreter while it trains. The one-element lists are how TorchScript lets an op update a
+    tensor in place."""
+    n = X.size(0)
+    total = torch.zeros((), dtype=X.dtype)
+    t = t0
+    layers = len(weights)
+    for start in range(0, n, batch):
+        xb = torch.index_select(X, 0, perm[start:start + batch])  # (batch, features)
+        outs = [xb]  # outs[k]: the input of Linear k; outs[k + 1] its (activated) output
+        h = xb
+        for k in range(layers):
+            h = torch.addmm(biases[k], h, weights[k].t())
+            a = acts[k]
+            if a == 1:
+                h = torch.relu_(h)
+            elif a == 2:
+                h = torch.sigmoid_(h)
+            elif a == 3:
+                h = torch.tanh_(h)
+            elif a == 4:
+                h = torch.ops.aten.elu(h, act_params[k])
+            elif a == 5:
+                h = torch.ops.aten.leaky_relu(h, act_params[k])
+            outs.append(h)
+        diff = h - xb  # (batch, features)
+        flat_diff = diff.view(-1)
+        loss = torch.dot(flat_diff, flat_diff) / flat_diff.numel()
+        g = diff.mul_(2.0 / diff.numel())
+        for k in range(layers - 1, -1, -1):
+            a = acts[k]
+            out = outs[k + 1]
+            if a == 1:
+                g = torch.ops.aten.threshold_backward(g, out, 0)
+            elif a == 2:
+                g = torch.ops.aten.sigmoid_backward(g, out)
+            elif a == 3:
+                g = torch.ops.aten.tanh_backward(g, out)
+            elif a == 4:
+                g = torch.ops.aten.elu_backward(g, act_params[k], 1, 1, True, out)
+            elif a == 5:
+                g = torch.ops.aten.leaky_relu_backward(g, out, act_params[k], True)
+            torch.mm(g.t(), outs[k], out=weight_grads[k])  # (out, in)
+            torch.sum(g, dim=0, out=bias_grads[k])  # (out,)
+            if k > 0:
+                g = torch.mm(g, weights[k])  # (batch, in)
+        t += 1
+        step_t[0].fill_(t)
+        torch.ops.aten._fused_adam_(flat, grad, m, v, [], step_t, lr=lr, beta1=beta1, beta2=beta2,
+                                    weight_decay=0.0, eps=eps, amsgrad=False, maximize=False)
+        total = total + loss * xb.size(0)
+    return total
+
+
+_COMPILED: list = []  # the compiled _mse_epoch, made on first use
+_COMPILING = threading.Lock()
+
+
+def _compiled_epoch():
+    with _COMPILING:
+        if not _COMPILED:
+            _COMPILED.append(torch.jit.script(_mse_epoch))
+        return _COMPILED[0]
+
+
+class CompiledEpoch:
+    """A plain-MSE Linear/activation stack's whole epoch (forward, backward by hand, fused Adam) as one
+    TorchScript call: the same numbers as mse_backprop + FlatAdam.step batch by batch (a test compares them
+    bit for bit), without Python between the ops. `of(layers, optimizer)` is None where it does not apply
+    (another layer, no fused Adam kernel): the caller then trains batch by batch."""
+
+    def __init__(self, weights, biases, weight_grads, bias_grads, acts, act_params, optimizer: FlatAdam):
+        self.lists = (weights, biases, weight_grads, bias_grads, acts, act_params)
+        self.optimizer = optimizer
+
+    @classmethod
+    def of(cls, layers: list[nn.Module], optimizer: FlatAdam) -> "CompiledEpoch | None":
+        if not optimizer._fused or not layers or not isinstance(layers[0], nn.Linear):
+            return None
+        weights, biases, weight_grads, bias_grads, acts, act_params = [], [], [], [], [], []
+        for i, layer in enumerate(layers):
+            nxt = layers[i + 1] if i + 1 < len(layers) else None
+            if isinstance(layer, nn.Linear):
+                if layer.bias is None or layer.weight.grad is None or layer.bias.grad is None:
+                    return None
+                weights.append(layer.weight.data)
+                biases.append(layer.bias.data)
+                weight_grads.append(layer.weight.grad)
+                bias_grads.append(layer.bias.grad)
+                code = 0 if nxt is None or isinstance(nxt, nn.Linear) else _ACT_CODES.get(type(nxt), -1)
+                if code < 0:
+                    return None
+                acts.append(code)
+                act_params.append(float(getattr(nxt, "alpha", getattr(nxt, "negative_slope", 0.0)))
+                                  if code in (4, 5) else 0.0)
+            elif i == 0 or not isinstance(layers[i - 1], nn.Linear):
+                return None  # two activations in a row: not this stack
+        return cls(weights, biases, weight_grads, bias_grads, acts, act_params, optimizer)
+
+    @torch.no_grad()
+    def run(self, X: torch.Tensor, perm: torch.Tensor, batch: int) -> torch.Tensor:
+        """Train one epoch over X (rows, features) in `perm`'s order; the summed batch loss × batch size."""
+        opt = self.optimizer
+        b1, b2 = opt.betas
+        with torch.jit.optimized_execution(False):  # as written: the optimiser's rewrites change the last bits
+            total = _compiled_epoch()(X, perm, batch, *self.lists, [opt.param], [opt.grad], [opt.m], [opt.v],
+                                      [opt._step_t], opt.t, opt.lr, b1, b2, opt.eps)
+        opt.t += -(-X.shape[0] // batch)
+        return total

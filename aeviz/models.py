@@ -98,6 +98,10 @@ class Autoencoder(nn.Module):
         """What the network sees during training (the denoising variant corrupts it)."""
         return x
 
+    def plain_input(self) -> bool:
+        """True when the network trains on the input itself (no corruption drawn per batch)."""
+        return type(self).training_input is Autoencoder.training_input
+
     def can_backprop(self) -> bool:
         """True when `backprop` gives this model's exact gradient (plain MSE, no extra terms)."""
         return self.manual_backprop and (self.cfg.recon_loss == "mse" or not self.bounded)

@@ -1,6 +1,7 @@
 """The trainer: the loss falls, same seed same history, the NaN guard, Adam, and the PCA anchor."""
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -8,6 +9,7 @@ import torch
 from sklearn.decomposition import PCA
 
 from aeviz import DataConfig, ModelConfig, TrainConfig, Trainer, TrainingDiverged, build, fit, load
+from aeviz.datasets import defaults_for
 from aeviz.fastpath import FlatAdam, flatten_parameters as _flatten_parameters
 
 
@@ -118,3 +120,31 @@ def test_linear_autoencoder_on_line_finds_pcas_direction():
     pca_dir = PCA(1).fit(data.X_train).components_[0]
     assert _angle_deg(decoder_dir, pca_dir) < 2.0
     assert _angle_deg(pca_dir, np.array([1.0, 0.9])) < 3.0  # and that direction is the line's
+
+
+@pytest.mark.parametrize("name,activation,variant", [
+    ("digits", "relu", "autoencoder"), ("mnist", "relu", "autoencoder"), ("gw", "tanh", "autoencoder"),
+    ("digits", "elu", "autoencoder"), ("digits", "leaky_relu", "linear"), ("mnist", "sigmoid", "autoencoder"),
+])
+def test_compiled_epoch_trains_bit_for_bit_as_the_batch_loop(name, activation, variant):
+    """The TorchScript epoch (one call per epoch, Python's lock free while it runs) gives exactly the weights, Adam
+    moments and losses of mse_backprop + FlatAdam batch by batch, for every activation and a sigmoid output."""
+    d, m, t = defaults_for(name)
+    m, t = replace(m, activation=activation, variant=variant), replace(t, epochs=3)
+    data = load(d)
+    compiled, loop = Trainer(build(m, data, seed=1), data, t), Trainer(build(m, data, seed=1), data, t)
+    assert compiled._compiled is not None
+    loop._compiled = None
+    compiled.run(), loop.run()
+    assert torch.equal(compiled._flat, loop._flat)
+    assert torch.equal(compiled.optimizer.m, loop.optimizer.m) and compiled.optimizer.t == loop.optimizer.t
+    assert [h["train_total"] for h in compiled.history] == [h["train_total"] for h in loop.history]
+
+
+def test_compiled_epoch_is_not_used_where_its_arithmetic_differs():
+    """Denoising draws its noise per batch and the sparse penalty adds a term: both train batch by batch."""
+    d, m, t = defaults_for("digits")
+    data = load(d)
+    for variant in ("denoising", "sparse", "variational"):
+        mc = replace(m, variant=variant)
+        assert Trainer(build(mc, data, seed=1), data, t)._compiled is None, variant
