@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
+import warnings
 
 import torch
 from torch import nn
@@ -227,7 +228,9 @@ _COMPILING = threading.Lock()
 def _compiled_epoch():
     with _COMPILING:
         if not _COMPILED:
-            _COMPILED.append(torch.jit.script(_mse_epoch))
+            with warnings.catch_warnings():  # torch 2.13 calls TorchScript deprecated; it is what releases the lock
+                warnings.simplefilter("ignore", DeprecationWarning)
+                _COMPILED.append(torch.jit.script(_mse_epoch))
         return _COMPILED[0]
 
 
