@@ -9,8 +9,8 @@ parameters whose gradient buffers were never allocated, instead of writing into 
 
 from __future__ import annotations
 
+import functools
 import math
-import threading
 import warnings
 
 import torch
@@ -156,8 +156,8 @@ def mse_backprop(*, layers: list[nn.Module], inputs: torch.Tensor, target: torch
 
 # ---------------------------------------------------------------- one epoch in TorchScript
 
-# the activation after each Linear, as the compiled epoch names it (0: none)
-_ACT_CODES = {nn.ReLU: 1, nn.Sigmoid: 2, nn.Tanh: 3, nn.ELU: 4, nn.LeakyReLU: 5}
+# the activation after each Linear, as the compiled epoch names it (0: none), by its name in aeviz.activations
+_ACT_CODES = {"relu": 1, "sigmoid": 2, "tanh": 3, "elu": 4, "leaky_relu": 5}
 
 
 def _mse_epoch(X: torch.Tensor, perm: torch.Tensor, batch: int, weights: list[torch.Tensor],
@@ -221,17 +221,12 @@ def _mse_epoch(X: torch.Tensor, perm: torch.Tensor, batch: int, weights: list[to
     return total
 
 
-_COMPILED: list = []  # the compiled _mse_epoch, made on first use
-_COMPILING = threading.Lock()
-
-
+@functools.cache
 def _compiled_epoch():
-    with _COMPILING:
-        if not _COMPILED:
-            with warnings.catch_warnings():  # torch 2.13 calls TorchScript deprecated; it is what releases the lock
-                warnings.simplefilter("ignore", DeprecationWarning)
-                _COMPILED.append(torch.jit.script(_mse_epoch))
-        return _COMPILED[0]
+    """_mse_epoch compiled, on first use."""
+    with warnings.catch_warnings():  # torch 2.13 calls TorchScript deprecated; it is what releases the lock
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return torch.jit.script(_mse_epoch)
 
 
 class CompiledEpoch:
@@ -258,12 +253,13 @@ class CompiledEpoch:
                 biases.append(layer.bias.data)
                 weight_grads.append(layer.weight.grad)
                 bias_grads.append(layer.bias.grad)
-                code = 0 if nxt is None or isinstance(nxt, nn.Linear) else _ACT_CODES.get(type(nxt), -1)
-                if code < 0:
-                    return None
-                acts.append(code)
-                act_params.append(float(getattr(nxt, "alpha", getattr(nxt, "negative_slope", 0.0)))
-                                  if code in (4, 5) else 0.0)
+                act = None if nxt is None or isinstance(nxt, nn.Linear) else of_module(nxt)
+                if act is None and nxt is not None and not isinstance(nxt, nn.Linear):
+                    return None  # a layer the compiled epoch cannot differentiate
+                if act is not None and act.name not in _ACT_CODES:
+                    return None  # an activation registered after the compiled epoch was written
+                acts.append(_ACT_CODES[act.name] if act else 0)
+                act_params.append((act.param_of(nxt) or 0.0) if act else 0.0)
             elif i == 0 or not isinstance(layers[i - 1], nn.Linear):
                 return None  # two activations in a row: not this stack
         return cls(weights, biases, weight_grads, bias_grads, acts, act_params, optimizer)
