@@ -26,6 +26,7 @@ from .run import Run
 from .train import Trainer
 
 Clock = Callable[[], float]  # seconds on some fixed scale; time.monotonic unless a test brings its own
+LAST = 1e12  # a priority behind any run's seconds left (Jobs' `after` slots)
 
 
 class TrainingSlots:
@@ -160,11 +161,17 @@ class Job:
 
 class Jobs:
     """Starts at most one background job per key, runs it inside a training slot in chunks of
-    `chunk_seconds`, and stops it when `Job.should_stop()` says so; its jobs read heartbeats on `clock`."""
+    `chunk_seconds`, and stops it when `Job.should_stop()` says so; its jobs read heartbeats on `clock`.
+
+    With `after`, each chunk also needs one of those slots (taken after its own, given back first), asked
+    for behind every waiter there: these jobs train only on a core that the `after` slots' trainings
+    leave free, never beside them on more cores than the server has. (Sessions' own tables run so
+    behind the class's shared runs and the Train page's live chunks.)"""
 
     def __init__(self, slots: TrainingSlots, idle_timeout: float = 5.0, chunk_seconds: float = 0.2,
-                 clock: Clock = time.monotonic):
+                 clock: Clock = time.monotonic, after: TrainingSlots | None = None):
         self.slots = slots
+        self.after = after
         self.idle_timeout = idle_timeout
         self.chunk_seconds = chunk_seconds
         self.clock = clock
@@ -219,10 +226,16 @@ class Jobs:
                 if not self.slots.acquire(timeout=0.2, priority=job.remaining()):
                     continue
                 try:
-                    if trainer is None:
-                        job.trainer = trainer = make()
-                        job.state = "running"
-                    trainer.step_for(self.chunk_seconds)
+                    if self.after is not None and not self.after.acquire(timeout=0.2, priority=LAST + job.remaining()):
+                        continue
+                    try:
+                        if trainer is None:
+                            job.trainer = trainer = make()
+                            job.state = "running"
+                        trainer.step_for(self.chunk_seconds)
+                    finally:
+                        if self.after is not None:
+                            self.after.release()
                 finally:
                     self.slots.release()
                 if trainer.done:

@@ -380,6 +380,31 @@ def test_a_small_run_overtakes_a_long_one_for_the_slot():
     assert long.finished.wait(HANG) and long.state == "cancelled" and long.epoch == 2
 
 
+def test_a_table_training_takes_only_a_core_the_class_leaves_free():
+    """A session's own table (TABLE_JOBS) trains behind the class: each chunk also needs one of the server's
+    slots, asked for behind every shared or live training waiting there, so three trainings never run on two
+    cores and a class's shared run never waits for a table."""
+    clock, began = Clock(), queue.Queue()
+    server = TrainingSlots(1, clock=clock)  # the class's slots (frozen clock: nobody gives up a place)
+    tables = Jobs(TrainingSlots(1, clock=clock), idle_timeout=30, clock=clock, after=server)
+    class_jobs = Jobs(server, idle_timeout=30, clock=clock)
+    table_tr, shared_tr = ChunkTrainer(3, began, "table"), ChunkTrainer(1, began, "shared")
+    server.acquire()  # a live Train page chunk holds the server's only slot
+    table = tables.start("t", "alice", lambda: table_tr, lambda tr: None, epochs=3, estimate=1.0)
+    assert server.wait_for_waiters(1, HANG) and table.state == "queued"  # its own slot is free, the server's is not
+    shared = class_jobs.start("s", "bob", lambda: shared_tr, lambda tr: None, epochs=1, estimate=600.0)
+    assert server.wait_for_waiters(2, HANG)
+    server.release()
+    assert began.get(timeout=HANG) == "shared"  # 600 s left, yet ahead of the table's 1 s: the class goes first
+    shared_tr.end_chunk()
+    assert shared.finished.wait(HANG) and shared.state == "done"
+    for _ in range(3):
+        assert began.get(timeout=HANG) == "table" and server.full()  # the table trains on the server's slot
+        table_tr.end_chunk()
+    assert table.finished.wait(HANG) and table.state == "done"
+    assert not server.full() and not tables.slots.full()
+
+
 def test_slots_serve_the_smallest_priority_first_then_in_arrival_order():
     slots = TrainingSlots(1)
     slots.acquire()

@@ -10,7 +10,8 @@ Shared training is budgeted (aeviz.budget) before it starts and stops when nobod
 
 A run on a session's own uploaded table (DataConfig name "upload") is trained in the background like the
 shared ones (TABLE_JOBS: the same Jobs, heartbeats and budget check, on half of the server's training slots,
-so that tables trained at once leave the class's pages a core), under a job key that names the session
+so that tables trained at once leave the class's pages a core, and each chunk also behind every shared or
+live training waiting for the server's slots, so that the class's own trainings go first), under a job key that names the session
 (nobody else can join it), and is kept in that session's state (state.TABLE_RUNS), not in the server's STORE: at most MAX_TABLE_RUNS runs and
 MAX_TABLE_RUN_BYTES bytes (Run.nbytes) per session, least recently used out first; it goes with the session.
 """
@@ -40,7 +41,7 @@ from .state import CANCELLED, LIVE, TABLE_RUNS, UPLOADED, Configs, configs
 IDLE_SECONDS = 8.0  # a shared training nobody has waited for this long is cancelled
 STORE = RunStore(int(store_megabytes() * 1e6))  # finished runs, shared by every session (no user data)
 JOBS = Jobs(SLOTS, idle_timeout=IDLE_SECONDS)
-TABLE_JOBS = Jobs(TrainingSlots(max(1, SLOTS.n // 2)), idle_timeout=IDLE_SECONDS)  # sessions' own tables
+TABLE_JOBS = Jobs(TrainingSlots(max(1, SLOTS.n // 2)), idle_timeout=IDLE_SECONDS, after=SLOTS)  # sessions' own tables
 atexit.register(JOBS.shutdown)  # stop background trainings before the interpreter exits
 atexit.register(TABLE_JOBS.shutdown)
 MAX_TABLE_RUNS = 6  # runs on its own table one session keeps (the sweeps and comparisons train a few)
