@@ -164,6 +164,10 @@ def test_hover_decodes_in_the_browser_without_a_server_message(page, server_url)
     wait_for_app(page)
     page.wait_for_timeout(1000)
     view = page.evaluate(f"() => {API}.view")
+    # before any pointer the output already shows a decoding: the codes' mean, the map's centre
+    start, mean = _state(page), page.evaluate(f"() => Array.from({API}.model.center)")
+    assert start["source"].startswith("the codes' mean") and start["z"] == pytest.approx(mean, abs=1e-6)
+    assert len(start["x"]) == 64 and np.ptp(start["x"]) > 0.05
     before, sent = page.evaluate(f"() => {API}.decodes"), len(frames)
     assert sent > 0  # the page's own requests were counted: the counter works
     seen = set()

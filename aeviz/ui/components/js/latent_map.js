@@ -20,6 +20,7 @@ import { DecodedOutput } from "./latent_output.js";
 import { decode, encode, fmtFixed, nearest } from "./maths.js";
 
 const NS = "__aevizLatentMap";
+const START = "the codes' mean";
 
 class LatentMap {
   constructor(parent, host) {
@@ -333,8 +334,15 @@ class LatentMap {
   }
 
   showPinned() {
-    if (this.pinned) this.show(this.pinned);
-    else { this.shown = null; this.repaint(); }
+    // with no point kept, the output shows the codes' mean (the map's centre) until the pointer moves
+    if (this.model) this.show(this.pinned || this.centre());
+  }
+
+  /** The codes' mean as a point of the map: what the output shows before any pointer, tap or link. */
+  centre() {
+    const z = Float64Array.from(this.model.center);
+    const [a, b] = project(this.model, z);
+    return { z, a, b, source: START };
   }
 
   /** Decode a point and repaint the output, status and overlay now (same frame as the event). */
