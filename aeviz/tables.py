@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
+import itertools
 import math
 import re
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterator
@@ -95,6 +98,7 @@ def _looks_utf16(raw: bytes) -> bool:
 
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # where lines_of splits
 
 
 def lines_of(text: str, start: int = 0) -> Iterator[str]:
@@ -212,7 +216,7 @@ def open_table(raw: bytes, columns: tuple[str, ...] = (), *, max_bytes: int = MA
     delimiter = delimiter or ","
     if delimiter != ",":
         notes.append(f"Read as {DELIMITERS.get(delimiter, repr(delimiter))}-separated values.")
-    widest = max((line.count(delimiter) for line in lines_of(text)), default=0) + 1
+    widest = max(map(str.count, _LINE_BREAK.split(text), itertools.repeat(delimiter)), default=0) + 1  # lines_of's lines
     if widest > max_columns:
         raise ValueError(f"A line of the file has {widest:,} fields; the limit is {max_columns:,} columns.")
     header = [h.strip().lstrip("\ufeff").strip() for h in split_line(header_line, delimiter)]
@@ -222,6 +226,51 @@ def open_table(raw: bytes, columns: tuple[str, ...] = (), *, max_bytes: int = MA
         raise ValueError(f"The header names the column{'s' if len(repeated) > 1 else ''} {names(repeated)} "
                          "more than once (spaces around a name are ignored): give every column its own name.")
     return Table(header=header, delimiter=delimiter, text=text, offset=offset, consumed=consumed, notes=notes)
+
+
+def fast_body(table: Table, at: list[int], label: int | None, max_rows: int
+              ) -> tuple[np.ndarray, list[str] | None] | None:
+    """The common case of `Table.rows` + `parse_cell` at C speed: when every data row has exactly the header's
+    fields and every cell `at` is a plain number within float32's range, (values (rows, len(at)) as float64,
+    the `label` cells trimmed, or None); else None, and the caller reads the rows one by one (for the message
+    that names the row or cell).
+
+    pandas' C reader parses the body and lets go of Python's lock while it does, so a server's other pages
+    keep running while a large table is read (the row-by-row reader holds the lock throughout). It accepts
+    only numbers that `float` reads to the same value (a test compares them); a cell it does not read as a
+    number (text, a missing value, `1_000`, other scripts' digits) sends the whole table down the slow path."""
+    if "\x00" in table.text or "\x0c" in table.text or "\x0b" in table.text:
+        return None  # characters the two readers may split at differently
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas comes with the app's requirements
+        return None
+    width = len(table.header)
+    # no names: pandas takes the first row's fields as the width, refuses a longer row, and fills a shorter
+    # one with blanks (so a column that is not all numbers); with names, a longer first row would shift the columns
+    options = dict(sep=table.delimiter, header=None, skipinitialspace=True,
+                   skip_blank_lines=True, na_filter=False, engine="c", quotechar='"', doublequote=True,
+                   low_memory=False, nrows=max_rows + 1, dtype={label: str} if label is not None else None,
+                   encoding="utf-8")
+    body = table.text[table.offset:].encode("utf-8", "surrogatepass")  # bytes: a StringIO holds 4 per character
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pandas 3 calls round_trip deprecated; it is Python's own float()
+            try:
+                df = pd.read_csv(io.BytesIO(body), float_precision="round_trip", **options)
+            except TypeError:  # a pandas without round_trip
+                df = pd.read_csv(io.BytesIO(body), **options)
+    except (ValueError, pd.errors.ParserError, UnicodeError, MemoryError, OverflowError):
+        return None
+    if len(df.columns) != width or not 0 < len(df) <= max_rows or any(df[i].dtype.kind not in "fiu" for i in at):
+        return None
+    X = df[at].to_numpy(np.float64)  # (rows, len(at))
+    if not np.isfinite(X).all() or np.abs(X).max() > FLOAT32_MAX:
+        return None
+    labels = None
+    if label is not None:
+        labels = [v.strip() for v in df[label].tolist()]
+    return np.ascontiguousarray(X), labels
 
 
 def fast_row(row: list[str], at: list[int]) -> list[float] | None:

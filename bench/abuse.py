@@ -244,6 +244,7 @@ async def lesson(url: str, timeout: float, rng: random.Random, out: dict) -> Non
             t0 = time.perf_counter()
             status, texts = await tab.run(tab.page(page))
             out["render_s"][name].append(time.perf_counter() - t0)
+            out["timeline"].append((name, t0, out["render_s"][name][-1]))
             if not out["lessons"]:
                 out["first_s"].append(out["render_s"][name][-1])
             if status != ForwardMsg.FINISHED_SUCCESSFULLY:
@@ -260,7 +261,7 @@ async def student(url: str, i: int, seconds: float, timeout: float, start: async
     """One student: the lesson, again and again in new tabs, until `seconds` have passed (at least once)."""
     rng = random.Random(i)
     out = {"session": i, "lessons": 0, "render_s": {name: [] for name, _ in LESSON}, "first_s": [],
-           "errors": []}
+           "errors": [], "timeline": []}
     await start.wait()
     t0 = time.perf_counter()
     while True:
@@ -589,6 +590,9 @@ def phase(name: str, args, hostile: int, files: dict, uploaders: int = 0, table:
         "render_s": {page: stats([x for r in results for x in r["render_s"][page]]) for page, _ in LESSON},
         "render_all_s": stats([x for r in results for xs in r["render_s"].values() for x in xs]),
         "first_lesson_s": stats([x for r in results for x in r["first_s"]]),
+        # every render as (page, seconds since the phase's first render began, seconds it took): when the slow ones were
+        "render_timeline": _timeline([r["timeline"] for r in results], t0),
+        "uploader_timeline": _timeline([u.timeline for u in ups], t0),
         "errors": len(errors), "error_kinds": dict(Counter(k for _, k, _ in errors)),
         "error_examples": [f"session {i}: {k}: {t}" for i, k, t in errors[:10]],
         "idle_rss_mb": round(idle_mb, 1), "peak_rss_mb": round(sampler.peak[proc.pid], 1),
@@ -605,6 +609,11 @@ def phase(name: str, args, hostile: int, files: dict, uploaders: int = 0, table:
         "uploader_s": {step: stats([u.seconds[step] for u in ups if step in u.seconds])
                        for step in ("upload and read", *UPLOADER_PAGES, "total")} if ups else {},
     }
+
+
+def _timeline(timelines: list[list[tuple[str, float, float]]], t0: float) -> list[tuple[float, float, str]]:
+    """(seconds since the phase began, seconds taken, what) of every step in `timelines`, in time order."""
+    return sorted((round(t - t0, 3), round(dt, 4), what) for tl in timelines for what, t, dt in tl)
 
 
 # ---------------------------------------------------------------- summary

@@ -62,6 +62,7 @@ class Uploader:
     def __init__(self, url: str, k: int, timeout: float, table: bytes):
         self.url, self.k, self.timeout, self.table = url, k, timeout, table
         self.seconds: dict[str, float] = {}
+        self.timeline: list[tuple[str, float, float]] = []  # (step, when it began, seconds), perf_counter
         self.errors: list[str] = []
         self.shows = {"latent": "Draw N points", "anomaly": "Scored:"}  # a text each page shows past its model
 
@@ -93,6 +94,7 @@ class Uploader:
                 t1 = time.perf_counter()
                 status, texts, http = await tab.upload(self.url, TABLE_UPLOADER, f"table{self.k}.csv", self.table)
                 self.seconds["upload and read"] = time.perf_counter() - t1
+                self.timeline.append(("upload and read", t1, self.seconds["upload and read"]))
                 if status is None:
                     self.errors.append(f"upload refused by HTTP {http}")
                     return
@@ -101,6 +103,7 @@ class Uploader:
                     t1 = time.perf_counter()
                     status, texts = await tab.run(tab.every_widget(page))
                     self.seconds[page] = time.perf_counter() - t1
+                    self.timeline.append((page, t1, self.seconds[page]))
                     self._check(page, tab, status, texts)
                 self.seconds["total"] = time.perf_counter() - t0
         except TimeoutError:
