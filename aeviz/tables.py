@@ -98,7 +98,6 @@ def _looks_utf16(raw: bytes) -> bool:
 
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # where lines_of splits
 
 
 def lines_of(text: str, start: int = 0) -> Iterator[str]:
@@ -216,7 +215,7 @@ def open_table(raw: bytes, columns: tuple[str, ...] = (), *, max_bytes: int = MA
     delimiter = delimiter or ","
     if delimiter != ",":
         notes.append(f"Read as {DELIMITERS.get(delimiter, repr(delimiter))}-separated values.")
-    widest = max(map(str.count, _LINE_BREAK.split(text), itertools.repeat(delimiter)), default=0) + 1  # lines_of's lines
+    widest = widest_line(text, delimiter)
     if widest > max_columns:
         raise ValueError(f"A line of the file has {widest:,} fields; the limit is {max_columns:,} columns.")
     header = [h.strip().lstrip("\ufeff").strip() for h in split_line(header_line, delimiter)]
@@ -226,6 +225,13 @@ def open_table(raw: bytes, columns: tuple[str, ...] = (), *, max_bytes: int = MA
         raise ValueError(f"The header names the column{'s' if len(repeated) > 1 else ''} {names(repeated)} "
                          "more than once (spaces around a name are ignored): give every column its own name.")
     return Table(header=header, delimiter=delimiter, text=text, offset=offset, consumed=consumed, notes=notes)
+
+
+def widest_line(text: str, delimiter: str) -> int:
+    """The fields of the widest of lines_of(text), at C speed: bytes split into lines where lines_of splits
+    (\n, \r, \r\n), and a one-character separator is one byte, so its count per line is the same in UTF-8."""
+    lines = text.encode("utf-8", "surrogatepass").splitlines()
+    return max(map(bytes.count, lines, itertools.repeat(delimiter.encode())), default=0) + 1
 
 
 def fast_body(table: Table, at: list[int], label: int | None, max_rows: int

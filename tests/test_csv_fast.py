@@ -97,3 +97,12 @@ def test_any_table_of_these_cells_reads_the_same_either_way(cells, sep, end, wit
     header = ["a", "b", "c"] + (["kind"] if with_label else [])
     got, ref = _both(_table(cells, header, sep, end), "kind" if with_label else None)
     assert got == ref
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", ",", ";", "\r", "\n", "\r\n", "\x0b", "\u2028", "\x1c", "é", '"', "\U0001f600"])),
+       st.sampled_from(sorted(tables.DELIMITERS)))
+def test_the_width_scan_counts_the_fields_of_lines_of_lines(pieces, sep):
+    text = "".join(pieces)
+    expected = max((line.count(sep) for line in tables.lines_of(text)), default=0) + 1
+    assert tables.widest_line(text, sep) == expected
