@@ -159,6 +159,20 @@ class Job:
         return self.estimate * (1 - self.epoch / max(1, self.epochs))
 
 
+def lower_priority(nice: int) -> bool:
+    """Lower this thread's scheduling priority by `nice` (on Linux a thread has its own nice value): a training
+    thread that holds no Python lock then takes a core only when the pages' threads leave it, instead of
+    preempting the thread that holds the lock everybody waits for. True if the OS took it."""
+    if nice <= 0 or not hasattr(os, "setpriority"):
+        return False
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
+        return True
+    except OSError:
+        return False
+
+
 class Jobs:
     """Starts at most one background job per key, runs it inside a training slot in chunks of
     `chunk_seconds`, and stops it when `Job.should_stop()` says so; its jobs read heartbeats on `clock`.
@@ -169,9 +183,10 @@ class Jobs:
     behind the class's shared runs and the Train page's live chunks.)"""
 
     def __init__(self, slots: TrainingSlots, idle_timeout: float = 5.0, chunk_seconds: float = 0.2,
-                 clock: Clock = time.monotonic, after: TrainingSlots | None = None):
+                 clock: Clock = time.monotonic, after: TrainingSlots | None = None, nice: int = 0):
         self.slots = slots
         self.after = after
+        self.nice = nice  # how much lower than the pages' threads the OS runs these jobs' threads (Linux: per thread)
         self.idle_timeout = idle_timeout
         self.chunk_seconds = chunk_seconds
         self.clock = clock
@@ -217,6 +232,7 @@ class Jobs:
             job.finished.wait(max(0.0, end - time.monotonic()))
 
     def _work(self, job: Job, make: Callable[[], Trainer], on_done: Callable[[Trainer], Run | None]) -> None:
+        lower_priority(self.nice)
         try:
             trainer = None
             while True:  # one chunk per slot turn: the run with the least training left goes first

@@ -177,10 +177,11 @@ class Table:
 
 
 def open_table(raw: bytes, columns: tuple[str, ...] = (), *, max_bytes: int = MAX_UPLOAD_BYTES,
-               max_columns: int = MAX_UPLOAD_COLUMNS) -> Table:
+               max_columns: int = MAX_UPLOAD_COLUMNS, header_only: bool = False) -> Table:
     """Decode an uploaded CSV and read its header; the separator is the one that finds most of `columns`
     (then most fields). Raises ValueError for a file too large, unreadable, empty, wider than
-    `max_columns`, or whose header names a column twice."""
+    `max_columns` (with `header_only`, only the header's width is checked: for its names, not its rows), or
+    whose header names a column twice."""
     if len(raw) > max_bytes:
         raise ValueError(f"The file is too large ({len(raw) / 2**20:.1f} MB); the limit is "
                          f"{max_bytes / 2**20:.3g} MB. Upload fewer rows.")
@@ -215,7 +216,7 @@ def open_table(raw: bytes, columns: tuple[str, ...] = (), *, max_bytes: int = MA
     delimiter = delimiter or ","
     if delimiter != ",":
         notes.append(f"Read as {DELIMITERS.get(delimiter, repr(delimiter))}-separated values.")
-    widest = widest_line(text, delimiter)
+    widest = len(split_line(header_line, delimiter)) if header_only else widest_line(text, delimiter)
     if widest > max_columns:
         raise ValueError(f"A line of the file has {widest:,} fields; the limit is {max_columns:,} columns.")
     header = [h.strip().lstrip("\ufeff").strip() for h in split_line(header_line, delimiter)]

@@ -33,7 +33,8 @@ that match), then a rerun whose widget state names the file.
 
 With `--uploaders N` (issue 18) a third phase runs on a fresh server: the same students while N other
 clients each upload a table of `--upload-mb` MB (5: the upload limit; numeric columns, at most the
-training reader's row limit) into the sidebar's "Your own table" and train on it at once: each chooses the
+training reader's row limit) into the sidebar's "Your own table" and train on it at once (`--upload-after S`:
+S seconds into the class, e.g. once its first lesson is done; 0, the default, with its first page): each chooses the
 dataset (the select box's widget state), sends the file as a browser does, then opens the latent page
 (which trains the session's own run in the background, with the budget check, and waits for it) and the
 anomaly page (the same run, scored against injected anomalies). `--no-abuse` leaves out the hostile phase. If the table is refused
@@ -567,7 +568,7 @@ def phase(name: str, args, hostile: int, files: dict, uploaders: int = 0, table:
     t0 = time.perf_counter()
     from abuse_upload import Uploader  # (it builds on this module's Tab)
 
-    ups = [Uploader(url, k, args.upload_timeout, table) for k in range(uploaders)]
+    ups = [Uploader(url, k, args.upload_timeout, table, args.upload_after) for k in range(uploaders)]
     try:
         results, hostiles = run_async(drive(url, args.sessions, hostile, args.seconds, args.timeout, files,
                                             args.heavy_tabs, ups))
@@ -694,6 +695,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--upload-mb", type=float, default=5.0, help="MB of each uploader's table")
     ap.add_argument("--upload-timeout", type=float, default=900, help="seconds an uploader's page may take (its "
                                                                       "training may queue behind the others')")
+    ap.add_argument("--upload-after", type=float, default=0.0, help="seconds into the class the uploaders start "
+                    "(0: with the class's first page; 10: into a class whose first lesson is done)")
     ap.add_argument("--out", default=str(RESULTS))
     args = ap.parse_args(argv)
     files = hostile_files(args.bomb_mb)
@@ -727,6 +730,7 @@ def main(argv: list[str] | None = None) -> dict:
     if "uploaders" in by_name:
         up = by_name["uploaders"]
         summary["upload_table"] = table_note
+        summary["upload_after_s"] = args.upload_after
         summary["upload_p95_ratio"] = upload_ratio
         summary["upload_targets"] = {
             "student_errors": up["errors"], "uploader_errors": len(up["uploader_errors"]),

@@ -59,8 +59,8 @@ class Uploader:
     """One student with a table of their own: chooses "Your own table", uploads it, opens the pages that train
     on it and show it; keeps each step's seconds and what went wrong."""
 
-    def __init__(self, url: str, k: int, timeout: float, table: bytes):
-        self.url, self.k, self.timeout, self.table = url, k, timeout, table
+    def __init__(self, url: str, k: int, timeout: float, table: bytes, after: float = 0.0):
+        self.url, self.k, self.timeout, self.table, self.after = url, k, timeout, table, after
         self.seconds: dict[str, float] = {}
         self.timeline: list[tuple[str, float, float]] = []  # (step, when it began, seconds), perf_counter
         self.errors: list[str] = []
@@ -78,8 +78,9 @@ class Uploader:
         tab.exceptions, tab.error_alerts, tab.alerts = [], [], []
 
     async def go(self, start: asyncio.Event) -> None:
-        """Upload and train once (all uploaders start together)."""
+        """Upload and train once (all uploaders start together, `after` seconds into the class)."""
         await start.wait()
+        await asyncio.sleep(self.after)
         try:
             async with _connect(self.url, self.timeout) as ws:
                 tab = Tab(ws, self.timeout)

@@ -41,7 +41,7 @@ from .state import CANCELLED, LIVE, TABLE_RUNS, UPLOADED, Configs, configs
 IDLE_SECONDS = 8.0  # a shared training nobody has waited for this long is cancelled
 STORE = RunStore(int(store_megabytes() * 1e6))  # finished runs, shared by every session (no user data)
 JOBS = Jobs(SLOTS, idle_timeout=IDLE_SECONDS)
-TABLE_JOBS = Jobs(TrainingSlots(max(1, SLOTS.n // 2)), idle_timeout=IDLE_SECONDS, after=SLOTS)  # sessions' own tables
+TABLE_JOBS = Jobs(TrainingSlots(max(1, SLOTS.n // 2)), idle_timeout=IDLE_SECONDS, after=SLOTS, nice=19)  # own tables
 atexit.register(JOBS.shutdown)  # stop background trainings before the interpreter exits
 atexit.register(TABLE_JOBS.shutdown)
 MAX_TABLE_RUNS = 6  # runs on its own table one session keeps (the sweeps and comparisons train a few)

@@ -126,7 +126,7 @@ def _columns(file_id: str, raw: bytes) -> list[str]:
     kept = st.session_state.get(COLUMNS)
     if kept is None or kept[0] != file_id:
         try:
-            names = [h for h in open_table(raw).header if h]
+            names = [h for h in open_table(raw, header_only=True).header if h]  # the rows: from_csv
         except ValueError:
             names = []  # from_csv gives the message
         kept = (file_id, names)
