@@ -248,6 +248,8 @@ async def lesson(url: str, timeout: float, rng: random.Random, out: dict) -> Non
             out["timeline"].append((name, t0, out["render_s"][name][-1]))
             if not out["lessons"]:
                 out["first_s"].append(out["render_s"][name][-1])
+            else:  # the class under way: each student's lessons after its first (cold) one
+                out["later_s"].append(out["render_s"][name][-1])
             if status != ForwardMsg.FINISHED_SUCCESSFULLY:
                 out["errors"].append(("failed run", f"{name}: status {status}"))
             stopped = [t for t in tab.alerts if any(s in t for s in STOPPED)]
@@ -262,7 +264,7 @@ async def student(url: str, i: int, seconds: float, timeout: float, start: async
     """One student: the lesson, again and again in new tabs, until `seconds` have passed (at least once)."""
     rng = random.Random(i)
     out = {"session": i, "lessons": 0, "render_s": {name: [] for name, _ in LESSON}, "first_s": [],
-           "errors": [], "timeline": []}
+           "later_s": [], "errors": [], "timeline": []}
     await start.wait()
     t0 = time.perf_counter()
     while True:
@@ -591,6 +593,7 @@ def phase(name: str, args, hostile: int, files: dict, uploaders: int = 0, table:
         "render_s": {page: stats([x for r in results for x in r["render_s"][page]]) for page, _ in LESSON},
         "render_all_s": stats([x for r in results for xs in r["render_s"].values() for x in xs]),
         "first_lesson_s": stats([x for r in results for x in r["first_s"]]),
+        "later_lessons_s": stats([x for r in results for x in r["later_s"]]),
         # every render as (page, seconds since the phase's first render began, seconds it took): when the slow ones were
         "render_timeline": _timeline([r["timeline"] for r in results], t0),
         "uploader_timeline": _timeline([u.timeline for u in ups], t0),
@@ -624,6 +627,8 @@ def ratios(base: dict, abuse: dict) -> dict:
     pairs = {page: (base["render_s"][page], abuse["render_s"][page]) for page, _ in LESSON}
     pairs["all"] = (base["render_all_s"], abuse["render_all_s"])
     pairs["first lesson"] = (base["first_lesson_s"], abuse["first_lesson_s"])
+    if "later_lessons_s" in base and "later_lessons_s" in abuse:
+        pairs["later lessons"] = (base["later_lessons_s"], abuse["later_lessons_s"])
     return {page: a["p95"] / b["p95"] if a["p95"] and b["p95"] else None for page, (b, a) in pairs.items()}
 
 
@@ -639,6 +644,8 @@ def print_table(phases: list[dict], ratio: dict | None) -> None:
         ("every render s (med / p95)", [cell(p["render_all_s"]) for p in phases] + ([_r(ratio["all"])] if ratio else [])),
         ("first lesson's renders s (med / p95)", [cell(p["first_lesson_s"]) for p in phases]
          + ([_r(ratio["first lesson"])] if ratio else [])),
+        ("later lessons' renders s (med / p95)", [cell(p["later_lessons_s"]) for p in phases]
+         + ([_r(ratio.get("later lessons"))] if ratio else [])),
         ("lessons done", [str(p["lessons"]) for p in phases]),
         ("errors seen by students", [str(p["errors"]) for p in phases]),
         ("peak server RSS MB (idle)", [f"{p['peak_rss_mb']:.0f} ({p['idle_rss_mb']:.0f})" for p in phases]),
@@ -736,6 +743,7 @@ def main(argv: list[str] | None = None) -> dict:
             "student_errors": up["errors"], "uploader_errors": len(up["uploader_errors"]),
             "p95_ratio": upload_ratio["all"] if upload_ratio else None,
             "p95_ratio_ok": (upload_ratio["all"] is not None and upload_ratio["all"] < RATIO_TARGET) if upload_ratio else None,
+            "p95_ratio_later_lessons": upload_ratio.get("later lessons") if upload_ratio else None,
             "peak_rss_mb": up["peak_rss_mb"], "peak_rss_ok": up["peak_rss_mb"] < MEMORY_LIMIT_MB}
     t = summary["targets"]
     print(f"\ntargets: student errors {t['student_errors']} (want 0), p95 ratio "

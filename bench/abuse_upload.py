@@ -122,6 +122,11 @@ def print_uploaders(p: dict, ratio: dict | None, table_note: str | None, ratio_t
     print(f"  the students' errors: {p['errors']} (want 0); p95 render with uploaders / without: "
           f"{shown} (want < {ratio_target}); peak RSS {p['peak_rss_mb']:.0f} MB "
           f"(want < {memory_mb})")
+    later = ratio.get("later lessons") if ratio else None
+    if later is not None:
+        print(f"  p95 ratio of the lessons after each student's first (the class under way; the first lesson's "
+              f"cold renders set the p95 of every render): {later:.2f} (first lessons alone: "
+              f"{ratio['first lesson']:.2f})")
     for step, st in p["uploader_s"].items():
         if st["n"]:
             print(f"  uploader {step:<16} s (med / p95 / max): {st['median']:.1f} / {st['p95']:.1f} / {st['max']:.1f}"

@@ -35,7 +35,12 @@ def test_small_abuse_run_writes_its_figures(tmp_path):
     # one hostile client starts with the worst link, on every page: the budget refuses it each time
     assert attacked["hostile_seen"]["worst link"].get("refused (budget)", 0) >= 1
     assert attacked["hostile_refusals"] >= 1
-    assert set(data["p95_ratio"]) == {"default", "latent", "reconstruction", "anomaly", "all", "first lesson"}
+    assert set(data["p95_ratio"]) == {"default", "latent", "reconstruction", "anomaly", "all", "first lesson",
+                                      "later lessons"}
+    # two students, one lesson each (a 1-s class): every render is a first lesson's, none a later one's; every
+    # render is on the timeline, in time order
+    assert base["later_lessons_s"]["n"] == 0 and base["first_lesson_s"]["n"] == 8
+    assert len(base["render_timeline"]) == 8 and base["render_timeline"] == sorted(base["render_timeline"])
     assert data["p95_ratio"]["all"] > 0
     t = data["targets"]
     assert t["student_errors"] == 0 and t["student_errors_ok"] is True
