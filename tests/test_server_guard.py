@@ -465,3 +465,32 @@ def test_shutdown_stops_every_job_before_the_process_exits():
     assert not stopper.is_alive()
     assert ja.state == jb.state == "cancelled" and jobs.running() == 0
     assert a.began.empty() and b.began.empty()
+
+
+def test_a_table_jobs_thread_runs_below_the_pages_threads():
+    """TABLE_JOBS' threads lower their own OS priority (nice, per thread on Linux); the thread that serves the
+    pages keeps its own."""
+    import os
+
+    from aeviz.jobs import lower_priority
+    from aeviz.ui.runs import TABLE_JOBS
+
+    if not hasattr(os, "setpriority"):
+        pytest.skip("no per-thread priority on this OS")
+    seen = {}
+
+    def job():
+        tid = threading.get_native_id()
+        before = os.getpriority(os.PRIO_PROCESS, tid)
+        seen["took"] = lower_priority(TABLE_JOBS.nice)
+        seen["change"] = os.getpriority(os.PRIO_PROCESS, tid) - before
+        seen["before"] = before
+
+    main_before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    t = threading.Thread(target=job)
+    t.start()
+    t.join(HANG)
+    assert TABLE_JOBS.nice > 0 and seen["took"] is True
+    assert seen["change"] == min(19, seen["before"] + TABLE_JOBS.nice) - seen["before"] > 0 or seen["before"] == 19
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == main_before
+    assert lower_priority(0) is False
