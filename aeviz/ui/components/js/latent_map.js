@@ -20,7 +20,6 @@ import { DecodedOutput } from "./latent_output.js";
 import { decode, encode, fmtFixed, nearest } from "./maths.js";
 
 const NS = "__aevizLatentMap";
-const START = "the codes' mean";
 
 class LatentMap {
   constructor(parent, host) {
@@ -334,15 +333,14 @@ class LatentMap {
   }
 
   showPinned() {
-    // with no point kept, the output shows the codes' mean (the map's centre) until the pointer moves
-    if (this.model) this.show(this.pinned || this.centre());
+    if (this.model) this.show(this.pinned || this.meanCode());
   }
 
-  /** The codes' mean as a point of the map: what the output shows before any pointer, tap or link. */
-  centre() {
+  /** The codes' mean as a point of the map: what the output shows while no point is kept (before any pointer). */
+  meanCode() {
     const z = Float64Array.from(this.model.center);
     const [a, b] = project(this.model, z);
-    return { z, a, b, source: START };
+    return { z, a, b, source: "the codes' mean" };
   }
 
   /** Decode a point and repaint the output, status and overlay now (same frame as the event). */
