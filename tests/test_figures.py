@@ -1,6 +1,7 @@
 """Figure builders, checked on their traces and layout without a browser."""
 
 import numpy as np
+import pytest
 
 from aeviz import DataConfig, ModelConfig, build, layer_table, load
 from aeviz.analysis import layer_activations
@@ -62,3 +63,17 @@ def test_sample_figure_kinds():
     assert [t.type for t in tab.data] == ["scatter", "scatter"] and list(tab.data[0].x) == ["a", "b", "c"]
     pts = sample_figure(np.zeros(3), "points", data=np.random.default_rng(0).normal(size=(10, 3)))
     assert pts.data[0].type == "scatter3d"
+
+
+@pytest.mark.parametrize("top", [1.02, 1.3, 3.0, 150.0, 3000.0])
+def test_the_angle_charts_ratio_ticks_never_print_on_top_of_each_other(top):
+    from aeviz.figures.compare import angle_trace_figure
+
+    trace = [{"epoch": e, "angles": [80.0 / (e + 1), 5.0], "error_ratio": 1 + (top - 1) / (e + 1) ** 2}
+             for e in range(8)]
+    fig = angle_trace_figure(trace)
+    axis = fig.layout.yaxis2
+    ticks = np.log10(np.asarray(axis.tickvals, dtype=float))
+    span = np.log10(max(r["error_ratio"] for r in trace) * 1.5) - np.log10(min(r["error_ratio"] for r in trace))
+    assert axis.type == "log" and len(ticks) >= 2 and list(axis.ticktext) == [f"{v:g}×" for v in axis.tickvals]
+    assert np.diff(ticks).min() >= span / 10 - 1e-12  # labels a tenth of the axis apart, at least

@@ -159,6 +159,18 @@ def decodings_figure(X: np.ndarray, kind: str, *, image_shape=None, feature_name
     return tight(sample_grid_figure({title or "decoded": X}, kind, data=data), height=320)
 
 
+def _log_ticks(lo: float, hi: float, candidates=(1, 1.01, 1.1, 2, 10, 100, 1000)) -> list[float]:
+    """The ratio axis' ticks: the candidates up to `hi`, each at least a tenth of the log axis' span from the
+    last one kept (1 and 1.01 would print on top of each other once the axis reaches 100×)."""
+    lo, hi = max(min(lo, 1.0), 1e-12), max(hi, 1.0 + 1e-9)
+    gap = (np.log10(hi) - np.log10(lo)) / 10
+    kept: list[float] = []
+    for v in candidates:
+        if v <= hi and (not kept or np.log10(v) - np.log10(kept[-1]) >= gap):
+            kept.append(v)
+    return kept or [1]
+
+
 def angle_trace_figure(trace: list[dict], same_deg: float | None = None) -> go.Figure:
     """Principal angles (degrees) to PCA's subspace against epoch, the largest bold, and the training error
     divided by PCA's on a second axis; `trace` holds dicts with epoch, angles (d,) and error_ratio."""
@@ -182,7 +194,7 @@ def angle_trace_figure(trace: list[dict], same_deg: float | None = None) -> go.F
     fig.update_xaxes(title="epoch")
     fig.update_yaxes(title="principal angle (°)", range=[0, 91], secondary_y=False)
     ratios = [r["error_ratio"] for r in trace]
-    ticks = [v for v in (1, 1.01, 1.1, 2, 10, 100, 1000) if v <= max(ratios) * 1.5] or [1]
+    ticks = _log_ticks(min(ratios), max(ratios) * 1.5)
     fig.update_yaxes(title="train error ÷ PCA's", type="log", showgrid=False, tickvals=ticks,
                      ticktext=[f"{v:g}×" for v in ticks], secondary_y=True)
     return tight(fig, height=320, title="The angle to PCA's subspace during training",
