@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 import numpy as np
+import pandas as pd
 
 MAX_UPLOAD_MB = 5  # every uploader's limit; .streamlit/config.toml's server.maxUploadSize says the same (a test checks)
 # the browser counts a megabyte as 10^6 or 2^20 bytes depending on the system: accept whatever it let through
@@ -248,10 +249,6 @@ def fast_body(table: Table, at: list[int], label: int | None, max_rows: int
     number (text, a missing value, `1_000`, other scripts' digits) sends the whole table down the slow path."""
     if "\x00" in table.text or "\x0c" in table.text or "\x0b" in table.text:
         return None  # characters the two readers may split at differently
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover - pandas comes with the app's requirements
-        return None
     width = len(table.header)
     # no names: pandas takes the first row's fields as the width, refuses a longer row, and fills a shorter
     # one with blanks (so a column that is not all numbers); with names, a longer first row would shift the columns
@@ -263,12 +260,9 @@ def fast_body(table: Table, at: list[int], label: int | None, max_rows: int
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # pandas 3 calls round_trip deprecated; it is Python's own float()
-            try:
-                df = pd.read_csv(io.BytesIO(body), float_precision="round_trip", **options)
-            except TypeError:  # a pandas without round_trip
-                df = pd.read_csv(io.BytesIO(body), **options)
-    except (ValueError, pd.errors.ParserError, UnicodeError, MemoryError, OverflowError):
-        return None
+            df = pd.read_csv(io.BytesIO(body), float_precision="round_trip", **options)
+    except (ValueError, TypeError, pd.errors.ParserError, UnicodeError, MemoryError, OverflowError):
+        return None  # (TypeError: a pandas without round_trip) the row-by-row reader reads it
     if len(df.columns) != width or not 0 < len(df) <= max_rows or any(df[i].dtype.kind not in "fiu" for i in at):
         return None
     X = df[at].to_numpy(np.float64)  # (rows, len(at))
