@@ -31,12 +31,35 @@ def protocol_server():
         proc.kill()
 
 
-def test_the_server_trains_the_default_model_before_anyone_visits(protocol_server):
-    """serve.py (the README's command) answers only once the default model is trained: nobody has visited yet."""
+def test_the_server_trains_the_default_lesson_before_anyone_visits(protocol_server):
+    """serve.py (the README's command) answers only once the default lesson's runs are trained: the model, the
+    reconstruction page's denoising model and the anomaly page's model of the normal classes; nobody has
+    visited yet."""
     _, _, log = protocol_server
     lines = Path(log).read_text().splitlines()
-    assert len(lines) == 1, lines
-    assert "name='digits'" in lines[0] and "variant='autoencoder'" in lines[0]
+    assert len(lines) == 3, lines
+    assert all("name='digits'" in line for line in lines)
+    assert sum("variant='autoencoder'" in line and "normal classes" not in line for line in lines) == 1
+    assert sum("variant='denoising'" in line for line in lines) == 1
+    assert sum(line.split("\t")[2].startswith("('normal classes'") and "(7,)" in line for line in lines) == 1
+
+
+def test_the_default_lesson_trains_nothing_more_on_any_of_its_pages(protocol_server):
+    """A student's whole lesson (the default link, then the latent, reconstruction and anomaly pages, as
+    bench/abuse.py's students do it) finds every model the pages need already trained: the log gets no line,
+    so a class's first lesson never waits on a training."""
+    import random
+
+    import abuse
+
+    url, _, log = protocol_server
+    before = Path(log).read_text().splitlines()
+    out = {"render_s": {name: [] for name, _ in abuse.LESSON}, "first_s": [], "later_s": [], "errors": [],
+           "timeline": [], "lessons": 0}
+    load_protocol.run_async(abuse.lesson(url, 120, random.Random(0), out))
+    assert out["errors"] == []
+    assert all(len(v) == 1 for v in out["render_s"].values()), out["render_s"]
+    assert Path(log).read_text().splitlines() == before
 
 
 def test_a_server_that_cannot_start_raises():

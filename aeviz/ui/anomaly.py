@@ -154,12 +154,25 @@ def normal_classes_key(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: 
     return ("normal classes", data_cfg, model_cfg, train_cfg, held_out)
 
 
+def normal_classes_data(data_cfg: DataConfig, held_out: tuple[int, ...]) -> Dataset:
+    """What the normal-classes run trains on: `data_cfg`'s dataset without the `held_out` classes."""
+    return anomaly.normal_subset(dataset(data_cfg), held_out)
+
+
 def normal_classes_run(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig,
                        held_out: tuple[int, ...]) -> Run:
     """A finished run trained without the `held_out` classes, shared by the server under its settings and classes."""
-    data = anomaly.normal_subset(dataset(data_cfg), held_out)
-    return shared_run(normal_classes_key(data_cfg, model_cfg, train_cfg, held_out), data, model_cfg, train_cfg,
+    return shared_run(normal_classes_key(data_cfg, model_cfg, train_cfg, held_out),
+                      normal_classes_data(data_cfg, held_out), model_cfg, train_cfg,
                       "Training on the normal classes only (once per server)", data_cfg=data_cfg)
+
+
+def default_held_out(data: Dataset) -> tuple[int, ...]:
+    """The classes the page holds out when the visitor has chosen none (run_for trains without them), or ()
+    where the page scores the current run itself."""
+    if data.anomaly_labels:
+        return tuple(data.anomaly_labels)
+    return anomaly.AnomalyConfig().held_out if data.kind == "image" else ()
 
 
 def run_for(cfgs: tuple[DataConfig, ModelConfig, TrainConfig], data: Dataset, acfg: anomaly.AnomalyConfig) -> Run:

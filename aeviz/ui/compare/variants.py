@@ -73,13 +73,19 @@ def contraction(cfgs: Configs) -> None:
                "to undo it. What the penalty cannot shrink away is the code's sensitivity along the data.")
 
 
+def denoising_pair(cfgs: Configs) -> tuple[Configs, Configs]:
+    """The two runs the denoising demo compares for the sidebar's settings `cfgs`: (plain, denoising)."""
+    m = cfgs[1]
+    noise = m.noise_std if (m.noise_std > 0 or m.mask_prob > 0) else DEFAULT_NOISE
+    return variant(cfgs, "autoencoder"), variant(cfgs, "denoising", noise_std=noise, mask_prob=m.mask_prob)
+
+
 def denoising_demo(cfgs: Configs, key: str = "dn") -> None:
     """Noisy test inputs, the plain model's outputs and the denoising model's outputs, with both errors."""
     d, m, t = cfgs
     data = dataset(d)
-    noise = m.noise_std if (m.noise_std > 0 or m.mask_prob > 0) else DEFAULT_NOISE
-    plain = variant(cfgs, "autoencoder")
-    den = variant(cfgs, "denoising", noise_std=noise, mask_prob=m.mask_prob)
+    plain, den = denoising_pair(cfgs)
+    noise = den[1].noise_std
     st.markdown(f"A denoising autoencoder trains on corrupted copies (noise σ = {noise:g}, masking p = "
                 f"{m.mask_prob:g}) and is scored against the clean input. Here both models get the *same* "
                 "corrupted test inputs they never trained on.")
