@@ -128,7 +128,7 @@ def test_a_shared_training_stores_a_run_named_by_its_settings():
 
     d, m, t = DataConfig(name="line"), ModelConfig(hidden=(4,), latent=1), TrainConfig(epochs=2, seed=7)
     key = (d, m, t)
-    job = ui_runs._start(key, dataset(d), m, t, who="test", data_cfg=d)
+    job = ui_runs.start_training(key, dataset(d), m, t, who="test", data_cfg=d)
     job.wait("test")
     assert job.state == "done" and isinstance(job.result, Run)
     assert ui_runs.STORE.get(key) is job.result and job.result.id == settings_id(key)

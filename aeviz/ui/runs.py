@@ -35,7 +35,7 @@ from ..jobs import Jobs, RunStore, TrainingSlots, store_megabytes
 from ..models import build
 from ..run import Run
 from ..train import Trainer
-from .cache import SLOTS, dataset, serve_on_one_thread
+from .cache import SLOTS, dataset
 from .state import CANCELLED, LIVE, TABLE_RUNS, UPLOADED, Configs, configs
 
 IDLE_SECONDS = 8.0  # a shared training nobody has waited for this long is cancelled
@@ -154,11 +154,11 @@ def shared_run(key: Hashable, data: Dataset, model_cfg: ModelConfig, train_cfg: 
                              "them now.")
     if own:
         what = "Training these settings on your table (for your session only)"
-    run = _wait(_start(key, data, model_cfg, train_cfg, data_cfg=data_cfg), key, kid, what)
+    run = _wait(start_training(key, data, model_cfg, train_cfg, data_cfg=data_cfg), key, kid, what)
     return keep_table_run(key, run) if own else run
 
 
-def _start(key: Hashable, data: Dataset, model_cfg: ModelConfig, train_cfg: TrainConfig, who: str | None = None,
+def start_training(key: Hashable, data: Dataset, model_cfg: ModelConfig, train_cfg: TrainConfig, who: str | None = None,
            data_cfg: DataConfig | None = None):
     """The background job that trains `key`'s run into the store, joined by `who` (default: this session); on a
     session's own table, a job of this session alone whose run is handed back, not stored."""
@@ -181,36 +181,6 @@ def _start(key: Hashable, data: Dataset, model_cfg: ModelConfig, train_cfg: Trai
     return JOBS.start(key, who or session_id(), make, done, epochs=train_cfg.epochs, estimate=estimate)
 
 
-def lesson_runs(cfgs: Configs = DEFAULTS) -> list[tuple[Hashable, Dataset, ModelConfig, TrainConfig, DataConfig]]:
-    """Every shared run the default lesson's pages train for the settings `cfgs`, as (store key, training data,
-    model, training, data settings): the run itself, the reconstruction page's denoising model (its demo
-    compares it with the run) and the anomaly page's model trained on the normal classes only."""
-    from .anomaly import default_held_out, normal_classes_data, normal_classes_key
-    from .compare.variants import denoising_pair
-
-    d, m, t = cfgs
-    data = dataset(d)
-    den = denoising_pair(cfgs)[1]
-    out = [(cfgs, data, m, t, d), (den, data, den[1], t, d)]
-    held = default_held_out(data)
-    if held:
-        out.append((normal_classes_key(d, m, t, held), normal_classes_data(d, held), m, t, d))
-    return out
-
-
-def warm_server() -> None:
-    """At server start, before anyone visits (serve.py): train the default lesson's runs into the store
-    (lesson_runs: the model, the denoising demo's and the anomaly page's), so a class that opens its link at
-    once finds every page's model ready instead of thirty students waiting on the same training while their
-    first pages render. (Another dataset's defaults start training when the first page with them is opened:
-    see warm_up.)"""
-    serve_on_one_thread()
-    jobs = [_start(key, data, m, t, who=WARM_UP, data_cfg=d) for key, data, m, t, d in lesson_runs()
-            if key not in STORE]
-    for job in jobs:
-        job.wait(WARM_UP)
-
-
 def warm_up(cfgs: Configs) -> None:
     """If `cfgs` are the defaults of their dataset (what a class's link opens on) and nobody has trained
     them yet, start that training in the background without waiting, so the pages that need the model
@@ -223,7 +193,7 @@ def warm_up(cfgs: Configs) -> None:
     data = dataset(cfgs[0])
     if budget_message(*cfgs, data):
         return
-    _start(cfgs, data, cfgs[1], cfgs[2], data_cfg=cfgs[0])
+    start_training(cfgs, data, cfgs[1], cfgs[2], data_cfg=cfgs[0])
 
 
 def _cancelled(key: Hashable, kid: str, text: str) -> None:
