@@ -158,75 +158,70 @@ def mse_backprop(*, layers: list[nn.Module], inputs: torch.Tensor, target: torch
 
 # the activation after each Linear, as the compiled epoch names it (0: none), by its name in aeviz.activations
 _ACT_CODES = {"relu": 1, "sigmoid": 2, "tanh": 3, "elu": 4, "leaky_relu": 5}
+# each code's forward in place (training; its backward needs only its output), out of place (as the modules
+# compute it) and backward from its output, as TorchScript source: {x} the tensor, {p} the layer's parameter
+_FORWARD_IN_PLACE = {0: "{x}", 1: "torch.relu_({x})", 2: "torch.sigmoid_({x})", 3: "torch.tanh_({x})",
+                     4: "torch.ops.aten.elu({x}, {p})", 5: "torch.ops.aten.leaky_relu({x}, {p})"}
+_FORWARD = {0: "{x}", 1: "torch.relu({x})", 2: "torch.sigmoid({x})", 3: "torch.tanh({x})",
+            4: "torch.ops.aten.elu({x}, {p})", 5: "torch.ops.aten.leaky_relu({x}, {p})"}
+_BACKWARD = {1: "torch.ops.aten.threshold_backward(g, {o}, 0)", 2: "torch.ops.aten.sigmoid_backward(g, {o})",
+             3: "torch.ops.aten.tanh_backward(g, {o})", 4: "torch.ops.aten.elu_backward(g, {p}, 1, 1, True, {o})",
+             5: "torch.ops.aten.leaky_relu_backward(g, {o}, {p}, True)"}
 
 
-def _mse_epoch(X: torch.Tensor, perm: torch.Tensor, batch: int, weights: list[torch.Tensor],
-               biases: list[torch.Tensor], weight_grads: list[torch.Tensor], bias_grads: list[torch.Tensor],
-               acts: list[int], act_params: list[float], flat: list[torch.Tensor], grad: list[torch.Tensor],
-               m: list[torch.Tensor], v: list[torch.Tensor], step_t: list[torch.Tensor], t0: int, lr: float,
-               beta1: float, beta2: float, eps: float) -> torch.Tensor:
-    """One epoch of mse_backprop and FlatAdam.step over the batches of X in `perm`'s order, op for op the same
-    arithmetic (so the same numbers); returns the sum over batches of the batch loss times its size. Compiled
-    with TorchScript, it runs as one call that holds Python's lock only to start: the pages of a shared server
-    keep the interpreter while it trains. The one-element lists are how TorchScript lets an op update a
-    tensor in place."""
-    n = X.size(0)
-    total = torch.zeros((), dtype=X.dtype)
-    t = t0
-    layers = len(weights)
-    for start in range(0, n, batch):
-        xb = torch.index_select(X, 0, perm[start:start + batch])  # (batch, features)
-        outs = [xb]  # outs[k]: the input of Linear k; outs[k + 1] its (activated) output
-        h = xb
-        for k in range(layers):
-            h = torch.addmm(biases[k], h, weights[k].t())
-            a = acts[k]
-            if a == 1:
-                h = torch.relu_(h)
-            elif a == 2:
-                h = torch.sigmoid_(h)
-            elif a == 3:
-                h = torch.tanh_(h)
-            elif a == 4:
-                h = torch.ops.aten.elu(h, act_params[k])
-            elif a == 5:
-                h = torch.ops.aten.leaky_relu(h, act_params[k])
-            outs.append(h)
-        diff = h - xb  # (batch, features)
-        flat_diff = diff.view(-1)
-        loss = torch.dot(flat_diff, flat_diff) / flat_diff.numel()
-        g = diff.mul_(2.0 / diff.numel())
-        for k in range(layers - 1, -1, -1):
-            a = acts[k]
-            out = outs[k + 1]
-            if a == 1:
-                g = torch.ops.aten.threshold_backward(g, out, 0)
-            elif a == 2:
-                g = torch.ops.aten.sigmoid_backward(g, out)
-            elif a == 3:
-                g = torch.ops.aten.tanh_backward(g, out)
-            elif a == 4:
-                g = torch.ops.aten.elu_backward(g, act_params[k], 1, 1, True, out)
-            elif a == 5:
-                g = torch.ops.aten.leaky_relu_backward(g, out, act_params[k], True)
-            torch.mm(g.t(), outs[k], out=weight_grads[k])  # (out, in)
-            torch.sum(g, dim=0, out=bias_grads[k])  # (out,)
-            if k > 0:
-                g = torch.mm(g, weights[k])  # (batch, in)
-        t += 1
-        step_t[0].fill_(t)
-        torch.ops.aten._fused_adam_(flat, grad, m, v, [], step_t, lr=lr, beta1=beta1, beta2=beta2,
-                                    weight_decay=0.0, eps=eps, amsgrad=False, maximize=False)
-        total = total + loss * xb.size(0)
-    return total
+def _epoch_source(acts: tuple[int, ...]) -> str:
+    """TorchScript source of one epoch of mse_backprop + FlatAdam.step for a stack of len(acts) Linear layers,
+    the k-th followed by activation acts[k]: the same ops in the same order, so the same numbers, written out
+    layer by layer (no loop over layers, no branch on the activation: each costs interpreter time per batch,
+    which for a net of a few thousand weights is most of the batch's time)."""
+    L = len(acts)
+    lines = ["def epoch(X: Tensor, perm: Tensor, batch: int, W: List[Tensor], Wt: List[Tensor], B: List[Tensor],",
+             "          GW: List[Tensor], GB: List[Tensor], P: List[float], flat: List[Tensor], grad: List[Tensor],",
+             "          m: List[Tensor], v: List[Tensor], step_t: List[Tensor], t0: int, lr: float, beta1: float,",
+             "          beta2: float, eps: float) -> Tensor:"]
+    for k in range(L):
+        lines += [f"    {name}{k}{t} = {src}[{k}]" for name, t, src in
+                  (("w", "", "W"), ("w", "t", "Wt"), ("b", "", "B"), ("gw", "", "GW"), ("gb", "", "GB"), ("p", "", "P"))]
+    lines += ["    n = X.size(0)", "    total = torch.zeros((), dtype=X.dtype)", "    t = t0",
+              "    for start in range(0, n, batch):",
+              "        h0 = torch.index_select(X, 0, perm[start:start + batch])  # (batch, features)"]
+    for k in range(L):  # h{k}: the input of Linear k; h{k+1}: its activated output
+        lines.append(f"        h{k + 1} = " + _FORWARD_IN_PLACE[acts[k]].format(
+            x=f"torch.addmm(b{k}, h{k}, w{k}t)", p=f"p{k}"))
+    lines += [f"        diff = h{L} - h0  # (batch, features)", "        flat_diff = diff.view(-1)",
+              "        loss = torch.dot(flat_diff, flat_diff) / flat_diff.numel()",
+              "        g = diff.mul_(2.0 / diff.numel())"]
+    for k in range(L - 1, -1, -1):
+        if acts[k]:
+            lines.append("        g = " + _BACKWARD[acts[k]].format(o=f"h{k + 1}", p=f"p{k}"))
+        lines += [f"        torch.mm(g.t(), h{k}, out=gw{k})  # (out, in)", f"        torch.sum(g, dim=0, out=gb{k})"]
+        if k > 0:
+            lines.append(f"        g = torch.mm(g, w{k})  # (batch, in)")
+    lines += ["        t += 1", "        step_t[0].fill_(t)",
+              "        torch.ops.aten._fused_adam_(flat, grad, m, v, [], step_t, lr=lr, beta1=beta1, beta2=beta2,",
+              "                                    weight_decay=0.0, eps=eps, amsgrad=False, maximize=False)",
+              "        total = total + loss * h0.size(0)", "    return total"]
+    return "\n".join(lines) + "\n"
 
 
-@functools.cache
-def _compiled_epoch():
-    """_mse_epoch compiled, on first use."""
+def _eval_source(acts: tuple[int, ...]) -> str:
+    """TorchScript source of the stack's mean squared error on X, op for op what `Autoencoder.loss` computes through
+    its modules (nn.Linear is addmm on 2-D input; each activation out of place; F.mse_loss): the same bits,
+    without a Python call per layer."""
+    lines = ["def evaluate(X: Tensor, Wt: List[Tensor], B: List[Tensor], P: List[float]) -> Tensor:", "    h = X"]
+    for k, a in enumerate(acts):
+        lines.append("    h = " + _FORWARD[a].format(x=f"torch.addmm(B[{k}], h, Wt[{k}])", p=f"P[{k}]"))
+    lines.append("    return torch.nn.functional.mse_loss(h, X)")
+    return "\n".join(lines) + "\n"
+
+
+@functools.lru_cache(maxsize=64)  # one per stack shape a server has trained: bounded whatever visitors choose
+def _compiled(acts: tuple[int, ...]):
+    """The epoch and the evaluation of a stack with these activation codes, compiled on first use."""
     with warnings.catch_warnings():  # torch 2.13 calls TorchScript deprecated; it is what releases the lock
         warnings.simplefilter("ignore", DeprecationWarning)
-        return torch.jit.script(_mse_epoch)
+        unit = torch.jit.CompilationUnit(_epoch_source(acts) + "\n" + _eval_source(acts))
+    return unit.epoch, unit.evaluate
 
 
 class CompiledEpoch:
@@ -236,7 +231,10 @@ class CompiledEpoch:
     (another layer, no fused Adam kernel): the caller then trains batch by batch."""
 
     def __init__(self, weights, biases, weight_grads, bias_grads, acts, act_params, optimizer: FlatAdam):
-        self.lists = (weights, biases, weight_grads, bias_grads, acts, act_params)
+        weights_t = [w.t() for w in weights]  # views: they follow every in-place update of the weights
+        self.lists = (weights, weights_t, biases, weight_grads, bias_grads, act_params)
+        self._eval_lists = (weights_t, biases, act_params)
+        self.acts = tuple(acts)
         self.optimizer = optimizer
 
     @classmethod
@@ -269,8 +267,17 @@ class CompiledEpoch:
         """Train one epoch over X (rows, features) in `perm`'s order; the summed batch loss × batch size."""
         opt = self.optimizer
         b1, b2 = opt.betas
-        with torch.jit.optimized_execution(False):  # as written: the optimiser's rewrites change the last bits
-            total = _compiled_epoch()(X, perm, batch, *self.lists, [opt.param], [opt.grad], [opt.m], [opt.v],
+        # as written (the optimiser's rewrites change the last bits); inference mode skips autograd's dispatch
+        # step on every op (5 % of a small net's epoch); the weights it updates in place stay normal tensors
+        with torch.jit.optimized_execution(False), torch.inference_mode():
+            total = _compiled(self.acts)[0](X, perm, batch, *self.lists, [opt.param], [opt.grad], [opt.m], [opt.v],
                                       [opt._step_t], opt.t, opt.lr, b1, b2, opt.eps)
         opt.t += -(-X.shape[0] // batch)
         return total
+
+    @torch.no_grad()
+    def loss(self, X: torch.Tensor) -> torch.Tensor:
+        """The stack's mean squared error on X (rows, features): the same bits as the model's `loss(X)["recon"]`
+        in eval mode (a test compares them)."""
+        with torch.jit.optimized_execution(False), torch.inference_mode():
+            return _compiled(self.acts)[1](X, *self._eval_lists)

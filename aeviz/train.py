@@ -139,27 +139,28 @@ class Trainer:
 
     def _epoch(self) -> dict[str, float]:
         model, opt, X = self.model, self.optimizer, self._X_train
-        model.train()
         n, bs = X.shape[0], max(1, self.cfg.batch_size)
         perm = torch.randperm(n, generator=self.generator)
         sums: dict[str, torch.Tensor] = {}
-        if self._compiled is not None:
+        if self._compiled is not None:  # a plain stack: the same in train and eval mode, so no mode to switch
             total = self._compiled.run(X, perm, bs)
-            sums = {"total": total, "recon": total}
-        else:
-            manual = model.can_backprop()
-            for start in range(0, n, bs):
-                xb = torch.index_select(X, 0, perm[start:start + bs])  # (batch, features); a row copy, 4x faster than X[idx]
-                if manual:
-                    terms = model.backprop(xb)  # writes the gradient itself
-                else:
-                    terms = model.loss(xb)
-                    self._grad.zero_()
-                    terms["total"].backward()
-                opt.step()
-                with torch.no_grad():  # summed as tensors: one sync per epoch, not one per step
-                    for k, v in terms.items():
-                        sums[k] = sums[k] + v.detach() * xb.shape[0] if k in sums else v.detach() * xb.shape[0]
+            test = self._compiled.loss(self._X_test)
+            return {"train_total": float(total) / n, "train_recon": float(total) / n,
+                    "test_total": float(test), "test_recon": float(test)}
+        model.train()
+        manual = model.can_backprop()
+        for start in range(0, n, bs):
+            xb = torch.index_select(X, 0, perm[start:start + bs])  # (batch, features); a row copy, 4x faster than X[idx]
+            if manual:
+                terms = model.backprop(xb)  # writes the gradient itself
+            else:
+                terms = model.loss(xb)
+                self._grad.zero_()
+                terms["total"].backward()
+            opt.step()
+            with torch.no_grad():  # summed as tensors: one sync per epoch, not one per step
+                for k, v in terms.items():
+                    sums[k] = sums[k] + v.detach() * xb.shape[0] if k in sums else v.detach() * xb.shape[0]
         record = {f"train_{k}": float(v) / n for k, v in sums.items()}
         model.eval()
         with torch.no_grad():
@@ -168,11 +169,13 @@ class Trainer:
 
     def _failure(self, record: dict[str, float]) -> str | None:
         """Why the epoch just run broke training ("nan", "exploded", "dead"), or None."""
-        if not all(math.isfinite(v) for v in record.values()) or not torch.isfinite(self._flat).all():
+        # the sum is finite whenever every weight is (unless it overflows: then count exactly), in one fast pass
+        if not all(math.isfinite(v) for v in record.values()) or not (
+                bool(torch.isfinite(self._flat.sum())) or bool(torch.isfinite(self._flat).all())):
             return "nan"
         if record["train_total"] > EXPLODED * max(self.initial_loss, 1e-12):
             return "exploded"
-        if not self._grad.any():
+        if not (bool(self._grad.amax() != 0) or bool(self._grad.amin() != 0)):  # 7x faster than .any() here
             return "dead"
         return None
 

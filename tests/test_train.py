@@ -11,6 +11,7 @@ from sklearn.decomposition import PCA
 from aeviz import DataConfig, ModelConfig, TrainConfig, Trainer, TrainingDiverged, build, fit, load
 from aeviz.datasets import defaults_for
 from aeviz.fastpath import FlatAdam, flatten_parameters as _flatten_parameters
+from aeviz.train import _one_thread
 
 
 def _trainer(data, model_cfg=ModelConfig(), **train):
@@ -139,6 +140,10 @@ def test_compiled_epoch_trains_bit_for_bit_as_the_batch_loop(name, activation, v
     assert torch.equal(compiled._flat, loop._flat)
     assert torch.equal(compiled.optimizer.m, loop.optimizer.m) and compiled.optimizer.t == loop.optimizer.t
     assert [h["train_total"] for h in compiled.history] == [h["train_total"] for h in loop.history]
+    # the test error, computed in the compiled call, is model.loss's through the modules, to the bit
+    assert [h["test_recon"] for h in compiled.history] == [h["test_recon"] for h in loop.history]
+    with torch.no_grad(), _one_thread():  # as the trainer computes it (a reduction's blocking follows the threads)
+        assert compiled.history[-1]["test_recon"] == float(compiled.model.loss(compiled._X_test)["recon"])
 
 
 def test_compiled_epoch_is_not_used_where_its_arithmetic_differs():
