@@ -15,8 +15,8 @@ ui.intro(
     "latent holes, the sparse one silences most code units, the contractive one makes the code insensitive to "
     "small input changes, the denoising one (on the Reconstruction page) learns to undo noise. Every "
     "comparison below trains the variants with the sidebar's data, architecture and seed. The VAE's objective:",
-    r"\mathcal{L}(x) = \lVert x - \hat{x} \rVert^2 + \beta\,\mathrm{KL}\big(q(z\mid x)\,\Vert\,\mathcal{N}(0, I)\big),"
-    r"\qquad z = \mu + \sigma \odot \varepsilon",
+    r"\mathcal{L}(x) = {\lVert x - \hat{x} \rVert^2} + {\beta\,\mathrm{KL}\big(q(z\mid x)\,\Vert\,\mathcal{N}(0, I)\big)},"
+    r"\qquad\allowbreak{z = \mu + \sigma \odot \varepsilon}",
 )
 
 st.header("Autoencoder vs VAE")
@@ -46,8 +46,8 @@ st.latex(r"\mathcal{L} = \lVert x - \hat{x} \rVert^2 + \lambda \textstyle\sum_j 
 cmp_ui.sparsity(cfgs)
 
 st.header("Contractive: a code that barely moves")
-st.latex(r"\mathcal{L} = \lVert x - \hat{x} \rVert^2 + \lambda \lVert J_f(x) \rVert_F^2,"
-         r"\qquad J_f(x) = \partial h / \partial x")
+st.latex(r"\mathcal{L} = {\lVert x - \hat{x} \rVert^2} + {\lambda \lVert J_f(x) \rVert_F^2},"
+         r"\qquad\allowbreak{J_f(x) = \partial h / \partial x}")
 cmp_ui.contraction(cfgs)
 
 ui.try_this([

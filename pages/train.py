@@ -11,8 +11,8 @@ ui.intro(
     "rises while the training curve keeps falling is overfitting. Beside it, the map shows every training "
     "sample's code as it is right now, coloured by its label (colour only: labels never reach training), "
     "so you can watch the groups form; **Speed** sets how many epochs pass per second.",
-    r"\theta \leftarrow \theta - \eta\,\widehat{\nabla_\theta \mathcal{L}}"
-    r"\quad(\text{Adam: a per-weight step size } \eta)",
+    r"{\theta \leftarrow \theta - \eta\,\widehat{\nabla_\theta \mathcal{L}}}"
+    r"\quad\allowbreak{(\text{Adam: a per-weight step size } \eta)}",
 )
 ui.live_training(ui.configs())
 ui.take_it_home(ui.configs())

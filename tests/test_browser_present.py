@@ -169,3 +169,34 @@ def test_phone_latent_map_and_its_output_share_one_screen(server_url, browser):
         assert 0 <= o["top"] - legend["bottom"] < 24, (legend, o)
     finally:
         ctx.close()
+
+
+FORMULA_PAGES = ("", "train", "architecture", "latent", "reconstruction", "anomaly", "compare")
+
+
+def test_phone_formulas_fit_the_screen_and_break_only_between_their_parts(server_url, browser):
+    """At 390x844 every formula fits the screen, and where one wraps it wraps between its parts (each equation or
+    term kept whole): never inside a bracket, as the VAE's objective once did after "q(z |"."""
+    ctx, pg = _phone(browser)
+    try:
+        for path in FORMULA_PAGES:
+            pg.goto(f"{server_url}/{path}")
+            pg.wait_for_selector(".katex-display .base", timeout=300_000)
+            pg.evaluate("document.fonts.ready")
+            time.sleep(0.5)
+            # KaTeX lays each stretch it may break after out as one .base box: one per line chunk
+            chunks = pg.evaluate("""() => [...document.querySelectorAll('[data-testid="stMain"] .katex-display')]
+                .map(f => [...f.querySelectorAll('.katex-html > .base')].map(b => {
+                    const r = b.getBoundingClientRect();
+                    return {text: b.textContent, left: r.left, right: r.right, top: r.top};
+                }))""")
+            assert chunks and all(chunks), (path, chunks)
+            for formula in chunks:
+                for c in formula:
+                    assert c["left"] >= -0.5 and c["right"] <= 390.5, (path, c)
+                tops = sorted({round(c["top"]) for c in formula})
+                for top in tops:  # the text of each screen line: its brackets close on that line
+                    line = "".join(c["text"] for c in formula if round(c["top"]) == top)
+                    assert line.count("(") == line.count(")"), (path, line, [c["text"] for c in formula])
+    finally:
+        ctx.close()
