@@ -178,7 +178,10 @@ def _epoch_source(acts: tuple[int, ...]) -> str:
     lines = ["def epoch(X: Tensor, perm: Tensor, batch: int, W: List[Tensor], Wt: List[Tensor], B: List[Tensor],",
              "          GW: List[Tensor], GB: List[Tensor], P: List[float], flat: List[Tensor], grad: List[Tensor],",
              "          m: List[Tensor], v: List[Tensor], step_t: List[Tensor], t0: int, lr: float, beta1: float,",
-             "          beta2: float, eps: float) -> Tensor:"]
+             "          beta2: float, eps: float, X_test: Tensor, backup: List[Tensor]) -> Tensor:",
+             "    backup[0].copy_(flat[0])  # the state before the epoch, for a rollback",
+             "    backup[1].copy_(m[0])",
+             "    backup[2].copy_(v[0])"]
     for k in range(L):
         lines += [f"    {name}{k}{t} = {src}[{k}]" for name, t, src in
                   (("w", "", "W"), ("w", "t", "Wt"), ("b", "", "B"), ("gw", "", "GW"), ("gb", "", "GB"), ("p", "", "P"))]
@@ -189,7 +192,7 @@ def _epoch_source(acts: tuple[int, ...]) -> str:
         lines.append(f"        h{k + 1} = " + _FORWARD_IN_PLACE[acts[k]].format(
             x=f"torch.addmm(b{k}, h{k}, w{k}t)", p=f"p{k}"))
     lines += [f"        diff = h{L} - h0  # (batch, features)", "        flat_diff = diff.view(-1)",
-              "        loss = torch.dot(flat_diff, flat_diff) / flat_diff.numel()",
+              "        total.add_(torch.dot(flat_diff, flat_diff))  # the batch's squared error, summed",
               "        g = diff.mul_(2.0 / diff.numel())"]
     for k in range(L - 1, -1, -1):
         if acts[k]:
@@ -200,7 +203,12 @@ def _epoch_source(acts: tuple[int, ...]) -> str:
     lines += ["        t += 1", "        step_t[0].fill_(t)",
               "        torch.ops.aten._fused_adam_(flat, grad, m, v, [], step_t, lr=lr, beta1=beta1, beta2=beta2,",
               "                                    weight_decay=0.0, eps=eps, amsgrad=False, maximize=False)",
-              "        total = total + loss * h0.size(0)", "    return total"]
+              ]
+    lines += ["    h = X_test"] + [  # the test error after the epoch: op for op _eval_source's
+        "    h = " + _FORWARD[a].format(x=f"torch.addmm(b{k}, h, w{k}t)", p=f"p{k}") for k, a in enumerate(acts)]
+    lines += ["    test = torch.nn.functional.mse_loss(h, X_test)",
+              "    # the epoch's summed squared error per feature, the test error, and what the divergence checks read",
+              "    return torch.stack([total / X.size(1), test, flat[0].sum(), grad[0].amax(), grad[0].amin()])"]
     return "\n".join(lines) + "\n"
 
 
@@ -236,6 +244,8 @@ class CompiledEpoch:
         self._eval_lists = (weights_t, biases, act_params)
         self.acts = tuple(acts)
         self.optimizer = optimizer
+        self._backup: list[torch.Tensor] | None = None  # (weights, m, v) before the last epoch, allocated once
+        self._backup_t = optimizer.t
 
     @classmethod
     def of(cls, layers: list[nn.Module], optimizer: FlatAdam) -> "CompiledEpoch | None":
@@ -263,17 +273,31 @@ class CompiledEpoch:
         return cls(weights, biases, weight_grads, bias_grads, acts, act_params, optimizer)
 
     @torch.no_grad()
-    def run(self, X: torch.Tensor, perm: torch.Tensor, batch: int) -> torch.Tensor:
-        """Train one epoch over X (rows, features) in `perm`'s order; the summed batch loss × batch size."""
+    def run(self, X: torch.Tensor, perm: torch.Tensor, batch: int, X_test: torch.Tensor) -> list[float]:
+        """Train one epoch over X (rows, features) in `perm`'s order and evaluate on X_test, in one call; returns
+        [summed squared error per feature (the batch losses × batch sizes), test MSE, sum of the weights, largest
+        and smallest gradient entry]. The state before the epoch is kept for `restore()`."""
         opt = self.optimizer
+        if self._backup is None:
+            self._backup = [torch.empty_like(opt.param), torch.empty_like(opt.m), torch.empty_like(opt.v)]
+        self._backup_t = opt.t
         b1, b2 = opt.betas
         # as written (the optimiser's rewrites change the last bits); inference mode skips autograd's dispatch
         # step on every op (5 % of a small net's epoch); the weights it updates in place stay normal tensors
         with torch.jit.optimized_execution(False), torch.inference_mode():
-            total = _compiled(self.acts)[0](X, perm, batch, *self.lists, [opt.param], [opt.grad], [opt.m], [opt.v],
-                                      [opt._step_t], opt.t, opt.lr, b1, b2, opt.eps)
+            out = _compiled(self.acts)[0](X, perm, batch, *self.lists, [opt.param], [opt.grad], [opt.m], [opt.v],
+                                          [opt._step_t], opt.t, opt.lr, b1, b2, opt.eps, X_test, self._backup)
         opt.t += -(-X.shape[0] // batch)
-        return total
+        return out.tolist()
+
+    @torch.no_grad()
+    def restore(self) -> None:
+        """Put the weights and Adam's state back as they were before the last `run`."""
+        opt = self.optimizer
+        opt.param.copy_(self._backup[0])
+        opt.m.copy_(self._backup[1])
+        opt.v.copy_(self._backup[2])
+        opt.t = self._backup_t
 
     @torch.no_grad()
     def loss(self, X: torch.Tensor) -> torch.Tensor:

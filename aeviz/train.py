@@ -84,6 +84,7 @@ class Trainer:
         # a plain-MSE stack trains each epoch in one compiled call (same numbers, no Python between the ops)
         self._compiled = (CompiledEpoch.of([*model.encoder, *model.decoder], self.optimizer)
                           if model.can_backprop() and model.plain_input() else None)
+        self._checks: dict[str, float] = {}  # what the compiled epoch computed for the divergence checks
         self._X_train = torch.from_numpy(data.X_train)  # (n_train, features)
         self._X_test = torch.from_numpy(data.X_test)  # (n_test, features)
         self._X_all = torch.from_numpy(data.X)  # (n, features)
@@ -129,7 +130,8 @@ class Trainer:
     def nbytes(self) -> int:
         """Bytes this run holds of its own (parameters, gradients, Adam's moments, snapshots); the
         dataset is shared with other runs and not counted."""
-        tensors = 6 * self._flat.numel() * self._flat.element_size()  # params, grad, m, v, denom, rollback
+        # params, grad, m, v, denom, and the rollback's copy (params, m and v kept by the compiled epoch)
+        tensors = (8 if self._compiled is not None else 6) * self._flat.numel() * self._flat.element_size()
         return tensors + sum(codes.nbytes for _, codes in self.snapshots) + 200 * len(self.history)
 
     def to_run(self, data_cfg=None, key=None) -> Run:
@@ -143,10 +145,9 @@ class Trainer:
         perm = torch.randperm(n, generator=self.generator)
         sums: dict[str, torch.Tensor] = {}
         if self._compiled is not None:  # a plain stack: the same in train and eval mode, so no mode to switch
-            total = self._compiled.run(X, perm, bs)
-            test = self._compiled.loss(self._X_test)
-            return {"train_total": float(total) / n, "train_recon": float(total) / n,
-                    "test_total": float(test), "test_recon": float(test)}
+            total, test, self._checks["weight_sum"], self._checks["grad_max"], self._checks["grad_min"] = \
+                self._compiled.run(X, perm, bs, self._X_test)
+            return {"train_total": total / n, "train_recon": total / n, "test_total": test, "test_recon": test}
         model.train()
         manual = model.can_backprop()
         for start in range(0, n, bs):
@@ -170,13 +171,19 @@ class Trainer:
     def _failure(self, record: dict[str, float]) -> str | None:
         """Why the epoch just run broke training ("nan", "exploded", "dead"), or None."""
         # the sum is finite whenever every weight is (unless it overflows: then count exactly), in one fast pass
-        if not all(math.isfinite(v) for v in record.values()) or not (
-                bool(torch.isfinite(self._flat.sum())) or bool(torch.isfinite(self._flat).all())):
-            return "nan"
-        if record["train_total"] > EXPLODED * max(self.initial_loss, 1e-12):
-            return "exploded"
-        if not (bool(self._grad.amax() != 0) or bool(self._grad.amin() != 0)):  # 7x faster than .any() here
-            return "dead"
+        # (the compiled epoch hands back the sum and the gradient's extremes it computed in the same call)
+        checks = self._checks if self._compiled is not None else None
+        with torch.no_grad():
+            weight_sum = checks["weight_sum"] if checks else float(self._flat.sum())
+            if not all(math.isfinite(v) for v in record.values()) or not (
+                    math.isfinite(weight_sum) or bool(torch.isfinite(self._flat).all())):
+                return "nan"
+            if record["train_total"] > EXPLODED * max(self.initial_loss, 1e-12):
+                return "exploded"
+            grad_max, grad_min = ((checks["grad_max"], checks["grad_min"]) if checks
+                                  else (float(self._grad.amax()), float(self._grad.amin())))
+            if grad_max == 0 and grad_min == 0:  # 7x faster than .any() here
+                return "dead"
         return None
 
     def step(self, epochs: int = 1) -> list[dict[str, float]]:
@@ -189,16 +196,19 @@ class Trainer:
         for _ in range(epochs):
             if self.done:
                 break
-            state = self._flat.detach().clone()
-            opt_state = self.optimizer.state()
+            # the compiled epoch keeps the state before it itself, in buffers allocated once
+            state = None if self._compiled is not None else (self._flat.detach().clone(), self.optimizer.state())
             t0 = time.perf_counter()
             record = self._epoch()
             self.seconds += time.perf_counter() - t0
             cause = self._failure(record)
             if cause:
-                with torch.no_grad():
-                    self._flat.copy_(state)
-                self.optimizer.restore(opt_state)
+                if state is None:
+                    self._compiled.restore()
+                else:
+                    with torch.no_grad():
+                        self._flat.copy_(state[0])
+                    self.optimizer.restore(state[1])
                 self.error = _divergence_message(self.epoch + 1, self.cfg, cause)
                 self.diverged = {"epoch": self.epoch + 1, **record}
                 break
