@@ -77,3 +77,18 @@ def test_the_angle_charts_ratio_ticks_never_print_on_top_of_each_other(top):
     span = np.log10(max(r["error_ratio"] for r in trace) * 1.5) - np.log10(min(r["error_ratio"] for r in trace))
     assert axis.type == "log" and len(ticks) >= 2 and list(axis.ticktext) == [f"{v:g}×" for v in axis.tickvals]
     assert np.diff(ticks).min() >= span / 10 - 1e-12  # labels a tenth of the axis apart, at least
+
+
+def test_the_draws_key_heads_the_latent_maps_legend():
+    """On a projector the map's legend (ten classes and the two kinds of draw) is taller than the map and scrolls: the
+    key to the red crosses and green pluses, what the map teaches, comes first so it is always in view."""
+    from aeviz.figures.compare import latent_map_figure
+
+    rng = np.random.default_rng(0)
+    codes, labels = rng.normal(size=(200, 2)), np.arange(200) % 10
+    fig = latent_map_figure(codes, labels, [str(k) for k in range(10)], background=rng.normal(size=(50, 2)),
+                            samples=rng.normal(size=(40, 2)), holes=np.arange(40) % 3 == 0, legend_below=False)
+    # plotly lists the legend by legendrank (1000 unless set), ties in trace order
+    order = [t.name for t in sorted(fig.data, key=lambda t: 1000 if t.legendrank is None else t.legendrank)]
+    assert order[:2] == ["draw in a hole", "draw near a code"], order
+    assert sorted(order[2:]) == sorted(["sampled z", *map(str, range(10))])

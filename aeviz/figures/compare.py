@@ -32,7 +32,8 @@ def latent_map_figure(codes: np.ndarray, labels: np.ndarray, label_names, *, tit
     if samples is not None and holes is not None:
         for mask, name, colour, symbol in ((holes, "draw in a hole", HOLE_COLOUR, "x-thin"),
                                            (~holes, "draw near a code", FILLED_COLOUR, "cross-thin")):
-            fig.add_trace(go.Scatter(x=samples[mask, 0], y=samples[mask, 1], mode="markers", name=name,
+            # first in the legend: the key to what the map teaches, still in view where a long legend scrolls
+            fig.add_trace(go.Scatter(x=samples[mask, 0], y=samples[mask, 1], mode="markers", name=name, legendrank=1,
                                        marker=dict(size=7, symbol=symbol, line=dict(width=2, color=colour))))
     fig.update_xaxes(title="z₁")
     fig.update_yaxes(title="z₂", scaleanchor="x")
