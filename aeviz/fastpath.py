@@ -202,9 +202,10 @@ def _epoch_source(acts: tuple[int, ...]) -> str:
             lines.append(f"        g = torch.mm(g, w{k})  # (batch, in)")
     lines += ["        t += 1", "        step_t[0].fill_(t)",
               "        torch.ops.aten._fused_adam_(flat, grad, m, v, [], step_t, lr=lr, beta1=beta1, beta2=beta2,",
-              "                                    weight_decay=0.0, eps=eps, amsgrad=False, maximize=False)",
-              ]
-    lines += ["    h = X_test"] + [  # the test error after the epoch: op for op _eval_source's
+              "                                    weight_decay=0.0, eps=eps, amsgrad=False, maximize=False)"]
+    # the test error after the epoch, op for op what `Autoencoder.loss` computes through its modules (nn.Linear is
+    # addmm on 2-D input; each activation out of place; F.mse_loss): the same bits, without a Python call per layer
+    lines += ["    h = X_test"] + [
         "    h = " + _FORWARD[a].format(x=f"torch.addmm(b{k}, h, w{k}t)", p=f"p{k}") for k, a in enumerate(acts)]
     lines += ["    test = torch.nn.functional.mse_loss(h, X_test)",
               "    # the epoch's summed squared error per feature, the test error, and what the divergence checks read",
@@ -212,24 +213,12 @@ def _epoch_source(acts: tuple[int, ...]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _eval_source(acts: tuple[int, ...]) -> str:
-    """TorchScript source of the stack's mean squared error on X, op for op what `Autoencoder.loss` computes through
-    its modules (nn.Linear is addmm on 2-D input; each activation out of place; F.mse_loss): the same bits,
-    without a Python call per layer."""
-    lines = ["def evaluate(X: Tensor, Wt: List[Tensor], B: List[Tensor], P: List[float]) -> Tensor:", "    h = X"]
-    for k, a in enumerate(acts):
-        lines.append("    h = " + _FORWARD[a].format(x=f"torch.addmm(B[{k}], h, Wt[{k}])", p=f"P[{k}]"))
-    lines.append("    return torch.nn.functional.mse_loss(h, X)")
-    return "\n".join(lines) + "\n"
-
-
 @functools.lru_cache(maxsize=64)  # one per stack shape a server has trained: bounded whatever visitors choose
 def _compiled(acts: tuple[int, ...]):
-    """The epoch and the evaluation of a stack with these activation codes, compiled on first use."""
+    """The epoch of a stack with these activation codes, compiled on first use."""
     with warnings.catch_warnings():  # torch 2.13 calls TorchScript deprecated; it is what releases the lock
         warnings.simplefilter("ignore", DeprecationWarning)
-        unit = torch.jit.CompilationUnit(_epoch_source(acts) + "\n" + _eval_source(acts))
-    return unit.epoch, unit.evaluate
+        return torch.jit.CompilationUnit(_epoch_source(acts)).epoch
 
 
 class CompiledEpoch:
@@ -241,11 +230,12 @@ class CompiledEpoch:
     def __init__(self, weights, biases, weight_grads, bias_grads, acts, act_params, optimizer: FlatAdam):
         weights_t = [w.t() for w in weights]  # views: they follow every in-place update of the weights
         self.lists = (weights, weights_t, biases, weight_grads, bias_grads, act_params)
-        self._eval_lists = (weights_t, biases, act_params)
         self.acts = tuple(acts)
         self.optimizer = optimizer
-        self._backup: list[torch.Tensor] | None = None  # (weights, m, v) before the last epoch, allocated once
+        # (weights, m, v) before the last epoch, for `restore()`
+        self._backup = [torch.empty_like(optimizer.param), torch.empty_like(optimizer.m), torch.empty_like(optimizer.v)]
         self._backup_t = optimizer.t
+        self.checks: dict[str, float] = {}  # the last epoch's weight sum and gradient extremes, for divergence checks
 
     @classmethod
     def of(cls, layers: list[nn.Module], optimizer: FlatAdam) -> "CompiledEpoch | None":
@@ -273,22 +263,21 @@ class CompiledEpoch:
         return cls(weights, biases, weight_grads, bias_grads, acts, act_params, optimizer)
 
     @torch.no_grad()
-    def run(self, X: torch.Tensor, perm: torch.Tensor, batch: int, X_test: torch.Tensor) -> list[float]:
+    def run(self, X: torch.Tensor, perm: torch.Tensor, batch: int, X_test: torch.Tensor) -> tuple[float, float]:
         """Train one epoch over X (rows, features) in `perm`'s order and evaluate on X_test, in one call; returns
-        [summed squared error per feature (the batch losses × batch sizes), test MSE, sum of the weights, largest
-        and smallest gradient entry]. The state before the epoch is kept for `restore()`."""
+        (summed squared error per feature, i.e. the batch losses × batch sizes; test MSE) and sets `checks`. The
+        state before the epoch is kept for `restore()`."""
         opt = self.optimizer
-        if self._backup is None:
-            self._backup = [torch.empty_like(opt.param), torch.empty_like(opt.m), torch.empty_like(opt.v)]
         self._backup_t = opt.t
         b1, b2 = opt.betas
         # as written (the optimiser's rewrites change the last bits); inference mode skips autograd's dispatch
         # step on every op (5 % of a small net's epoch); the weights it updates in place stay normal tensors
         with torch.jit.optimized_execution(False), torch.inference_mode():
-            out = _compiled(self.acts)[0](X, perm, batch, *self.lists, [opt.param], [opt.grad], [opt.m], [opt.v],
-                                          [opt._step_t], opt.t, opt.lr, b1, b2, opt.eps, X_test, self._backup)
+            out = _compiled(self.acts)(X, perm, batch, *self.lists, [opt.param], [opt.grad], [opt.m], [opt.v],
+                                       [opt._step_t], opt.t, opt.lr, b1, b2, opt.eps, X_test, self._backup)
         opt.t += -(-X.shape[0] // batch)
-        return out.tolist()
+        total, test, self.checks["weight_sum"], self.checks["grad_max"], self.checks["grad_min"] = out.tolist()
+        return total, test
 
     @torch.no_grad()
     def restore(self) -> None:
@@ -298,10 +287,3 @@ class CompiledEpoch:
         opt.m.copy_(self._backup[1])
         opt.v.copy_(self._backup[2])
         opt.t = self._backup_t
-
-    @torch.no_grad()
-    def loss(self, X: torch.Tensor) -> torch.Tensor:
-        """The stack's mean squared error on X (rows, features): the same bits as the model's `loss(X)["recon"]`
-        in eval mode (a test compares them)."""
-        with torch.jit.optimized_execution(False), torch.inference_mode():
-            return _compiled(self.acts)[1](X, *self._eval_lists)

@@ -84,7 +84,6 @@ class Trainer:
         # a plain-MSE stack trains each epoch in one compiled call (same numbers, no Python between the ops)
         self._compiled = (CompiledEpoch.of([*model.encoder, *model.decoder], self.optimizer)
                           if model.can_backprop() and model.plain_input() else None)
-        self._checks: dict[str, float] = {}  # what the compiled epoch computed for the divergence checks
         self._X_train = torch.from_numpy(data.X_train)  # (n_train, features)
         self._X_test = torch.from_numpy(data.X_test)  # (n_test, features)
         self._X_all = torch.from_numpy(data.X)  # (n, features)
@@ -145,8 +144,7 @@ class Trainer:
         perm = torch.randperm(n, generator=self.generator)
         sums: dict[str, torch.Tensor] = {}
         if self._compiled is not None:  # a plain stack: the same in train and eval mode, so no mode to switch
-            total, test, self._checks["weight_sum"], self._checks["grad_max"], self._checks["grad_min"] = \
-                self._compiled.run(X, perm, bs, self._X_test)
+            total, test = self._compiled.run(X, perm, bs, self._X_test)
             return {"train_total": total / n, "train_recon": total / n, "test_total": test, "test_recon": test}
         model.train()
         manual = model.can_backprop()
@@ -172,7 +170,7 @@ class Trainer:
         """Why the epoch just run broke training ("nan", "exploded", "dead"), or None."""
         # the sum is finite whenever every weight is (unless it overflows: then count exactly), in one fast pass
         # (the compiled epoch hands back the sum and the gradient's extremes it computed in the same call)
-        checks = self._checks if self._compiled is not None else None
+        checks = self._compiled.checks if self._compiled is not None else None
         with torch.no_grad():
             weight_sum = checks["weight_sum"] if checks else float(self._flat.sum())
             if not all(math.isfinite(v) for v in record.values()) or not (
