@@ -31,20 +31,35 @@ def flatten_parameters(model: nn.Module) -> tuple[nn.Parameter, torch.Tensor]:
     """Re-home every parameter and its gradient as views into two flat buffers; returns (flat, grad).
 
     With one flat buffer the optimiser makes a single fused update per step and zeroing the gradients
-    is one call. Autograd accumulates into the existing gradient views in place.
+    is one call. Autograd accumulates into the existing gradient views in place. Each Linear's weight and
+    bias are laid out together as one (in + 1, out) row-major block [Wᵀ; b] (so the weight is a transposed
+    view): a product with a row of ones appended to the layer's input gives its output with the bias added, or
+    its weight and bias gradients at once (see CompiledEpoch). Other parameters follow as they are.
     """
     params = list(model.parameters())
     if not params:
         raise ValueError("The model has no parameters to train.")
-    flat = nn.Parameter(torch.cat([p.detach().reshape(-1) for p in params]))  # (n_params,)
-    grad = torch.zeros_like(flat)  # (n_params,)
-    flat.grad = grad
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear) and m.bias is not None]
+    in_blocks = {id(p) for m in linears for p in (m.weight, m.bias)}
+    rest = [p for p in params if id(p) not in in_blocks]
+    sizes = [m.weight.numel() + m.bias.numel() for m in linears] + [p.numel() for p in rest]
+    data, grad = torch.empty(sum(sizes), dtype=params[0].dtype), torch.zeros(sum(sizes), dtype=params[0].dtype)
     offset = 0
-    for p in params:
-        n = p.numel()
-        p.data = flat.data[offset:offset + n].view_as(p)
+    for m, n in zip(linears, sizes):
+        out, inp = m.weight.shape
+        block, grad_block = data[offset:offset + n].view(inp + 1, out), grad[offset:offset + n].view(inp + 1, out)
+        block[:inp].copy_(m.weight.detach().t())
+        block[inp].copy_(m.bias.detach())
+        m.weight.data, m.bias.data = block[:inp].t(), block[inp]  # (out, in) with strides (1, out); (out,)
+        m.weight.grad, m.bias.grad = grad_block[:inp].t(), grad_block[inp]
+        offset += n
+    for p, n in zip(rest, sizes[len(linears):]):
+        data[offset:offset + n].copy_(p.detach().reshape(-1))
+        p.data = data[offset:offset + n].view_as(p)
         p.grad = grad[offset:offset + n].view_as(p)
         offset += n
+    flat = nn.Parameter(data)
+    flat.grad = grad
     return flat, grad
 
 
@@ -158,59 +173,101 @@ def mse_backprop(*, layers: list[nn.Module], inputs: torch.Tensor, target: torch
 
 # the activation after each Linear, as the compiled epoch names it (0: none), by its name in aeviz.activations
 _ACT_CODES = {"relu": 1, "sigmoid": 2, "tanh": 3, "elu": 4, "leaky_relu": 5}
-# each code's forward in place (training; its backward needs only its output), out of place (as the modules
-# compute it) and backward from its output, as TorchScript source: {x} the tensor, {p} the layer's parameter
-_FORWARD_IN_PLACE = {0: "{x}", 1: "torch.relu_({x})", 2: "torch.sigmoid_({x})", 3: "torch.tanh_({x})",
-                     4: "torch.ops.aten.elu({x}, {p})", 5: "torch.ops.aten.leaky_relu({x}, {p})"}
+# as TorchScript source ({x} the tensor, {g} the gradient, {o} the activation's output, {p} its parameter): each
+# code's forward in place (training: its backward needs only its output), out of place (as the modules compute it,
+# for the test error) and backward from its output, written over the gradient
+_FORWARD_IN_PLACE = {1: "torch.relu_({x})", 2: "torch.sigmoid_({x})", 3: "torch.tanh_({x})",
+                     4: "torch.ops.aten.elu_({x}, {p})", 5: "torch.ops.aten.leaky_relu_({x}, {p})"}
 _FORWARD = {0: "{x}", 1: "torch.relu({x})", 2: "torch.sigmoid({x})", 3: "torch.tanh({x})",
             4: "torch.ops.aten.elu({x}, {p})", 5: "torch.ops.aten.leaky_relu({x}, {p})"}
-_BACKWARD = {1: "torch.ops.aten.threshold_backward(g, {o}, 0)", 2: "torch.ops.aten.sigmoid_backward(g, {o})",
-             3: "torch.ops.aten.tanh_backward(g, {o})", 4: "torch.ops.aten.elu_backward(g, {p}, 1, 1, True, {o})",
-             5: "torch.ops.aten.leaky_relu_backward(g, {o}, {p}, True)"}
+_BACKWARD_IN_PLACE = {1: "torch.ops.aten.threshold_backward({g}, {o}, 0, grad_input={g})",
+                      2: "torch.ops.aten.sigmoid_backward({g}, {o}, grad_input={g})",
+                      3: "torch.ops.aten.tanh_backward({g}, {o}, grad_input={g})",
+                      4: "torch.ops.aten.elu_backward({g}, {p}, 1, 1, True, {o}, grad_input={g})",
+                      5: "torch.ops.aten.leaky_relu_backward({g}, {o}, {p}, True, grad_input={g})"}
+
+
+def _unpack(names: list[str], src: str) -> list[str]:
+    return [f"    {name} = {src}[{i}]" for i, name in enumerate(names)]
+
+
+def _constant_names(L: int) -> list[str]:
+    """The views CompiledEpoch.views() hands the epoch, in order: per Linear k its block A{k} = [Wᵀ; b]
+    (in + 1, out), A{k}ᵀ, Wᵀ (in, out), the bias (out,) and the gradient's block; then the first layer's W (out, in),
+    its bias as a column and its gradient's Wᵀ and bias parts."""
+    return [f"{n}{k}" for k in range(L) for n in ("A", "AT", "Aw", "b", "GA")] + ["W0", "b0col", "GAw0", "gb0"]
+
+
+def _buffer_names(L: int) -> list[str]:
+    """The per-batch-size buffers CompiledEpoch.buffers() makes, in order: the batch's rows (batch, features) and
+    their transpose, the output Z and its error D (batch, features) with D flat and transposed; per hidden layer k
+    its activations transposed with a row of ones under them, H{k} (out + 1, batch), the activations alone Hv{k},
+    H{k}ᵀ, and the gradient at its input G{k} (out, batch) with its transpose."""
+    return ["xb", "xbT", "Z", "D", "Df", "DT"] + [f"{n}{k}" for k in range(L - 1)
+                                                   for n in ("H", "Hv", "HT", "G", "GT")]
 
 
 def _epoch_source(acts: tuple[int, ...]) -> str:
-    """TorchScript source of one epoch of mse_backprop + FlatAdam.step for a stack of len(acts) Linear layers,
-    the k-th followed by activation acts[k]: the same ops in the same order, so the same numbers, written out
-    layer by layer (no loop over layers, no branch on the activation: each costs interpreter time per batch,
-    which for a net of a few thousand weights is most of the batch's time)."""
+    """TorchScript source of one epoch of training (forward, MSE, backward by hand, fused Adam) for a stack of
+    len(acts) >= 2 Linear layers, the k-th followed by activation acts[k], then the test error.
+
+    Written out layer by layer (no loop over layers, no branch on the activation: each costs interpreter time per
+    batch, which for a net of a few thousand weights is most of the batch's time). The hidden activations are kept
+    transposed, (width, batch), with a row of ones beneath them, so one product gives a layer's output with its
+    bias added, and one product gives its weight and bias gradient together (the [Wᵀ; b] block the parameters are
+    laid out in, see flatten_parameters): no bias sums but the first layer's. Every product and activation writes
+    into buffers allocated once, so a batch allocates nothing."""
     L = len(acts)
-    lines = ["def epoch(X: Tensor, perm: Tensor, batch: int, W: List[Tensor], Wt: List[Tensor], B: List[Tensor],",
-             "          GW: List[Tensor], GB: List[Tensor], P: List[float], flat: List[Tensor], grad: List[Tensor],",
-             "          m: List[Tensor], v: List[Tensor], step_t: List[Tensor], t0: int, lr: float, beta1: float,",
-             "          beta2: float, eps: float, X_test: Tensor, backup: List[Tensor]) -> Tensor:",
-             "    backup[0].copy_(flat[0])  # the state before the epoch, for a rollback",
-             "    backup[1].copy_(m[0])",
-             "    backup[2].copy_(v[0])"]
-    for k in range(L):
-        lines += [f"    {name}{k}{t} = {src}[{k}]" for name, t, src in
-                  (("w", "", "W"), ("w", "t", "Wt"), ("b", "", "B"), ("gw", "", "GW"), ("gb", "", "GB"), ("p", "", "P"))]
-    lines += ["    n = X.size(0)", "    total = torch.zeros((), dtype=X.dtype)", "    t = t0",
-              "    for start in range(0, n, batch):",
-              "        h0 = torch.index_select(X, 0, perm[start:start + batch])  # (batch, features)"]
-    for k in range(L):  # h{k}: the input of Linear k; h{k+1}: its activated output
-        lines.append(f"        h{k + 1} = " + _FORWARD_IN_PLACE[acts[k]].format(
-            x=f"torch.addmm(b{k}, h{k}, w{k}t)", p=f"p{k}"))
-    lines += [f"        diff = h{L} - h0  # (batch, features)", "        flat_diff = diff.view(-1)",
-              "        total.add_(torch.dot(flat_diff, flat_diff))  # the batch's squared error, summed",
-              "        g = diff.mul_(2.0 / diff.numel())"]
-    for k in range(L - 1, -1, -1):
-        if acts[k]:
-            lines.append("        g = " + _BACKWARD[acts[k]].format(o=f"h{k + 1}", p=f"p{k}"))
-        lines += [f"        torch.mm(g.t(), h{k}, out=gw{k})  # (out, in)", f"        torch.sum(g, dim=0, out=gb{k})"]
-        if k > 0:
-            lines.append(f"        g = torch.mm(g, w{k})  # (batch, in)")
-    lines += ["        t += 1", "        step_t[0].fill_(t)",
-              "        torch.ops.aten._fused_adam_(flat, grad, m, v, [], step_t, lr=lr, beta1=beta1, beta2=beta2,",
-              "                                    weight_decay=0.0, eps=eps, amsgrad=False, maximize=False)"]
+    fwd = lambda k, x: [f"    {_FORWARD_IN_PLACE[acts[k]].format(x=x, p=f'p{k}')}"] if acts[k] else []  # noqa: E731
+    bwd = lambda k, g, o: ([f"    {_BACKWARD_IN_PLACE[acts[k]].format(g=g, o=o, p=f'p{k}')}"]  # noqa: E731
+                           if acts[k] else [])
+    s = ["def step(ids: Tensor, X: Tensor, C: List[Tensor], B: List[Tensor], P: List[float], c: float, loss: Tensor):"]
+    s += _unpack(_constant_names(L), "C") + _unpack(_buffer_names(L), "B") + _unpack([f"p{k}" for k in range(L)], "P")
+    s += ["    torch.index_select(X, 0, ids, out=xb)  # (batch, features)",
+          "    torch.addmm(b0col, W0, xbT, out=Hv0)  # (out, batch): the first layer's output, transposed"] + fwd(0, "Hv0")
+    for k in range(1, L - 1):
+        s += [f"    torch.mm(AT{k}, H{k - 1}, out=Hv{k})  # W h + b, from the row of ones"] + fwd(k, f"Hv{k}")
+    s += [f"    torch.mm(HT{L - 2}, A{L - 1}, out=Z)  # (batch, features): the output, rows again"] + fwd(L - 1, "Z")
+    s += ["    torch.sub(Z, xb, out=D)",
+          "    torch.dot(Df, Df, out=loss)  # the batch's squared error, summed",
+          "    D.mul_(c)  # d loss / d output"] + bwd(L - 1, "D", "Z")
+    s += [f"    torch.mm(H{L - 2}, D, out=GA{L - 1})  # [dWᵀ; db] (in + 1, out) in one product",
+          f"    torch.mm(Aw{L - 1}, DT, out=G{L - 2})  # (in, batch)"]
+    for k in range(L - 2, 0, -1):
+        s += bwd(k, f"G{k}", f"Hv{k}")
+        s += [f"    torch.mm(H{k - 1}, GT{k}, out=GA{k})", f"    torch.mm(Aw{k}, G{k}, out=G{k - 1})"]
+    s += bwd(0, "G0", "Hv0") + ["    torch.mm(xbT, GT0, out=GAw0)  # (features, out)",
+                                "    torch.sum(G0, dim=1, out=gb0)"]
+    s += ["",
+          "def epoch(X: Tensor, perm: Tensor, batch: int, C: List[Tensor], full: List[Tensor], rest: List[Tensor],",
+          "          P: List[float], flat: List[Tensor], grad: List[Tensor], m: List[Tensor], v: List[Tensor], t0: int,",
+          "          lr: float, beta1: float, beta2: float, eps: float, X_test: Tensor, backup: List[Tensor],",
+          "          losses: Tensor) -> Tensor:",
+          "    backup[0].copy_(flat[0])  # the state before the epoch, for a rollback",
+          "    backup[1].copy_(m[0])",
+          "    backup[2].copy_(v[0])"]
+    s += _unpack(_constant_names(L), "C") + _unpack([f"p{k}" for k in range(L)], "P")
+    s += ["    ids = perm.split(batch)",
+          "    nb = len(ids)",
+          "    steps = torch.arange(t0 + 1, t0 + nb + 1, dtype=torch.float32).unbind()  # Adam's step count, per batch",
+          "    ls = losses.unbind()",
+          "    for i in range(nb):",
+          "        rows = ids[i]",
+          "        if rows.size(0) == batch:",
+          "            step(rows, X, C, full, P, 2.0 / (batch * X.size(1)), ls[i])",
+          "        else:",
+          "            step(rows, X, C, rest, P, 2.0 / (rows.size(0) * X.size(1)), ls[i])",
+          "        torch.ops.aten._fused_adam_(flat, grad, m, v, [], [steps[i]], lr=lr, beta1=beta1, beta2=beta2,",
+          "                                    weight_decay=0.0, eps=eps, amsgrad=False, maximize=False)"]
     # the test error after the epoch, op for op what `Autoencoder.loss` computes through its modules (nn.Linear is
-    # addmm on 2-D input; each activation out of place; F.mse_loss): the same bits, without a Python call per layer
-    lines += ["    h = X_test"] + [
-        "    h = " + _FORWARD[a].format(x=f"torch.addmm(b{k}, h, w{k}t)", p=f"p{k}") for k, a in enumerate(acts)]
-    lines += ["    test = torch.nn.functional.mse_loss(h, X_test)",
-              "    # the epoch's summed squared error per feature, the test error, and what the divergence checks read",
-              "    return torch.stack([total / X.size(1), test, flat[0].sum(), grad[0].amax(), grad[0].amin()])"]
-    return "\n".join(lines) + "\n"
+    # addmm(b, x, Wᵀ) on 2-D input; each activation out of place; F.mse_loss): the same bits, without a Python call
+    # per layer
+    s += ["    h = X_test"] + [
+        "    h = " + _FORWARD[a].format(x=f"torch.addmm(b{k}, h, Aw{k})", p=f"p{k}") for k, a in enumerate(acts)]
+    s += ["    test = torch.nn.functional.mse_loss(h, X_test)",
+          "    # the epoch's summed squared error per feature, the test error, and what the divergence checks read",
+          "    return torch.stack([losses[:nb].sum() / X.size(1), test, flat[0].sum(), grad[0].amax(), grad[0].amin()])"]
+    return "\n".join(s) + "\n"
 
 
 @functools.lru_cache(maxsize=64)  # one per stack shape a server has trained: bounded whatever visitors choose
@@ -221,36 +278,70 @@ def _compiled(acts: tuple[int, ...]):
         return torch.jit.CompilationUnit(_epoch_source(acts)).epoch
 
 
+def linear_block(layer: nn.Linear, grad: bool = False) -> torch.Tensor | None:
+    """The layer's [Wᵀ; b] block, (in + 1, out) row-major, as flatten_parameters lays it out (of its gradient if
+    `grad`), or None when its weight and bias are not laid out so."""
+    w, b = (layer.weight.grad, layer.bias.grad) if grad else (layer.weight.data, layer.bias.data)
+    if w is None or b is None:
+        return None
+    out, inp = w.shape
+    if w.stride() != (1, out) or b.stride() != (1,) or b.untyped_storage().data_ptr() != w.untyped_storage().data_ptr() \
+            or b.storage_offset() != w.storage_offset() + inp * out:
+        return None
+    return torch.as_strided(w, (inp + 1, out), (out, 1))
+
+
+def block_layout(model: nn.Module) -> nn.Module:
+    """Store each Linear's weight and bias as one [Wᵀ; b] block, as flatten_parameters lays them out (the weight a
+    transposed view), and return the model. Every model aeviz builds is laid out so: nn.Linear's product then runs
+    on the same operands in a trained model, its copies and one restored from saved weights, so all of them give
+    the same bits (a weight stored the other way round is multiplied by another BLAS kernel, which rounds
+    differently in the last bit)."""
+    for m in model.modules():
+        if isinstance(m, nn.Linear) and m.bias is not None and linear_block(m) is None:
+            out, inp = m.weight.shape
+            block = torch.empty(inp + 1, out, dtype=m.weight.dtype)
+            block[:inp].copy_(m.weight.detach().t())
+            block[inp].copy_(m.bias.detach())
+            m.weight.data, m.bias.data = block[:inp].t(), block[inp]
+    return model
+
+
 class CompiledEpoch:
     """A plain-MSE Linear/activation stack's whole epoch (forward, backward by hand, fused Adam) as one
-    TorchScript call: the same numbers as mse_backprop + FlatAdam.step batch by batch (a test compares them
-    bit for bit), without Python between the ops. `of(layers, optimizer)` is None where it does not apply
-    (another layer, no fused Adam kernel): the caller then trains batch by batch."""
+    TorchScript call, without Python between the ops: the same arithmetic as mse_backprop + FlatAdam.step batch
+    by batch, grouped into fewer products (a test compares the two to float32 rounding). `of(layers, optimizer)`
+    is None where it does not apply (another layer, a layout other than flatten_parameters', no fused Adam
+    kernel): the caller then trains batch by batch."""
 
-    def __init__(self, weights, biases, weight_grads, bias_grads, acts, act_params, optimizer: FlatAdam):
-        weights_t = [w.t() for w in weights]  # views: they follow every in-place update of the weights
-        self.lists = (weights, weights_t, biases, weight_grads, bias_grads, act_params)
-        self.acts = tuple(acts)
+    def __init__(self, blocks, grad_blocks, acts, act_params, optimizer: FlatAdam):
+        self.blocks, self.grad_blocks = blocks, grad_blocks
+        self.acts, self.act_params = tuple(acts), [float(p) for p in act_params]
         self.optimizer = optimizer
+        f = blocks[0].shape[0] - 1
+        self.views = [t for a, ga in zip(blocks, grad_blocks) for t in (a, a.t(), a[:-1], a[-1], ga)] + [
+            blocks[0][:f].t(), blocks[0][f].unsqueeze(1), grad_blocks[0][:f], grad_blocks[0][f]]
         # (weights, m, v) before the last epoch, for `restore()`
         self._backup = [torch.empty_like(optimizer.param), torch.empty_like(optimizer.m), torch.empty_like(optimizer.v)]
         self._backup_t = optimizer.t
+        self._buffers: tuple | None = None  # ((rows, batch), full batch's, last batch's, batch losses)
         self.checks: dict[str, float] = {}  # the last epoch's weight sum and gradient extremes, for divergence checks
 
     @classmethod
     def of(cls, layers: list[nn.Module], optimizer: FlatAdam) -> "CompiledEpoch | None":
         if not optimizer._fused or not layers or not isinstance(layers[0], nn.Linear):
             return None
-        weights, biases, weight_grads, bias_grads, acts, act_params = [], [], [], [], [], []
+        blocks, grad_blocks, acts, act_params = [], [], [], []
         for i, layer in enumerate(layers):
             nxt = layers[i + 1] if i + 1 < len(layers) else None
             if isinstance(layer, nn.Linear):
-                if layer.bias is None or layer.weight.grad is None or layer.bias.grad is None:
+                if layer.bias is None:
                     return None
-                weights.append(layer.weight.data)
-                biases.append(layer.bias.data)
-                weight_grads.append(layer.weight.grad)
-                bias_grads.append(layer.bias.grad)
+                block, grad_block = linear_block(layer), linear_block(layer, grad=True)
+                if block is None or grad_block is None:
+                    return None  # not laid out by flatten_parameters
+                blocks.append(block)
+                grad_blocks.append(grad_block)
                 act = None if nxt is None or isinstance(nxt, nn.Linear) else of_module(nxt)
                 if act is None and nxt is not None and not isinstance(nxt, nn.Linear):
                     return None  # a layer the compiled epoch cannot differentiate
@@ -260,7 +351,36 @@ class CompiledEpoch:
                 act_params.append((act.param_of(nxt) or 0.0) if act else 0.0)
             elif i == 0 or not isinstance(layers[i - 1], nn.Linear):
                 return None  # two activations in a row: not this stack
-        return cls(weights, biases, weight_grads, bias_grads, acts, act_params, optimizer)
+        if len(blocks) < 2:
+            return None
+        return cls(blocks, grad_blocks, acts, act_params, optimizer)
+
+    def _batch_buffers(self, size: int) -> list[torch.Tensor]:
+        """The buffers of one batch of `size` rows, in the order _buffer_names lists them."""
+        xb = torch.empty(size, self.blocks[0].shape[0] - 1)
+        Z = torch.empty(size, self.blocks[-1].shape[1])
+        D = torch.empty_like(Z)
+        bufs = [xb, xb.t(), Z, D, D.view(-1), D.t()]
+        for a in self.blocks[:-1]:
+            width = a.shape[1]
+            H, G = torch.ones(width + 1, size), torch.empty(width, size)  # H's last row stays ones
+            bufs += [H, H[:width], H.t(), G, G.t()]
+        return bufs
+
+    def buffers(self, rows: int, batch: int) -> tuple[list[torch.Tensor], list[torch.Tensor], torch.Tensor]:
+        """(Full batch's buffers, the last partial batch's, the per-batch losses) for an epoch over `rows` rows,
+        allocated on first use and kept."""
+        if self._buffers is None or self._buffers[0] != (rows, batch):
+            full = self._batch_buffers(min(batch, rows))
+            rest = self._batch_buffers(rows % batch) if rows % batch and rows > batch else full
+            self._buffers = ((rows, batch), full, rest, torch.zeros(-(-rows // batch)))
+        return self._buffers[1:]
+
+    def nbytes(self) -> int:
+        """Bytes of the rollback copies and the batch buffers."""
+        held = self._backup + ([*self._buffers[1], *self._buffers[2], self._buffers[3]] if self._buffers else [])
+        owners = {id(t): t for t in held if t._base is None}  # not the views, and the last batch's once if shared
+        return sum(t.numel() * t.element_size() for t in owners.values())
 
     @torch.no_grad()
     def run(self, X: torch.Tensor, perm: torch.Tensor, batch: int, X_test: torch.Tensor) -> tuple[float, float]:
@@ -270,11 +390,13 @@ class CompiledEpoch:
         opt = self.optimizer
         self._backup_t = opt.t
         b1, b2 = opt.betas
+        full, rest, losses = self.buffers(X.shape[0], batch)
         # as written (the optimiser's rewrites change the last bits); inference mode skips autograd's dispatch
         # step on every op (5 % of a small net's epoch); the weights it updates in place stay normal tensors
         with torch.jit.optimized_execution(False), torch.inference_mode():
-            out = _compiled(self.acts)(X, perm, batch, *self.lists, [opt.param], [opt.grad], [opt.m], [opt.v],
-                                       [opt._step_t], opt.t, opt.lr, b1, b2, opt.eps, X_test, self._backup)
+            out = _compiled(self.acts)(X, perm, batch, self.views, full, rest, self.act_params, [opt.param],
+                                       [opt.grad], [opt.m], [opt.v], opt.t, opt.lr, b1, b2, opt.eps, X_test,
+                                       self._backup, losses)
         opt.t += -(-X.shape[0] // batch)
         total, test, self.checks["weight_sum"], self.checks["grad_max"], self.checks["grad_min"] = out.tolist()
         return total, test

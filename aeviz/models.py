@@ -10,7 +10,7 @@ from torch import nn
 
 from .activations import ACTIVATIONS
 from .config import ModelConfig
-from .fastpath import mse_backprop
+from .fastpath import block_layout, mse_backprop
 
 AUTOGRAD_STEP_FACTOR = 2.5  # variants with extra loss terms go through autograd: slower steps (aeviz.budget)
 
@@ -297,7 +297,7 @@ def build(cfg: ModelConfig, data, seed: int = 0) -> Autoencoder:
         raise ValueError("Every layer needs at least one unit.")
     model = VARIANTS[cfg.variant](data.n_features, cfg, bounded=data.bounded)
     init_parameters(model, torch.Generator().manual_seed(seed))
-    return model
+    return block_layout(model)  # the trainer's layout, so the model, its copies and restorations agree to the bit
 
 
 def layer_table(cfg: ModelConfig, n_features: int) -> list[dict]:

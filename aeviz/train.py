@@ -129,8 +129,10 @@ class Trainer:
     def nbytes(self) -> int:
         """Bytes this run holds of its own (parameters, gradients, Adam's moments, snapshots); the
         dataset is shared with other runs and not counted."""
-        # params, grad, m, v, denom, and the rollback's copy (params, m and v kept by the compiled epoch)
-        tensors = (8 if self._compiled is not None else 6) * self._flat.numel() * self._flat.element_size()
+        # params, grad, m, v, denom, and the rollback's copy: of the params (the batch loop's), or the compiled
+        # epoch's copies of params, m and v with its batch buffers
+        flat = self._flat.numel() * self._flat.element_size()
+        tensors = 5 * flat + (self._compiled.nbytes() if self._compiled is not None else flat)
         return tensors + sum(codes.nbytes for _, codes in self.snapshots) + 200 * len(self.history)
 
     def to_run(self, data_cfg=None, key=None) -> Run:

@@ -128,10 +128,11 @@ def test_linear_autoencoder_on_line_finds_pcas_direction():
     ("digits", "relu", "autoencoder"), ("mnist", "relu", "autoencoder"), ("gw", "tanh", "autoencoder"),
     ("digits", "elu", "autoencoder"), ("digits", "leaky_relu", "linear"), ("mnist", "sigmoid", "autoencoder"),
 ])
-def test_compiled_epoch_trains_bit_for_bit_as_the_batch_loop(name, activation, variant):
-    """The TorchScript epoch (one call per epoch, Python's lock free while it runs) gives exactly the weights, Adam
-    moments and test errors of mse_backprop + FlatAdam batch by batch (the training loss to float32's rounding),
-    for every activation and a sigmoid output."""
+def test_compiled_epoch_trains_as_the_batch_loop(name, activation, variant):
+    """The TorchScript epoch (one call per epoch, Python's lock free while it runs) gives the weights, Adam moments,
+    training losses and test errors of mse_backprop + FlatAdam batch by batch, for every activation and a sigmoid
+    output: to float32's rounding, since it groups the same sums into fewer products (each layer's bias with its
+    weights) and sums the batch losses in another order."""
     d, m, t = defaults_for(name)
     m, t = replace(m, activation=activation, variant=variant), replace(t, epochs=3)
     data = load(d)
@@ -139,14 +140,17 @@ def test_compiled_epoch_trains_bit_for_bit_as_the_batch_loop(name, activation, v
     assert compiled._compiled is not None
     loop._compiled = None
     compiled.run(), loop.run()
-    assert torch.equal(compiled._flat, loop._flat)
-    assert torch.equal(compiled.optimizer.m, loop.optimizer.m) and compiled.optimizer.t == loop.optimizer.t
-    # the training loss sums each batch's squared error once instead of its mean times its size: the same value
-    # to float32's rounding (the weights, above, are the same bits)
-    assert [h["train_total"] for h in compiled.history] == pytest.approx([h["train_total"] for h in loop.history],
-                                                                         rel=1e-6, abs=0)
+
+    def rel(a, b):  # the largest difference, relative to the largest value
+        return float((a - b).abs().max() / b.abs().max())
+
+    # measured: 1e-7 to 3e-7 after 3 epochs (a bias gradient off by one row gives 1e-2)
+    assert rel(compiled._flat.detach(), loop._flat.detach()) < 2e-6
+    assert rel(compiled.optimizer.m, loop.optimizer.m) < 2e-6 and rel(compiled.optimizer.v, loop.optimizer.v) < 2e-6
+    assert compiled.optimizer.t == loop.optimizer.t
+    for key in ("train_total", "test_recon"):
+        assert [h[key] for h in compiled.history] == pytest.approx([h[key] for h in loop.history], rel=2e-6, abs=0)
     # the test error, computed in the compiled call, is model.loss's through the modules, to the bit
-    assert [h["test_recon"] for h in compiled.history] == [h["test_recon"] for h in loop.history]
     with torch.no_grad(), _one_thread():  # as the trainer computes it (a reduction's blocking follows the threads)
         assert compiled.history[-1]["test_recon"] == float(compiled.model.loss(compiled._X_test)["recon"])
 
