@@ -6,6 +6,7 @@ operations, so the call holds Python's interpreter lock only to start. It runs o
 from __future__ import annotations
 
 import functools
+import math
 import warnings
 
 import torch
@@ -44,8 +45,8 @@ def _constant_names(L: int) -> list[str]:
 
 
 def _buffer_names(L: int) -> list[str]:
-    """The buffers CompiledEpoch._batch_buffers makes for each batch size, in order: the batch's rows (batch, features) and
-    their transpose, the output Z and its error D (batch, features) with D flat and transposed; per hidden layer k
+    """The buffers CompiledEpoch._batch_buffers makes for each batch size, in order: the batch's rows
+    (batch, features) and their transpose, the output Z and its error D (batch, features) with D flat and transposed; per hidden layer k
     its activations transposed with a row of ones under them, H{k} (out + 1, batch), the activations alone Hv{k},
     H{k}ᵀ, and the gradient at its input G{k} (out, batch) with its transpose."""
     return ["xb", "xbT", "Z", "D", "Df", "DT"] + [f"{n}{k}" for k in range(L - 1)
@@ -100,8 +101,9 @@ def _epoch_source(acts: tuple[int, ...]) -> str:
           "        rows = ids[i]",
           "        if rows.size(0) == batch:",
           "            step(rows, X, C, full, P, 2.0 / (batch * X.size(1)), ls[i])",
-          "        else:",
-          "            step(rows, X, C, rest, P, 2.0 / (rows.size(0) * X.size(1)), ls[i])",
+          "        else:  # the last, partial batch: its buffers share the full batch's storage, so its rows of ones"]
+    s += [f"            rest[{_buffer_names(L).index(f'H{k}')}][-1].fill_(1.0)" for k in range(L - 1)]
+    s += ["            step(rows, X, C, rest, P, 2.0 / (rows.size(0) * X.size(1)), ls[i])",
           "        torch.ops.aten._fused_adam_(flat, grad, m, v, [], [steps[i]], lr=lr, beta1=beta1, beta2=beta2,",
           "                                    weight_decay=0.0, eps=eps, amsgrad=False, maximize=False)"]
     # the test error after the epoch, op for op what `Autoencoder.loss` computes through its modules (nn.Linear is
@@ -171,15 +173,23 @@ class CompiledEpoch:
             return None
         return cls(blocks, grad_blocks, acts, act_params, optimizer)
 
-    def _batch_buffers(self, size: int) -> list[torch.Tensor]:
-        """The buffers of one batch of `size` rows, in the order _buffer_names lists them."""
-        xb = torch.empty(size, self.blocks[0].shape[0] - 1)
-        Z = torch.empty(size, self.blocks[-1].shape[1])
-        D = torch.empty_like(Z)
+    def _batch_buffers(self, size: int, within: list[torch.Tensor] | None = None) -> list[torch.Tensor]:
+        """The buffers of one batch of `size` rows, in the order _buffer_names lists them; carved out of the
+        storage of `within` (a larger batch's buffers) if given, so the last partial batch costs no memory (the
+        epoch then refills its rows of ones, which the full batches overwrite)."""
+        owners = iter([t for t in within if t._base is None] if within is not None else [])
+
+        def new(*shape: int) -> torch.Tensor:
+            n = math.prod(shape)
+            return next(owners).view(-1)[:n].view(shape) if within is not None else torch.empty(shape)
+
+        xb, Z, D = new(size, self.blocks[0].shape[0] - 1), new(size, self.blocks[-1].shape[1]), \
+            new(size, self.blocks[-1].shape[1])
         bufs = [xb, xb.t(), Z, D, D.view(-1), D.t()]
         for a in self.blocks[:-1]:
             width = a.shape[1]
-            H, G = torch.ones(width + 1, size), torch.empty(width, size)  # H's last row stays ones
+            H, G = new(width + 1, size), new(width, size)
+            H[width].fill_(1.0)  # the row of ones under the activations (the bias's input)
             bufs += [H, H[:width], H.t(), G, G.t()]
         return bufs
 
@@ -188,14 +198,14 @@ class CompiledEpoch:
         allocated on first use and kept."""
         if self._buffers is None or self._buffers[0] != (rows, batch):
             full = self._batch_buffers(min(batch, rows))
-            rest = self._batch_buffers(rows % batch) if rows % batch and rows > batch else full
+            rest = self._batch_buffers(rows % batch, within=full) if rows % batch and rows > batch else full
             self._buffers = ((rows, batch), full, rest, torch.zeros(-(-rows // batch)))
         return self._buffers[1:]
 
     def nbytes(self) -> int:
         """Bytes of the rollback copies and the batch buffers."""
         held = self._backup + ([*self._buffers[1], *self._buffers[2], self._buffers[3]] if self._buffers else [])
-        owners = {id(t): t for t in held if t._base is None}  # not the views, and the last batch's once if shared
+        owners = {id(t): t for t in held if t._base is None}  # owners only (the last batch's are views)
         return sum(t.numel() * t.element_size() for t in owners.values())
 
     @torch.no_grad()
